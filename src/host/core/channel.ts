@@ -1,0 +1,310 @@
+/**
+ * The host end of the machine channel: runs commands through the guest
+ * agent, multiplexes their streams by session id, paces stdin so the
+ * guest's tty buffers never overflow, and watches that the agent answers.
+ */
+import { EpollLabError, GuestDisposedError } from './errors.js';
+import {
+  decodeGuestFrame,
+  encodeExec,
+  encodeFrame,
+  FrameDecoder,
+  FrameType,
+  u32Payload,
+  type GuestMessage,
+} from './protocol.js';
+import { signalName, signalNumber } from './signals.js';
+
+export interface SpawnOptions {
+  /** Kill the command's process group after this long; 0 or absent: no limit. */
+  readonly timeoutMs?: number;
+  /** Extra environment, applied on top of the agent's PATH/HOME/TERM. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  /** Open a stdin pipe to write to; without it stdin is /dev/null. */
+  readonly stdin?: boolean;
+  readonly onStdout?: (data: Uint8Array) => void;
+  readonly onStderr?: (data: Uint8Array) => void;
+}
+
+export interface ExitStatus {
+  /** The exit code, or null when a signal ended the command. */
+  readonly exitCode: number | null;
+  /** The terminating signal's name (e.g. "SIGKILL"), or null. */
+  readonly signal: string | null;
+  /** True when the timeout killed the command. */
+  readonly timedOut: boolean;
+  readonly durationMs: number;
+}
+
+/** A command running in the guest. */
+export interface GuestProcess {
+  /** The guest pid of the command (its process group id too). */
+  readonly pid: Promise<number>;
+  readonly exited: Promise<ExitStatus>;
+  /** Queue bytes for stdin; resolves once they are sent (at most a window ahead of the guest). */
+  write(data: Uint8Array | string): Promise<void>;
+  /** Close stdin after what was written so far. */
+  end(): void;
+  /** Signal the command's process group. */
+  kill(signal?: string | number): void;
+}
+
+export interface ChannelOptions {
+  /** How often to ping the agent while commands run. */
+  readonly pingIntervalMs: number;
+  /** Silence after which the guest counts as hung. */
+  readonly watchdogMs: number;
+}
+
+/** Stdin bytes in flight before the host waits for an acknowledgement. */
+const STDIN_WINDOW = 16 * 1024;
+const STDIN_CHUNK = 4 * 1024;
+
+const encoder = new TextEncoder();
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+interface Session {
+  readonly id: number;
+  readonly started: number;
+  readonly options: SpawnOptions;
+  readonly pid: ReturnType<typeof deferred<number>>;
+  readonly exited: ReturnType<typeof deferred<ExitStatus>>;
+  /** Stdin chunks not yet sent, each with the promise of its write(). */
+  readonly queue: { data: Uint8Array; done: () => void }[];
+  inFlight: number;
+  eofPending: boolean;
+}
+
+export class AgentChannel {
+  private readonly decoder = new FrameDecoder();
+  private readonly sessions = new Map<number, Session>();
+  private nextId = 1;
+  private failure: Error | undefined;
+  private lastHeard = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly pingWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly send: (bytes: Uint8Array) => void,
+    private readonly options: ChannelOptions,
+    /** Called with each guest message the channel does not consume itself. */
+    private readonly onMessage: (message: Extract<GuestMessage, { kind: 'hello' | 'kmsg' | 'error' }>) => void,
+    /** Called once when the watchdog gives up on the guest. */
+    private readonly onSilence: (silentMs: number) => void,
+    private readonly now: () => number,
+  ) {}
+
+  /** Bytes from the guest's ttyS1. */
+  receive(bytes: Uint8Array): void {
+    this.lastHeard = this.now();
+    this.decoder.push(bytes, (frame) => {
+      const message = decodeGuestFrame(frame);
+      if (message) this.dispatch(message);
+    });
+  }
+
+  spawn(argv: readonly string[], options: SpawnOptions = {}): GuestProcess {
+    if (argv.length === 0) throw new EpollLabError('spawn needs a command');
+    const session: Session = {
+      id: this.nextId++,
+      started: this.now(),
+      options,
+      pid: deferred<number>(),
+      exited: deferred<ExitStatus>(),
+      queue: [],
+      inFlight: 0,
+      eofPending: false,
+    };
+    // Callers may only await `exited`; `pid` must not reject unobserved.
+    session.pid.promise.catch(() => undefined);
+    if (this.failure) {
+      session.pid.reject(this.failure);
+      session.exited.reject(this.failure);
+    } else {
+      this.sessions.set(session.id, session);
+      this.sendFrame(
+        FrameType.Exec,
+        session.id,
+        encodeExec({
+          argv,
+          env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
+          cwd: options.cwd ?? '',
+          timeoutMs: options.timeoutMs ?? 0,
+          withStdin: options.stdin ?? false,
+        }),
+      );
+      this.startWatchdog();
+    }
+    return {
+      pid: session.pid.promise,
+      exited: session.exited.promise,
+      write: (data) => this.write(session, data),
+      end: () => {
+        session.eofPending = true;
+        this.pump(session);
+      },
+      kill: (signal = 'SIGKILL') => {
+        if (this.sessions.has(session.id)) {
+          this.sendFrame(FrameType.Signal, session.id, u32Payload(signalNumber(signal)));
+        }
+      },
+    };
+  }
+
+  /** Resolves when the agent answers a ping: proof that it is alive. */
+  ping(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    const { promise, resolve } = deferred<void>();
+    this.pingWaiters.push(resolve);
+    this.sendFrame(FrameType.Ping, 0);
+    this.startWatchdog();
+    return promise;
+  }
+
+  sendControl(type: number, payload: Uint8Array): void {
+    if (!this.failure) this.sendFrame(type, 0, payload);
+  }
+
+  /** Fails every pending and future request with `error`. */
+  fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.stopWatchdog();
+    for (const session of this.sessions.values()) {
+      session.pid.reject(error);
+      session.exited.reject(error);
+      for (const chunk of session.queue) chunk.done();
+    }
+    this.sessions.clear();
+    this.pingWaiters.length = 0;
+  }
+
+  dispose(): void {
+    this.fail(new GuestDisposedError('the guest was disposed'));
+  }
+
+  private write(session: Session, data: Uint8Array | string): Promise<void> {
+    if (!session.options.stdin) {
+      return Promise.reject(new EpollLabError('write() needs spawn(..., { stdin: true })'));
+    }
+    const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+    const chunks: Promise<void>[] = [];
+    for (let at = 0; at < bytes.length; at += STDIN_CHUNK) {
+      const { promise, resolve } = deferred<void>();
+      session.queue.push({ data: bytes.subarray(at, at + STDIN_CHUNK), done: resolve });
+      chunks.push(promise);
+    }
+    this.pump(session);
+    return Promise.all(chunks).then(() => undefined);
+  }
+
+  /** Sends queued stdin while the window allows; EOF goes after the last byte. */
+  private pump(session: Session): void {
+    if (!this.sessions.has(session.id)) return;
+    while (session.queue.length > 0 && session.inFlight < STDIN_WINDOW) {
+      const chunk = session.queue.shift()!;
+      session.inFlight += chunk.data.length;
+      this.sendFrame(FrameType.Stdin, session.id, chunk.data);
+      chunk.done();
+    }
+    if (session.eofPending && session.queue.length === 0) {
+      session.eofPending = false;
+      this.sendFrame(FrameType.StdinEof, session.id);
+    }
+  }
+
+  private dispatch(message: GuestMessage): void {
+    switch (message.kind) {
+      case 'started':
+        this.sessions.get(message.id)?.pid.resolve(message.pid);
+        return;
+      case 'stdout':
+        this.sessions.get(message.id)?.options.onStdout?.(message.data);
+        return;
+      case 'stderr':
+        this.sessions.get(message.id)?.options.onStderr?.(message.data);
+        return;
+      case 'stdin-ack': {
+        const session = this.sessions.get(message.id);
+        if (session) {
+          session.inFlight -= message.bytes;
+          this.pump(session);
+        }
+        return;
+      }
+      case 'exit': {
+        const session = this.sessions.get(message.id);
+        if (!session) return;
+        this.sessions.delete(message.id);
+        for (const chunk of session.queue) chunk.done();
+        session.exited.resolve({
+          exitCode: message.exitCode,
+          signal: message.signal ? signalName(message.signal) : null,
+          timedOut: message.timedOut,
+          durationMs: this.now() - session.started,
+        });
+        if (this.sessions.size === 0 && this.pingWaiters.length === 0) this.stopWatchdog();
+        return;
+      }
+      case 'error': {
+        const session = this.sessions.get(message.id);
+        if (!session) return this.onMessage(message);
+        this.sessions.delete(message.id);
+        const error = new EpollLabError(`the guest agent refused the command: ${message.message}`);
+        session.pid.reject(error);
+        session.exited.reject(error);
+        return;
+      }
+      case 'pong':
+        this.pingWaiters.shift()?.();
+        if (this.sessions.size === 0 && this.pingWaiters.length === 0) this.stopWatchdog();
+        return;
+      case 'hello':
+      case 'kmsg':
+        this.onMessage(message);
+        return;
+      default: {
+        const unreachable: never = message;
+        return unreachable;
+      }
+    }
+  }
+
+  private sendFrame(type: number, id: number, payload?: Uint8Array): void {
+    this.send(encodeFrame(type, id, payload));
+  }
+
+  /**
+   * While anything waits on the guest, ping it and require that it says
+   * something within the watchdog time. An idle guest is not pinged, so it
+   * can sit in NO_HZ idle without costing the host anything.
+   */
+  private startWatchdog(): void {
+    if (this.timer) return;
+    this.lastHeard = this.now();
+    this.timer = setInterval(() => {
+      const silent = this.now() - this.lastHeard;
+      if (silent >= this.options.watchdogMs) {
+        this.stopWatchdog();
+        this.onSilence(silent);
+        return;
+      }
+      this.sendFrame(FrameType.Ping, 0);
+    }, this.options.pingIntervalMs);
+  }
+
+  private stopWatchdog(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Typed errors. Each carries what a person needs to act: what broke, the
+ * kernel log tail when the guest is involved, and what to run next.
+ */
+
+export class EpollLabError extends Error {
+  /** One line telling the user what to do about it, when there is one. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = new.target.name;
+    this.hint = hint;
+  }
+}
+
+/** A guest-side failure that comes with the kernel's own account of it. */
+export class GuestFaultError extends EpollLabError {
+  readonly kernelLog: readonly string[];
+
+  constructor(message: string, kernelLog: readonly string[], hint?: string) {
+    super(message, hint);
+    this.kernelLog = kernelLog;
+  }
+}
+
+/** The kernel panicked, oopsed or hit BUG(): the guest cannot be trusted. */
+export class GuestCrashedError extends GuestFaultError {}
+
+/** The guest stopped answering the machine channel, or reported a hung task. */
+export class GuestHungError extends GuestFaultError {}
+
+/** The guest is gone (disposed, or crashed earlier) and cannot run more work. */
+export class GuestDisposedError extends EpollLabError {}
+
+/** A guest image file does not match the manifest that describes it. */
+export class ImageMismatchError extends EpollLabError {}
+
+/** Something the user asked for cannot work: a bad flag, a missing file. */
+export class UsageError extends EpollLabError {}

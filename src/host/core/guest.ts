@@ -1,0 +1,391 @@
+/**
+ * Guest: the one way the product talks to v86. It boots (or restores) an
+ * emulator, runs commands through the agent on ttyS1, exposes the console
+ * on ttyS0, moves files through the 9p share, saves snapshots, and turns
+ * kernel faults and silence into typed errors. It runs unchanged in Node
+ * and in a browser Worker; the differences live in a GuestPlatform.
+ */
+import type { V86, V86Options } from 'v86';
+import { AgentChannel, type ExitStatus, type GuestProcess, type SpawnOptions } from './channel.js';
+import { EpollLabError, GuestCrashedError, GuestDisposedError, GuestHungError, UsageError } from './errors.js';
+import { detectFault, formatKmsgRecord, isFatal, KernelLog, type KernelFault } from './kernel-log.js';
+import { FrameType, resizePayload } from './protocol.js';
+import { ByteBatcher, LineSplitter } from './streams.js';
+import type { Logger } from './logger.js';
+import { silentLogger } from './logger.js';
+
+/** What differs between Node and the browser: how an emulator is made. */
+export interface GuestPlatform {
+  createEmulator(options: V86Options): V86;
+  /** Milliseconds from a monotonic clock. */
+  now(): number;
+}
+
+/** The bytes of one guest image set (see images/manifest.json). */
+export interface GuestImages {
+  readonly bios: ArrayBuffer;
+  readonly bzimage: ArrayBuffer;
+  readonly initrd: ArrayBuffer;
+  readonly cmdline: string;
+}
+
+export interface GuestOptions {
+  readonly memoryMb: number;
+  /** Cold boot must reach the agent within this. */
+  readonly bootTimeoutMs: number;
+  readonly pingIntervalMs: number;
+  readonly watchdogMs: number;
+  readonly logger: Logger;
+}
+
+export const defaultGuestOptions: GuestOptions = Object.freeze({
+  memoryMb: 128,
+  bootTimeoutMs: 60_000,
+  pingIntervalMs: 1_000,
+  watchdogMs: 15_000,
+  logger: silentLogger,
+});
+
+/** Facts about a running guest, as its agent reported them at boot. */
+export interface GuestInfo {
+  readonly release: string;
+  readonly machine: string;
+  readonly memoryMb: number;
+}
+
+/** What a snapshot carries besides the emulator state. */
+export interface SnapshotMeta {
+  readonly info: GuestInfo;
+  /** The kernel log up to the snapshot, so a restored guest can show its boot. */
+  readonly kernelLog: string;
+}
+
+export interface ExecOptions {
+  readonly timeoutMs?: number;
+  readonly stdin?: Uint8Array | string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+}
+
+export interface ExecResult extends ExitStatus {
+  readonly stdout: Uint8Array;
+  readonly stderr: Uint8Array;
+}
+
+/** Where the 9p share appears inside the guest. */
+export const GUEST_SHARE_PATH = '/mnt/host';
+
+const CONSOLE_TAIL_LINES = 60;
+
+export class Guest {
+  private readonly channel: AgentChannel;
+  private readonly log = new KernelLog();
+  private readonly consoleTail = new KernelLog(CONSOLE_TAIL_LINES);
+  private readonly consoleListeners = new Set<(data: Uint8Array) => void>();
+  private readonly faultListeners = new Set<(fault: KernelFault) => void>();
+  private readonly faultList: KernelFault[] = [];
+  private readonly ready: Promise<GuestInfo>;
+  private resolveReady!: (info: GuestInfo) => void;
+  private rejectReady!: (error: Error) => void;
+  private guestInfo: GuestInfo | undefined;
+  private failure: Error | undefined;
+  private disposed = false;
+  private readonly bootTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private constructor(
+    private readonly emulator: V86,
+    private readonly options: GuestOptions,
+    platform: GuestPlatform,
+    restored: SnapshotMeta | undefined,
+  ) {
+    this.ready = new Promise<GuestInfo>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.ready.catch(() => undefined);
+    this.channel = new AgentChannel(
+      (bytes) => emulator.serial_send_bytes(1, bytes),
+      options,
+      (message) => {
+        if (message.kind === 'kmsg') this.addKernelLine(formatKmsgRecord(message.record));
+        else if (message.kind === 'hello') this.onHello(message.info);
+        else options.logger.warn(`agent: ${message.message}`);
+      },
+      (silentMs) =>
+        this.fail(
+          new GuestHungError(
+            `the guest stopped answering: no word from its agent for ${Math.round(silentMs / 1000)} s`,
+            this.faultLog(),
+            'the kernel log above shows what it was doing; dispose this guest and start a new one',
+          ),
+        ),
+      () => platform.now(),
+    );
+
+    const channelBytes = new ByteBatcher((bytes) => this.channel.receive(bytes));
+    emulator.add_listener('serial1-output-byte', (byte) => channelBytes.push(byte));
+
+    // The console is where a panic is still printed once userspace is dead.
+    const consoleLines = new LineSplitter((line) => {
+      this.consoleTail.add(line);
+      const fault = detectFault(line);
+      if (fault?.kind === 'panic') this.handleFault(fault);
+    });
+    const consoleBytes = new ByteBatcher((bytes) => {
+      consoleLines.push(bytes);
+      for (const listener of this.consoleListeners) listener(bytes);
+    });
+    emulator.add_listener('serial0-output-byte', (byte) => consoleBytes.push(byte));
+
+    if (restored) {
+      for (const line of restored.kernelLog.split('\n')) if (line) this.log.add(line);
+      this.guestInfo = restored.info;
+      this.resolveReady(restored.info);
+    } else {
+      this.bootTimer = setTimeout(
+        () =>
+          this.fail(
+            new GuestHungError(
+              `the guest did not finish booting within ${options.bootTimeoutMs / 1000} s`,
+              this.faultLog(),
+              'check the console output above; rebuild the images with `epoll-lab build`',
+            ),
+          ),
+        options.bootTimeoutMs,
+      );
+    }
+  }
+
+  /** Cold-boots the images and resolves once the agent has said hello. */
+  static async boot(platform: GuestPlatform, images: GuestImages, options: Partial<GuestOptions> = {}): Promise<Guest> {
+    const resolved = { ...defaultGuestOptions, ...options };
+    const emulator = platform.createEmulator(emulatorOptions(images, resolved));
+    const guest = new Guest(emulator, resolved, platform, undefined);
+    try {
+      await guest.ready;
+    } catch (error) {
+      await guest.dispose();
+      throw error;
+    }
+    return guest;
+  }
+
+  /** Restores a snapshot taken with `snapshot()` from a guest with the same images and options. */
+  static async restore(
+    platform: GuestPlatform,
+    images: GuestImages,
+    state: ArrayBuffer,
+    meta: SnapshotMeta,
+    options: Partial<GuestOptions> = {},
+  ): Promise<Guest> {
+    const resolved = { ...defaultGuestOptions, ...options };
+    const emulator = platform.createEmulator({ ...emulatorOptions(images, resolved), initial_state: { buffer: state } });
+    const guest = new Guest(emulator, resolved, platform, meta);
+    try {
+      // A restored agent sends no hello; a ping proves it is there.
+      await guest.channel.ping();
+    } catch (error) {
+      await guest.dispose();
+      throw error;
+    }
+    return guest;
+  }
+
+  get info(): GuestInfo {
+    if (!this.guestInfo) throw new EpollLabError('the guest has not booted yet');
+    return this.guestInfo;
+  }
+
+  /** Kernel faults seen so far, including non-fatal ones such as WARNINGs. */
+  get faults(): readonly KernelFault[] {
+    return this.faultList;
+  }
+
+  onFault(listener: (fault: KernelFault) => void): () => void {
+    this.faultListeners.add(listener);
+    return () => this.faultListeners.delete(listener);
+  }
+
+  /** Starts a command; argv[0] is looked up in the guest's PATH. */
+  spawn(argv: readonly string[], options: SpawnOptions = {}): GuestProcess {
+    this.assertUsable();
+    return this.channel.spawn(argv, options);
+  }
+
+  /** Runs a command to completion and collects its output. A string runs under `sh -c`. */
+  async exec(command: string | readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const argv = typeof command === 'string' ? ['sh', '-c', command] : command;
+    const stdout: Uint8Array[] = [];
+    const stderr: Uint8Array[] = [];
+    const process = this.spawn(argv, {
+      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+      ...(options.env && { env: options.env }),
+      ...(options.cwd !== undefined && { cwd: options.cwd }),
+      stdin: options.stdin !== undefined,
+      onStdout: (data) => stdout.push(data),
+      onStderr: (data) => stderr.push(data),
+    });
+    if (options.stdin !== undefined) {
+      process.write(options.stdin).catch(() => undefined);
+      process.end();
+    }
+    const status = await process.exited;
+    return { ...status, stdout: concat(stdout), stderr: concat(stderr) };
+  }
+
+  /** The human console (ttyS0): bytes the guest prints. Returns an unsubscribe function. */
+  onConsoleData(listener: (data: Uint8Array) => void): () => void {
+    this.consoleListeners.add(listener);
+    return () => this.consoleListeners.delete(listener);
+  }
+
+  /** Types into the human console. */
+  writeConsole(data: Uint8Array | string): void {
+    if (this.disposed) return;
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    this.emulator.serial_send_bytes(0, bytes);
+  }
+
+  /** Tells the console tty its size, so full-screen programs draw right. */
+  resizeConsole(rows: number, cols: number): void {
+    this.channel.sendControl(FrameType.Resize, resizePayload(rows, cols));
+  }
+
+  /** Writes a file into the share; the guest sees it under /mnt/host. */
+  async writeFile(path: string, data: Uint8Array): Promise<void> {
+    this.assertUsable();
+    const sharePath = toSharePath(path);
+    await this.emulator.create_file(sharePath, data);
+  }
+
+  /** Reads a file from the share (a path under /mnt/host, or relative to it). */
+  async readFile(path: string): Promise<Uint8Array> {
+    this.assertUsable();
+    const sharePath = toSharePath(path);
+    try {
+      return await this.emulator.read_file(sharePath);
+    } catch {
+      throw new UsageError(`no file ${GUEST_SHARE_PATH}${sharePath} in the host share`);
+    }
+  }
+
+  /** Saves the whole machine. Take it while no command runs. */
+  async snapshot(): Promise<{ state: ArrayBuffer; meta: SnapshotMeta }> {
+    this.assertUsable();
+    const state = await this.emulator.save_state();
+    return { state, meta: { info: this.info, kernelLog: this.log.text() } };
+  }
+
+  /** The kernel log as the host received it, one "[seconds] text" line each. */
+  kernelLog(): string {
+    return this.log.text();
+  }
+
+  /** Stops the emulator and fails whatever still waits on it. Safe to call twice. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearTimeout(this.bootTimer);
+    this.channel.dispose();
+    this.rejectReady(new GuestDisposedError('the guest was disposed before it booted'));
+    this.consoleListeners.clear();
+    await this.emulator.destroy();
+  }
+
+  private onHello(info: Readonly<Record<string, string>>): void {
+    clearTimeout(this.bootTimer);
+    this.guestInfo = {
+      release: info['release'] ?? 'unknown',
+      machine: info['machine'] ?? 'unknown',
+      memoryMb: this.options.memoryMb,
+    };
+    this.options.logger.info(`guest ready: Linux ${this.guestInfo.release}`);
+    this.resolveReady(this.guestInfo);
+  }
+
+  private addKernelLine(line: string): void {
+    this.log.add(line);
+    const fault = detectFault(line);
+    if (fault) this.handleFault(fault);
+  }
+
+  private handleFault(fault: KernelFault): void {
+    this.faultList.push(fault);
+    for (const listener of this.faultListeners) listener(fault);
+    if (fault.kind === 'hung-task') {
+      this.fail(new GuestHungError(`the kernel reported a hung task: ${fault.line}`, this.faultLog()));
+    } else if (isFatal(fault)) {
+      this.fail(
+        new GuestCrashedError(
+          `the guest kernel crashed (${fault.kind}): ${fault.line.replace(/^\[[ .\d]+\] /, '')}`,
+          this.faultLog(),
+          'the kernel log is attached; start a new guest (a crashed one cannot be reused)',
+        ),
+      );
+    }
+  }
+
+  /** The kernel log tail plus the console tail, which holds what a panic printed last. */
+  private faultLog(): string[] {
+    return [...this.log.tail(40), '--- console ---', ...this.consoleTail.tail(CONSOLE_TAIL_LINES)];
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.options.logger.error(error.message);
+    this.channel.fail(error);
+    this.rejectReady(error);
+  }
+
+  private assertUsable(): void {
+    if (this.failure) throw this.failure;
+    if (this.disposed) throw new GuestDisposedError('the guest was disposed');
+  }
+}
+
+function emulatorOptions(images: GuestImages, options: GuestOptions): V86Options {
+  return {
+    memory_size: options.memoryMb * 1024 * 1024,
+    vga_memory_size: 2 * 1024 * 1024,
+    bios: { buffer: images.bios },
+    bzimage: { buffer: images.bzimage },
+    initrd: { buffer: images.initrd },
+    cmdline: images.cmdline,
+    // ttyS1 carries the machine channel.
+    uart1: true,
+    // An empty in-memory 9p filesystem: the host share.
+    filesystem: {},
+    autostart: true,
+    disable_keyboard: true,
+    disable_mouse: true,
+    disable_speaker: true,
+    acpi: false,
+    fastboot: true,
+  };
+}
+
+/** Maps a guest path under /mnt/host (or a path relative to it) into the share, refusing escapes. */
+export function toSharePath(path: string): string {
+  let relative = path;
+  if (relative.startsWith(`${GUEST_SHARE_PATH}/`)) relative = relative.slice(GUEST_SHARE_PATH.length + 1);
+  else if (relative.startsWith('/')) {
+    throw new UsageError(`${path} is outside the host share; use a path under ${GUEST_SHARE_PATH}`);
+  }
+  const parts = relative.split('/').filter((part) => part !== '' && part !== '.');
+  if (parts.length === 0 || parts.includes('..')) {
+    throw new UsageError(`${path} is not a file path inside ${GUEST_SHARE_PATH}`);
+  }
+  return `/${parts.join('/')}`;
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const total = chunks.reduce((sum, c) => sum + c.length, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+/** `epoll-lab exec`: one command in a fresh guest, its streams and exit status passed through. */
+import type { ExitStatus } from '../../core/channel.js';
+import type { Logger } from '../../core/logger.js';
+import { signalNumber } from '../../core/signals.js';
+import { startGuest } from '../start-guest.js';
+
+export interface ExecCommandOptions {
+  readonly argv: readonly string[];
+  readonly kernel?: string;
+  readonly timeoutMs?: number;
+  readonly json?: boolean;
+  readonly logger: Logger;
+}
+
+/** The exit status a shell would give: the code, 128+signal, or 124 for a timeout (as timeout(1)). */
+export function shellStatus(status: ExitStatus): number {
+  if (status.timedOut) return 124;
+  if (status.signal) return 128 + signalNumber(status.signal);
+  return status.exitCode ?? 1;
+}
+
+export async function execCommand(options: ExecCommandOptions): Promise<number> {
+  const { guest } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), logger: options.logger });
+  try {
+    if (options.json) {
+      const result = await guest.exec(options.argv, { ...(options.timeoutMs && { timeoutMs: options.timeoutMs }) });
+      const decoder = new TextDecoder();
+      const { stdout, stderr, ...status } = result;
+      process.stdout.write(
+        `${JSON.stringify({ ...status, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) }, null, 2)}\n`,
+      );
+      return shellStatus(result);
+    }
+    const child = guest.spawn(options.argv, {
+      ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
+      onStdout: (data) => process.stdout.write(data),
+      onStderr: (data) => process.stderr.write(data),
+    });
+    const status = await child.exited;
+    if (status.timedOut) options.logger.warn(`timed out after ${options.timeoutMs} ms; the command was killed`);
+    return shellStatus(status);
+  } finally {
+    await guest.dispose();
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * `epoll-lab run FILE`: a C file (compiled here for the guest) or an i386
+ * ELF, copied in through the 9p share and run in a fresh guest. Anything the
+ * guest cannot run is refused up front with the reason.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseElfIdent } from '../../../../scripts/build/elf.js';
+import { UsageError } from '../../core/errors.js';
+import { GUEST_SHARE_PATH } from '../../core/guest.js';
+import type { Logger } from '../../core/logger.js';
+import { startGuest } from '../start-guest.js';
+import { shellStatus } from './exec.js';
+
+export interface RunCommandOptions {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly kernel?: string;
+  readonly timeoutMs?: number;
+  readonly logger: Logger;
+}
+
+/** The compiler line the README promises: a static i386 binary, warnings on. */
+export const GUEST_CC = ['gcc', '-m32', '-static', '-O2', '-Wall'] as const;
+
+export class CompileError extends UsageError {}
+
+/** Compiles a C file for the guest; the compiler's own messages go into the error verbatim. */
+export async function compileForGuest(source: string, output: string): Promise<void> {
+  const args = [...GUEST_CC.slice(1), '-o', output, source, '-pthread'];
+  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    const child = spawn(GUEST_CC[0], args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot run gcc (${error.code ?? error.message})`, 'install gcc-multilib: apt-get install gcc-multilib libc6-dev-i386');
+  });
+  if (code !== 0) throw new CompileError(`${source} does not compile:\n${stderr.trimEnd()}`);
+}
+
+/** Returns the i386 binary to send: FILE itself, or FILE compiled. */
+export async function prepareBinary(file: string, workDir: string): Promise<string> {
+  let header: Buffer;
+  try {
+    const handle = await fs.open(file, 'r');
+    try {
+      header = Buffer.alloc(64);
+      await handle.read(header, 0, 64, 0);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    throw new UsageError(`${file}: no such file`);
+  }
+  if (file.endsWith('.c')) {
+    const output = path.join(workDir, path.basename(file, '.c'));
+    await compileForGuest(file, output);
+    return output;
+  }
+  const elf = parseElfIdent(header);
+  if (elf) {
+    if (elf.elfClass === 1 && elf.machine === 3) return file;
+    const kind = elf.elfClass === 2 && elf.machine === 62 ? 'an x86-64 binary' : `an ELF for machine ${elf.machine}`;
+    throw new UsageError(`${file} is ${kind}; the guest is 32-bit i386: rebuild it with gcc -m32 -static`);
+  }
+  throw new UsageError(`${file} is neither a .c file nor an i386 ELF binary; give one of those`);
+}
+
+export async function runCommand(options: RunCommandOptions): Promise<number> {
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-run-'));
+  try {
+    const binary = await prepareBinary(options.file, workDir);
+    const name = path.basename(binary);
+    const { guest } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), logger: options.logger });
+    try {
+      await guest.writeFile(name, await fs.readFile(binary));
+      // Run from tmpfs: the share does not carry the execute bit.
+      const target = `/tmp/${name}`;
+      const child = guest.spawn(
+        ['sh', '-c', 't=$1; shift; cp "$0" "$t" && chmod +x "$t" && exec "$t" "$@"', `${GUEST_SHARE_PATH}/${name}`, target, ...options.args],
+        {
+          ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
+          onStdout: (data) => process.stdout.write(data),
+          onStderr: (data) => process.stderr.write(data),
+        },
+      );
+      return shellStatus(await child.exited);
+    } finally {
+      await guest.dispose();
+    }
+  } finally {
+    await fs.rm(workDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Loads a guest image set as described by images/manifest.json and checks
+ * every file against the sha256 recorded there, so a half-written or stale
+ * image is refused with the command that fixes it instead of booting into
+ * something nobody built.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { sha256Hex } from '../../../scripts/build/hash.js';
+import type { Manifest, ManifestArtifact } from '../../../scripts/build/manifest.js';
+import { DEFAULT_KERNEL, REPO_ROOT } from '../../../scripts/build/paths.js';
+import { ImageMismatchError, UsageError } from '../core/errors.js';
+import type { GuestImages } from '../core/guest.js';
+
+export const BUILD_HINT = 'run `npx epoll-lab build` to build the guest images';
+
+export interface LoadedImages {
+  readonly kernel: string;
+  readonly release: string;
+  readonly images: GuestImages;
+  /** sha256 of each artifact by role: part of every snapshot key. */
+  readonly hashes: Readonly<Record<string, string>>;
+  readonly manifest: Manifest;
+}
+
+export function defaultImagesDir(): string {
+  return path.join(REPO_ROOT, 'images');
+}
+
+export async function readManifest(imagesDir = defaultImagesDir()): Promise<Manifest> {
+  const file = path.join(imagesDir, 'manifest.json');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    throw new UsageError(`no guest images: ${file} does not exist`, BUILD_HINT);
+  }
+  try {
+    return JSON.parse(text) as Manifest;
+  } catch {
+    throw new ImageMismatchError(`${file} is not valid JSON`, BUILD_HINT);
+  }
+}
+
+async function loadArtifact(imagesDir: string, artifact: ManifestArtifact): Promise<ArrayBuffer> {
+  const file = path.join(imagesDir, artifact.path);
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch {
+    throw new ImageMismatchError(`${file} is listed in the manifest but missing`, BUILD_HINT);
+  }
+  const actual = sha256Hex(bytes);
+  if (actual !== artifact.sha256) {
+    throw new ImageMismatchError(
+      `${file} does not match images/manifest.json (sha256 ${actual.slice(0, 16)}…, expected ${artifact.sha256.slice(0, 16)}…)`,
+      BUILD_HINT,
+    );
+  }
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+export async function loadImages(kernel = DEFAULT_KERNEL, imagesDir = defaultImagesDir()): Promise<LoadedImages> {
+  const manifest = await readManifest(imagesDir);
+  const entry = manifest.kernels[kernel];
+  if (!entry) {
+    const built = Object.keys(manifest.kernels).join(', ') || 'none';
+    throw new UsageError(
+      `no image for kernel ${kernel} (built: ${built})`,
+      `run \`npx epoll-lab build --kernel ${kernel}\``,
+    );
+  }
+  const find = (role: ManifestArtifact['role']) => {
+    const artifact = manifest.artifacts.find((a) => a.role === role && (role === 'bios' || a.kernel === kernel));
+    if (!artifact) throw new ImageMismatchError(`images/manifest.json lists no ${role} for kernel ${kernel}`, BUILD_HINT);
+    return artifact;
+  };
+  const [bios, bzimage, initrd] = [find('bios'), find('kernel'), find('initramfs')];
+  const [biosBytes, bzimageBytes, initrdBytes] = await Promise.all(
+    [bios, bzimage, initrd].map((a) => loadArtifact(imagesDir, a)),
+  );
+  return {
+    kernel,
+    release: entry.release,
+    images: { bios: biosBytes!, bzimage: bzimageBytes!, initrd: initrdBytes!, cmdline: entry.cmdline },
+    hashes: { bios: bios.sha256, kernel: bzimage.sha256, initramfs: initrd.sha256 },
+    manifest,
+  };
+}
