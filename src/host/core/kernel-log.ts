@@ -19,7 +19,7 @@ const FAULT_PATTERNS: readonly (readonly [KernelFaultKind, RegExp])[] = [
   ['oops', /\bOops(?::| -)|general protection fault|BUG: unable to handle/],
   ['bug', /\bBUG: |kernel BUG at /],
   ['hung-task', /INFO: task .* blocked for more than|soft lockup/],
-  ['warning', /\bWARNING: (?:CPU|at) /],
+  ['warning', /\bWARNING: (?:CPU: |at )/],
 ];
 
 export function detectFault(line: string): KernelFault | undefined {

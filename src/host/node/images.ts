@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../../../scripts/build/hash.js';
-import type { Manifest, ManifestArtifact } from '../../../scripts/build/manifest.js';
+import { readManifest, type Manifest, type ManifestArtifact } from '../../../scripts/build/manifest.js';
 import { DEFAULT_KERNEL, REPO_ROOT } from '../../../scripts/build/paths.js';
 import { ImageMismatchError, UsageError } from '../core/errors.js';
 import type { GuestImages } from '../core/guest.js';
@@ -27,19 +27,13 @@ export function defaultImagesDir(): string {
   return path.join(REPO_ROOT, 'images');
 }
 
-export async function readManifest(imagesDir = defaultImagesDir()): Promise<Manifest> {
-  const file = path.join(imagesDir, 'manifest.json');
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new UsageError(`no guest images: ${file} does not exist`, BUILD_HINT);
+/** The manifest, or a UsageError saying how to make one. */
+export async function loadManifest(imagesDir = defaultImagesDir()): Promise<Manifest> {
+  const manifest = await readManifest(imagesDir);
+  if (!manifest) {
+    throw new UsageError(`no usable guest images: ${path.join(imagesDir, 'manifest.json')} is missing or unreadable`, BUILD_HINT);
   }
-  try {
-    return JSON.parse(text) as Manifest;
-  } catch {
-    throw new ImageMismatchError(`${file} is not valid JSON`, BUILD_HINT);
-  }
+  return manifest;
 }
 
 async function loadArtifact(imagesDir: string, artifact: ManifestArtifact): Promise<ArrayBuffer> {
@@ -61,7 +55,7 @@ async function loadArtifact(imagesDir: string, artifact: ManifestArtifact): Prom
 }
 
 export async function loadImages(kernel = DEFAULT_KERNEL, imagesDir = defaultImagesDir()): Promise<LoadedImages> {
-  const manifest = await readManifest(imagesDir);
+  const manifest = await loadManifest(imagesDir);
   const entry = manifest.kernels[kernel];
   if (!entry) {
     const built = Object.keys(manifest.kernels).join(', ') || 'none';

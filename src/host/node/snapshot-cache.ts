@@ -50,6 +50,10 @@ export class SnapshotCache {
     return { state: path.join(this.dir, `${key}.v86state.gz`), meta: path.join(this.dir, `${key}.json`) };
   }
 
+  statePath(key: string): string {
+    return this.files(key).state;
+  }
+
   async load(key: string): Promise<StoredSnapshot | undefined> {
     const files = this.files(key);
     try {

@@ -1,0 +1,144 @@
+/**
+ * Runs suites inside guests and turns their KTAP into the result model.
+ * Each suite gets a fresh guest from the factory (a snapshot restore costs
+ * a fraction of a second), so one suite's leftovers or a kernel crash never
+ * leak into the next: a crash fails the cases it cut short, with the
+ * kernel's log, and the run goes on.
+ */
+import { GuestFaultError } from '../errors.js';
+import type { Guest } from '../guest.js';
+import { KtapParser, type KtapCase } from './ktap.js';
+import { summarize, type CaseResult, type RunEvent, type RunReport, type SuiteResult } from './results.js';
+import { readSuites, selectSuites, shardSuites, type SuiteDefinition } from './suites.js';
+
+export interface RunSelection {
+  /** Suite names; empty means every suite that runs by default. */
+  readonly suites?: readonly string[];
+  /** Only cases whose name contains this. */
+  readonly filter?: string;
+  /** Only these exact case names (e.g. one case from the UI). */
+  readonly cases?: readonly string[];
+  readonly shard?: { readonly index: number; readonly count: number };
+}
+
+export interface GuestLease {
+  readonly guest: Guest;
+  release(): Promise<void>;
+}
+
+/** Hands out a clean guest; release() disposes it (or returns it to a pool). */
+export type GuestFactory = () => Promise<GuestLease>;
+
+const decoder = new TextDecoder();
+
+export async function runSuites(
+  factory: GuestFactory,
+  selection: RunSelection,
+  onEvent: (event: RunEvent) => void = () => undefined,
+): Promise<RunReport> {
+  const first = await factory();
+  let kernel: string;
+  let suites: SuiteDefinition[];
+  try {
+    kernel = first.guest.info.release;
+    suites = shardSuites(selectSuites(await readSuites(first.guest), selection.suites ?? []), selection.shard);
+  } finally {
+    await first.release();
+  }
+  const results: SuiteResult[] = [];
+  for (const suite of suites) {
+    const lease = await factory();
+    try {
+      results.push(await runSuite(lease.guest, suite, selection, onEvent));
+    } finally {
+      await lease.release();
+    }
+  }
+  return { kernel, suites: results, summary: summarize(results) };
+}
+
+/** Arguments that make a program run only the selected cases. */
+function caseArgs(suite: SuiteDefinition, selection: RunSelection): string[] {
+  if (suite.format === 'ktap') {
+    if (selection.cases?.length) return [...selection.cases];
+    if (selection.filter) return ['--filter', selection.filter];
+    return [];
+  }
+  // kselftest_harness.h: -t TEST (repeatable) runs the named tests.
+  const names = selection.cases ?? [];
+  return names.flatMap((name) => ['-t', name.slice(name.indexOf('.') + 1)]);
+}
+
+export async function runSuite(
+  guest: Guest,
+  suite: SuiteDefinition,
+  selection: RunSelection,
+  onEvent: (event: RunEvent) => void,
+): Promise<SuiteResult> {
+  const cases: CaseResult[] = [];
+  const record = (result: CaseResult) => {
+    cases.push(result);
+    onEvent({ kind: 'case', suite: suite.name, result });
+  };
+  onEvent({ kind: 'suite-start', suite: suite.name, total: suite.programs.length });
+  try {
+    if (suite.setup) {
+      const setup = await guest.exec(suite.setup, { timeoutMs: 60_000 });
+      if (setup.exitCode !== 0) {
+        record(failure(`${suite.name}: setup`, `\`${suite.setup}\` failed:\n${decoder.decode(setup.stderr)}${decoder.decode(setup.stdout)}`));
+        return finish();
+      }
+    }
+    for (const program of suite.programs) {
+      await runProgram(guest, suite, program, selection, record);
+    }
+  } catch (error) {
+    if (!(error instanceof GuestFaultError)) throw error;
+    record(failure(`${suite.name}: guest`, `${error.message}\n${error.kernelLog.join('\n')}`));
+  }
+  return finish();
+
+  function finish(): SuiteResult {
+    const kept = selection.filter && suite.format === 'kselftest' ? cases.filter((c) => c.name.includes(selection.filter!)) : cases;
+    const result = { name: suite.name, cases: kept };
+    onEvent({ kind: 'suite-end', suite: suite.name, result });
+    return result;
+  }
+}
+
+async function runProgram(
+  guest: Guest,
+  suite: SuiteDefinition,
+  program: string,
+  selection: RunSelection,
+  record: (result: CaseResult) => void,
+): Promise<void> {
+  const stderr: string[] = [];
+  const parser = new KtapParser(
+    ({ number: _number, ...result }: KtapCase) => record(result),
+    () => performance.now(),
+  );
+  const child = guest.spawn([program, ...caseArgs(suite, selection)], {
+    timeoutMs: suite.timeoutMs,
+    onStdout: (data) => parser.push(decoder.decode(data, { stream: true })),
+    onStderr: (data) => stderr.push(decoder.decode(data)),
+  });
+  const status = await child.exited;
+  const trailing = parser.end();
+  const planned = parser.planned ?? 0;
+  const got = parser.cases.length;
+  const name = program.split('/').pop()!;
+  if (parser.planned === undefined || got < planned || status.signal) {
+    // The program died or stopped early: say so as a failing case of its own.
+    const how = status.timedOut
+      ? `timed out after ${suite.timeoutMs / 1000} s`
+      : status.signal
+        ? `was killed by ${status.signal}`
+        : `exited with status ${status.exitCode}`;
+    record(failure(`${name}: incomplete`, `${name} ${how} after ${got} of ${planned} cases\n${trailing}\n${stderr.join('')}`.trim()));
+  }
+}
+
+function failure(name: string, output: string): CaseResult {
+  return { name, status: 'fail', durationMs: 0, output };
+}

@@ -1,0 +1,199 @@
+/**
+ * epoll-lab's command line: parse argv, call the same exported functions
+ * the tests and the UI call, report an error once, exit with a status.
+ * No logic lives only here.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EpollLabError, GuestFaultError, UsageError } from '../core/errors.js';
+import { createCliLogger } from './cli-logger.js';
+import { buildCommand } from './commands/build.js';
+import { execCommand } from './commands/exec.js';
+import { runCommand } from './commands/run.js';
+import { shellCommand } from './commands/shell.js';
+import { snapshotCommand } from './commands/snapshot.js';
+import { testCommand, type ReporterName } from './commands/test.js';
+
+const MAIN_HELP = `Usage: epoll-lab <command> [options]
+
+Boot a real i386 Linux kernel in the v86 emulator and run epoll workloads in it.
+
+Commands:
+  build              build the guest images (kernel, initramfs, BIOS) into images/
+  shell              an interactive shell on the guest console
+  exec -- CMD [ARG…] run one command in a fresh guest; its exit status becomes ours
+  run FILE [-- ARG…] compile a .c file (or take an i386 ELF) and run it in a fresh guest
+  snapshot           create (or with --rebuild, recreate) the post-boot snapshot
+  test               run the conformance suites in the guest and report
+
+Every command takes --help. Common options:
+  --kernel V         kernel version to use (default 6.1)
+  --verbose          show progress and debug messages on stderr
+
+Environment:
+  EPOLL_LAB_CACHE    cache directory (default $XDG_CACHE_HOME/epoll-lab or ~/.cache/epoll-lab)
+`;
+
+interface CommandSpec {
+  readonly help: string;
+  readonly options: NonNullable<ParseArgsConfig['options']>;
+  readonly run: (values: Record<string, string | boolean | string[] | undefined>, positionals: string[]) => Promise<number>;
+}
+
+const common = {
+  kernel: { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function timeoutMs(value: string | boolean | string[] | undefined, fallbackSeconds: number): number {
+  if (value === undefined) return fallbackSeconds * 1000;
+  const seconds = Number(value);
+  if (typeof value !== 'string' || !Number.isFinite(seconds) || seconds < 0) {
+    throw new UsageError(`--timeout wants a number of seconds, not ${JSON.stringify(value)}`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+const kernelOf = (values: Record<string, string | boolean | string[] | undefined>) =>
+  typeof values['kernel'] === 'string' ? { kernel: values['kernel'] } : {};
+const loggerOf = (values: Record<string, string | boolean | string[] | undefined>) => createCliLogger(values['verbose'] === true);
+
+const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  test: {
+    help: `Usage: epoll-lab test [--suite NAME…] [--case NAME…] [--filter TEXT] [--kernel 6.1|all]
+                      [--reporter pretty|tap|junit|json] [--output FILE] [--shard K/N]
+
+Runs the guest's test suites (the epoll conformance programs, kselftest-epoll,
+scull), each suite in a fresh guest restored from the post-boot snapshot, and
+reports every case. --suite and --case may repeat; --filter keeps cases whose
+name contains TEXT; --kernel all runs every kernel in images/manifest.json and
+lists the cases whose status differs. The JSON format is described in the README.
+Exit status: 0 if no case failed, 1 if any failed, 2 for bad arguments.
+`,
+    options: {
+      ...common,
+      suite: { type: 'string', multiple: true },
+      case: { type: 'string', multiple: true },
+      filter: { type: 'string' },
+      reporter: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      shard: { type: 'string' },
+    },
+    run: async (values) =>
+      testCommand({
+        suites: (values['suite'] as string[] | undefined) ?? [],
+        cases: (values['case'] as string[] | undefined) ?? [],
+        ...(typeof values['filter'] === 'string' && { filter: values['filter'] }),
+        kernel: typeof values['kernel'] === 'string' ? values['kernel'] : '6.1',
+        reporter: (typeof values['reporter'] === 'string' ? values['reporter'] : 'pretty') as ReporterName,
+        ...(typeof values['output'] === 'string' && { output: values['output'] }),
+        ...(typeof values['shard'] === 'string' && { shard: values['shard'] }),
+        logger: loggerOf(values),
+      }),
+  },
+  build: {
+    help: `Usage: epoll-lab build [--kernel V]
+
+Builds the guest images from Debian packages into images/ and writes
+images/manifest.json. The kernel build tree is cached outside the clone
+(EPOLL_LAB_CACHE), so a rebuild with no changes takes seconds. As root, missing
+Debian packages are installed; otherwise the apt-get line to run is printed.
+`,
+    options: { ...common },
+    run: async (values) => buildCommand({ ...kernelOf(values), verbose: values['verbose'] === true }),
+  },
+  shell: {
+    help: `Usage: epoll-lab shell [--kernel V]
+
+Starts a guest (from the post-boot snapshot) and connects this terminal to its
+console, in raw mode; window size changes reach the guest. Press Ctrl-] to quit.
+`,
+    options: { ...common },
+    run: async (values) => shellCommand({ ...kernelOf(values), logger: loggerOf(values) }),
+  },
+  exec: {
+    help: `Usage: epoll-lab exec [--kernel V] [--timeout S] [--json] -- CMD [ARG…]
+
+Runs CMD in a fresh guest restored from the post-boot snapshot. stdout and
+stderr stream through separately; the exit status is the command's, 128+N when
+signal N killed it, or 124 when --timeout (default 600 s) ran out.
+--json prints {exitCode, signal, timedOut, durationMs, stdout, stderr} instead.
+`,
+    options: { ...common, timeout: { type: 'string' }, json: { type: 'boolean' } },
+    run: async (values, positionals) => {
+      if (positionals.length === 0) throw new UsageError('exec needs a command: epoll-lab exec -- CMD [ARG…]');
+      return execCommand({
+        argv: positionals,
+        ...kernelOf(values),
+        timeoutMs: timeoutMs(values['timeout'], 600),
+        json: values['json'] === true,
+        logger: loggerOf(values),
+      });
+    },
+  },
+  run: {
+    help: `Usage: epoll-lab run [--kernel V] [--timeout S] FILE [-- ARG…]
+
+FILE is a C source file (compiled here with gcc -m32 -static -O2 -Wall; compiler
+errors are shown as gcc prints them) or a 32-bit i386 ELF. It is copied into a
+fresh guest through the 9p share and run with ARGs; the exit status is as for exec.
+`,
+    options: { ...common, timeout: { type: 'string' } },
+    run: async (values, positionals) => {
+      const [file, ...args] = positionals;
+      if (!file) throw new UsageError('run needs a file: epoll-lab run FILE [-- ARG…]');
+      return runCommand({ file, args, ...kernelOf(values), timeoutMs: timeoutMs(values['timeout'], 600), logger: loggerOf(values) });
+    },
+  },
+  snapshot: {
+    help: `Usage: epoll-lab snapshot [--kernel V] [--rebuild]
+
+Makes sure the post-boot snapshot for the current images exists (cold-booting
+once to make it) and prints where it is and how big. --rebuild discards it first.
+Snapshots are keyed by the image hashes, the v86 version and the guest options,
+so they are replaced by themselves when any of those change.
+`,
+    options: { ...common, rebuild: { type: 'boolean' } },
+    run: async (values) =>
+      snapshotCommand({ ...kernelOf(values), rebuild: values['rebuild'] === true, logger: loggerOf(values) }),
+  },
+};
+
+function report(error: unknown): number {
+  if (error instanceof EpollLabError) {
+    process.stderr.write(`epoll-lab: ${error.message}\n`);
+    if (error instanceof GuestFaultError && error.kernelLog.length > 0) {
+      process.stderr.write(`kernel log (last lines):\n${error.kernelLog.map((l) => `  ${l}`).join('\n')}\n`);
+    }
+    if (error.hint) process.stderr.write(`epoll-lab: ${error.hint}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+  process.stderr.write(`epoll-lab: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 70;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(MAIN_HELP);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`epoll-lab: unknown command ${JSON.stringify(name)}; run epoll-lab --help for the list\n`);
+    return 2;
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: [...rest], options: command.options, allowPositionals: true, strict: true });
+    if (values['help']) {
+      process.stdout.write(command.help);
+      return 0;
+    }
+    return await command.run(values as Record<string, string | boolean | string[] | undefined>, positionals);
+  } catch (error) {
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      return report(new UsageError(`${error.message}; see epoll-lab ${name} --help`));
+    }
+    return report(error);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The Guest API against the real guest kernel: exit statuses, streams,
+ * stdin, timeouts, crash and hang detection, snapshots, isolation.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GuestCrashedError, GuestHungError } from '../src/host/core/errors.js';
+import { Guest } from '../src/host/core/guest.js';
+import { startGuest } from '../src/host/node/start-guest.js';
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
+
+describe('a guest restored from the post-boot snapshot', () => {
+  let guest: Guest;
+  beforeAll(async () => {
+    ({ guest } = await startGuest());
+  });
+  afterAll(() => guest?.dispose());
+
+  it('reports exit codes 0 and 7', async () => {
+    expect((await guest.exec(['true'])).exitCode).toBe(0);
+    const seven = await guest.exec('exit 7');
+    expect([seven.exitCode, seven.signal, seven.timedOut]).toEqual([7, null, false]);
+  });
+
+  it('reports the signal that killed a command', async () => {
+    const result = await guest.exec('kill -SEGV $$');
+    expect([result.exitCode, result.signal]).toEqual([null, 'SIGSEGV']);
+  });
+
+  it('reports 127 for a command that does not exist', async () => {
+    const result = await guest.exec(['no-such-command']);
+    expect(result.exitCode).toBe(127);
+    expect(text(result.stderr)).toContain('no-such-command');
+  });
+
+  it('delivers 1 MB of binary stdout intact', async () => {
+    // The guest prints the md5 of what it sends on stderr, so both ends agree on the bytes.
+    const result = await guest.exec('head -c 1048576 /dev/urandom > /tmp/blob; md5sum < /tmp/blob >&2; cat /tmp/blob');
+    expect(result.stdout.length).toBe(1048576);
+    expect(text(result.stderr).split(/\s/)[0]).toBe(md5(result.stdout));
+  });
+
+  it('round-trips binary stdin, every byte value', async () => {
+    const input = new Uint8Array(100_000);
+    for (let i = 0; i < input.length; i++) input[i] = (i * 7 + (i >> 8)) & 0xff;
+    const result = await guest.exec(['cat'], { stdin: input });
+    expect(result.exitCode).toBe(0);
+    expect(md5(result.stdout)).toBe(md5(input));
+  });
+
+  it('keeps stdout and stderr apart', async () => {
+    const result = await guest.exec('echo out; echo err >&2; echo out2');
+    expect(text(result.stdout)).toBe('out\nout2\n');
+    expect(text(result.stderr)).toBe('err\n');
+  });
+
+  it('passes env and cwd', async () => {
+    const result = await guest.exec('echo "$GREETING" $(pwd)', { env: { GREETING: 'hi there' }, cwd: '/proc' });
+    expect(text(result.stdout)).toBe('hi there /proc\n');
+  });
+
+  it('kills a command at its timeout, with the processes it started', async () => {
+    const result = await guest.exec('sleep 30 & sleep 30; echo unreachable', { timeoutMs: 500 });
+    expect([result.exitCode, result.signal, result.timedOut]).toEqual([null, 'SIGKILL', true]);
+    expect(text(result.stdout)).toBe('');
+    const left = await guest.exec('ps -o comm | grep -c "^sleep" || true');
+    expect(text(left.stdout).trim()).toBe('0');
+  });
+
+  it('streams output while a command runs', async () => {
+    const chunks: string[] = [];
+    let sawFirst!: () => void;
+    const first = new Promise<void>((resolve) => (sawFirst = resolve));
+    const child = guest.spawn(['sh', '-c', 'echo first; read line; echo "got $line"'], {
+      stdin: true,
+      onStdout: (data) => {
+        chunks.push(text(data));
+        sawFirst();
+      },
+    });
+    await first;
+    expect(chunks.join('')).toBe('first\n');
+    await child.write('reply\n');
+    child.end();
+    expect((await child.exited).exitCode).toBe(0);
+    expect(chunks.join('')).toBe('first\ngot reply\n');
+  });
+
+  it('moves files through the 9p share', async () => {
+    const data = Uint8Array.from({ length: 5000 }, (_, i) => i % 251);
+    await guest.writeFile('/mnt/host/in.bin', data);
+    const result = await guest.exec('md5sum /mnt/host/in.bin | cut -d" " -f1; cp /mnt/host/in.bin /mnt/host/out.bin');
+    expect(text(result.stdout).trim()).toBe(md5(data));
+    expect(md5(await guest.readFile('out.bin'))).toBe(md5(data));
+  });
+
+  it('runs the restored kernel the same way as a cold-booted one', async () => {
+    const probe = 'uname -r; cat /proc/cmdline; ls /; grep -c . /proc/filesystems';
+    const restoredOut = text((await guest.exec(probe)).stdout);
+    const { guest: cold } = await startGuest({ mode: 'cold' });
+    try {
+      expect(text((await cold.exec(probe)).stdout)).toBe(restoredOut);
+    } finally {
+      await cold.dispose();
+    }
+  });
+});
+
+describe('two guests in one process', () => {
+  it('do not see each other', async () => {
+    const [a, b] = await Promise.all([startGuest(), startGuest()]);
+    try {
+      await Promise.all([a.guest.exec('echo A > /tmp/who'), b.guest.exec('echo B > /tmp/who')]);
+      await a.guest.writeFile('only-a', new TextEncoder().encode('a'));
+      const [ra, rb] = await Promise.all([
+        a.guest.exec('cat /tmp/who; ls /mnt/host'),
+        b.guest.exec('cat /tmp/who; ls /mnt/host'),
+      ]);
+      expect(text(ra.stdout)).toBe('A\nonly-a\n');
+      expect(text(rb.stdout)).toBe('B\n');
+    } finally {
+      await Promise.all([a.guest.dispose(), b.guest.dispose()]);
+    }
+  });
+});
+
+describe('faults', () => {
+  it('reports a kernel panic as GuestCrashedError with the panic text', async () => {
+    const { guest } = await startGuest();
+    try {
+      const crash = guest.exec('echo c > /proc/sysrq-trigger');
+      await expect(crash).rejects.toThrow(GuestCrashedError);
+      const error = (await crash.catch((e: unknown) => e)) as GuestCrashedError;
+      expect(error.message).toMatch(/panic/);
+      expect(error.kernelLog.join('\n')).toContain('Kernel panic - not syncing');
+      // The guest is unusable afterwards, and says so.
+      expect(() => guest.spawn(['true'])).toThrow(GuestCrashedError);
+    } finally {
+      await guest.dispose();
+    }
+  });
+
+  it('reports a guest that stops answering as GuestHungError within the watchdog time', async () => {
+    const watchdogMs = 3000;
+    const { guest } = await startGuest({ guest: { watchdogMs, pingIntervalMs: 250 } });
+    try {
+      const started = performance.now();
+      // Stop the agent itself: the kernel runs on, but the channel goes silent.
+      const silent = guest.exec('kill -STOP $(pidof epoll-lab-agent)');
+      await expect(silent).rejects.toThrow(GuestHungError);
+      expect(performance.now() - started).toBeLessThan(watchdogMs + 5000);
+    } finally {
+      await guest.dispose();
+    }
+  });
+});
