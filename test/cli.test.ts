@@ -56,7 +56,7 @@ describe('epoll-lab CLI', () => {
     const result = cli('run', source);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('broken.c:1');
-    expect(result.stderr).toMatch(/error: expected ';'/);
+    expect(result.stderr).toMatch(/error: expected .;. before/);
   });
 
   it('run refuses an x86-64 binary', () => {
