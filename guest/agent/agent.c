@@ -65,7 +65,7 @@ struct session {
 };
 
 static struct session sessions[MAX_SESSIONS];
-static int ep_fd = -1, tty_fd = -1, console_fd = -1;
+static int ep_fd = -1, tty_fd = -1, console_fd = -1, kmsg_fd = -1;
 
 /* Receive buffer for frames from the host. */
 static unsigned char rx[EL_HEADER_SIZE + EL_MAX_PAYLOAD];
@@ -172,6 +172,27 @@ static struct session *find_session(uint32_t id)
 }
 
 /*
+ * Each read returns one record. Drain them all now, so what the kernel
+ * logged while a command ran reaches the host before that command's EXIT.
+ */
+static void read_kmsg(void)
+{
+	char buf[8192];
+
+	for (;;) {
+		ssize_t n = read(kmsg_fd, buf, sizeof(buf));
+
+		if (n > 0)
+			send_frame(EL_KMSG, 0, buf, n);
+		/* EPIPE: records were overwritten before we read them; go on. */
+		else if (n < 0 && errno == EPIPE)
+			continue;
+		else
+			break;
+	}
+}
+
+/*
  * A session is over when its leader has been reaped and both output pipes
  * reached EOF, so no output can arrive after the EXIT frame.
  */
@@ -186,6 +207,8 @@ static void maybe_finish(struct session *s)
 		code = WEXITSTATUS(s->status);
 	else if (WIFSIGNALED(s->status))
 		sig = WTERMSIG(s->status);
+	/* Kernel messages the command caused go out before its EXIT. */
+	read_kmsg();
 	put_u32(b, (uint32_t)code);
 	put_u32(b + 4, sig);
 	put_u32(b + 8, s->timed_out ? EL_EXIT_TIMED_OUT : 0);
@@ -520,16 +543,6 @@ static void handle_timeout(struct session *s)
 	close_fd(&s->timer_fd);
 }
 
-static void read_kmsg(int kmsg_fd)
-{
-	char buf[8192];
-	ssize_t n = read(kmsg_fd, buf, sizeof(buf));
-
-	/* EPIPE means records were overwritten before we read them; go on. */
-	if (n > 0)
-		send_frame(EL_KMSG, 0, buf, n);
-}
-
 static void setup_tty(const char *path)
 {
 	struct termios t;
@@ -567,7 +580,7 @@ int main(int argc, char **argv)
 {
 	const char *tty = argc > 1 ? argv[1] : "/dev/ttyS1";
 	const char *console = argc > 2 ? argv[2] : "/dev/ttyS0";
-	int kmsg_fd, sig_fd;
+	int sig_fd;
 	sigset_t chld;
 
 	setup_tty(tty);
@@ -605,7 +618,7 @@ int main(int argc, char **argv)
 				read_tty();
 				break;
 			case SRC_KMSG:
-				read_kmsg(kmsg_fd);
+				read_kmsg();
 				break;
 			case SRC_SIGCHLD:
 				reap_children(sig_fd);

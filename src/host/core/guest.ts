@@ -163,6 +163,10 @@ export class Guest {
     const guest = new Guest(emulator, resolved, platform, undefined);
     try {
       await guest.ready;
+      // The agent sends its boot backlog of kernel messages right after
+      // hello; a pong comes after it, so the guest is quiet from here on
+      // and a snapshot holds no half-sent log.
+      await guest.channel.ping();
     } catch (error) {
       await guest.dispose();
       throw error;
@@ -181,6 +185,10 @@ export class Guest {
     const resolved = { ...defaultGuestOptions, ...options };
     const emulator = platform.createEmulator({ ...emulatorOptions(images, resolved), initial_state: { buffer: state } });
     const guest = new Guest(emulator, resolved, platform, meta);
+    // v86 drops serial input sent before it has loaded the state (the wasm is
+    // still compiling), so the first ping would only be repeated by the
+    // watchdog a pingIntervalMs later. Ping again as soon as the machine runs.
+    emulator.add_listener('emulator-loaded', () => guest.channel.sendControl(FrameType.Ping, new Uint8Array(0)));
     try {
       // A restored agent sends no hello; a ping proves it is there.
       await guest.channel.ping();

@@ -8,6 +8,7 @@ import { EpollLabError, GuestFaultError, UsageError } from '../core/errors.js';
 import { createCliLogger } from './cli-logger.js';
 import { buildCommand } from './commands/build.js';
 import { execCommand } from './commands/exec.js';
+import { moduleCommand } from './commands/module.js';
 import { runCommand } from './commands/run.js';
 import { shellCommand } from './commands/shell.js';
 import { snapshotCommand } from './commands/snapshot.js';
@@ -24,6 +25,8 @@ Commands:
   run FILE [-- ARG…] compile a .c file (or take an i386 ELF) and run it in a fresh guest
   snapshot           create (or with --rebuild, recreate) the post-boot snapshot
   test               run the conformance suites in the guest and report
+  module build DIR   build an out-of-tree kernel module against the image kernel
+  module load X      load DIR's module or FILE.ko into the running shell (or a fresh guest)
 
 Every command takes --help. Common options:
   --kernel V         kernel version to use (default 6.1)
@@ -143,6 +146,33 @@ fresh guest through the 9p share and run with ARGs; the exit status is as for ex
       const [file, ...args] = positionals;
       if (!file) throw new UsageError('run needs a file: epoll-lab run FILE [-- ARG…]');
       return runCommand({ file, args, ...kernelOf(values), timeoutMs: timeoutMs(values['timeout'], 600), logger: loggerOf(values) });
+    },
+  },
+  module: {
+    help: `Usage: epoll-lab module build DIR [--kernel V]
+       epoll-lab module load DIR|FILE.ko [--kernel V] [--fresh] [--then CMD] [-- PARAM=VALUE…]
+
+build runs \`make -C <image kernel tree> ARCH=i386 M=DIR modules\` and prints the
+.ko files; compiler errors are shown as the compiler printed them.
+load builds DIR first (or takes FILE.ko), refuses a module built for another
+kernel, and loads it with the given parameters: into the running
+\`epoll-lab shell\` if one is open on this machine (so you can use the driver at
+its prompt), otherwise into a fresh guest, where --then CMD runs a shell
+command afterwards (e.g. a test). --fresh never uses the running shell.
+`,
+    options: { ...common, fresh: { type: 'boolean' }, then: { type: 'string' } },
+    run: async (values, positionals) => {
+      const [action, target, ...args] = positionals;
+      if (!action || !target) throw new UsageError('module needs an action and a target: epoll-lab module build|load DIR');
+      return moduleCommand({
+        action,
+        target,
+        args,
+        kernel: typeof values['kernel'] === 'string' ? values['kernel'] : '6.1',
+        fresh: values['fresh'] === true,
+        ...(typeof values['then'] === 'string' && { then: values['then'] }),
+        logger: loggerOf(values),
+      });
     },
   },
   snapshot: {

@@ -4,6 +4,7 @@
  * quitting needs a key the guest never wants: Ctrl-], as telnet uses.
  */
 import type { Logger } from '../../core/logger.js';
+import { serveSession } from '../session.js';
 import { startGuest } from '../start-guest.js';
 
 export const QUIT_KEY = 0x1d; // Ctrl-]
@@ -17,6 +18,8 @@ export async function shellCommand(options: ShellCommandOptions): Promise<number
   const { guest, images } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), logger: options.logger });
   const stdin = process.stdin;
   const stdout = process.stdout;
+  // Lets `epoll-lab module load` reach this guest from another terminal.
+  const session = await serveSession(guest);
   process.stderr.write(`epoll-lab: Linux ${images.release} in v86; press Ctrl-] to quit\n`);
 
   const resize = () => {
@@ -54,6 +57,7 @@ export async function shellCommand(options: ShellCommandOptions): Promise<number
   } finally {
     stdout.off('resize', resize);
     stopOutput();
+    await session.dispose();
     if (stdin.isTTY) stdin.setRawMode(false);
     stdin.pause();
     await guest.dispose();
