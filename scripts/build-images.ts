@@ -1,0 +1,73 @@
+/**
+ * Entry point: `npm run build:images` / `npx tsx scripts/build-images.ts`.
+ *
+ * A thin shell over buildImages(): parse arguments, supply a logger that
+ * writes progress to stderr with elapsed times, and turn errors into one
+ * message and an exit code (2 for usage errors, 1 for build failures).
+ */
+import { parseArgs } from 'node:util';
+import { BuildError, UsageError, buildImages, createStreamLogger, DEFAULT_KERNEL } from './build/index.js';
+
+const USAGE = `Usage: npx tsx scripts/build-images.ts [--kernel VERSION]... [--cache-dir DIR] [--out DIR]
+
+Build the epoll-lab guest images (SeaBIOS, an i386 Linux bzImage, a busybox
+initramfs) from Debian packages and write images/manifest.json.
+
+  --kernel VERSION  kernel series to build, e.g. 6.1 (default ${DEFAULT_KERNEL});
+                    repeat to build several; needs Debian's linux-source-VERSION
+  --cache-dir DIR   build cache (default $EPOLL_LAB_CACHE, else
+                    $XDG_CACHE_HOME/epoll-lab, else ~/.cache/epoll-lab)
+  --out DIR         output directory (default images/ in the repository)
+  -h, --help        show this help
+
+Everything is cached by the hash of its inputs: a build without changes takes
+seconds; the first kernel build takes a few minutes.`;
+
+async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        kernel: { type: 'string', multiple: true },
+        'cache-dir': { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+
+  const started = Date.now();
+  const clock = (): string => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`;
+  // Each line carries the time since start; steps add their own duration.
+  const logger = createStreamLogger({ write: (text: string) => process.stderr.write(`${clock()} ${text}`) });
+
+  try {
+    await buildImages(
+      {
+        ...(values.kernel ? { kernels: values.kernel } : {}),
+        ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
+        ...(values.out ? { outDir: values.out } : {}),
+      },
+      logger,
+    );
+    return 0;
+  } catch (err) {
+    if (err instanceof BuildError) {
+      process.stderr.write(`\nerror: ${err.message}\n`);
+      return err instanceof UsageError ? 2 : 1;
+    }
+    throw err; // a bug, not a build failure: keep the stack trace
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

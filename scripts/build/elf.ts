@@ -1,0 +1,52 @@
+/**
+ * Just enough ELF parsing to refuse binaries the guest cannot run.
+ *
+ * The guest is a 32-bit x86 kernel without 64-bit support; handing it an
+ * x86_64 busybox (easy to get by forgetting ":i386") would only show up as
+ * a kernel panic "No working init found" much later, so check up front.
+ */
+import fs from 'node:fs/promises';
+import { BadBinaryError } from './errors.js';
+
+const ELFCLASS32 = 1;
+const ELFDATA2LSB = 1;
+const EM_386 = 3;
+
+export interface ElfIdent {
+  elfClass: number;
+  data: number;
+  machine: number;
+}
+
+/** Parse e_ident[EI_CLASS], e_ident[EI_DATA] and e_machine, or undefined if not ELF. */
+export function parseElfIdent(header: Uint8Array): ElfIdent | undefined {
+  if (header.length < 20) return undefined;
+  if (header[0] !== 0x7f || header[1] !== 0x45 || header[2] !== 0x4c || header[3] !== 0x46) return undefined;
+  const elfClass = header[4] ?? 0;
+  const data = header[5] ?? 0;
+  // e_machine is the half-word at offset 18 in both ELF classes, in the
+  // file's own byte order.
+  const lo = header[18] ?? 0;
+  const hi = header[19] ?? 0;
+  const machine = data === ELFDATA2LSB ? lo | (hi << 8) : (lo << 8) | hi;
+  return { elfClass, data, machine };
+}
+
+/** Throw BadBinaryError unless `file` is a little-endian ELF32 i386 binary. */
+export async function assertElf32i386(file: string, what: string): Promise<void> {
+  const handle = await fs.open(file, 'r');
+  const header = Buffer.alloc(20);
+  try {
+    await handle.read(header, 0, header.length, 0);
+  } finally {
+    await handle.close();
+  }
+  const ident = parseElfIdent(header);
+  if (!ident || ident.elfClass !== ELFCLASS32 || ident.data !== ELFDATA2LSB || ident.machine !== EM_386) {
+    const got = ident ? `ELF class ${ident.elfClass}, machine ${ident.machine}` : 'not an ELF file';
+    throw new BadBinaryError(
+      `${what} (${file}) is not a 32-bit i386 ELF binary (${got}); the guest can only run i386 code, ` +
+        `so fetch the i386 build (e.g. \`apt-get download busybox-static:i386\`).`,
+    );
+  }
+}

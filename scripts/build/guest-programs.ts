@@ -1,0 +1,99 @@
+/**
+ * The C programs that go into the guest image.
+ *
+ * One row per program. Add a row to ship another program; the pipeline
+ * compiles it with `gcc -m32 -static` (see compile.ts), caches it by the
+ * hash of its sources, and installs it at `dest` in the initramfs.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+export interface GuestProgram {
+  /** Unique name; also the cache directory and output file name. */
+  name: string;
+  /** Source files, relative to the repo root. */
+  sources: readonly string[];
+  /** Absolute path inside the guest. */
+  dest: string;
+  /** Extra compiler flags, e.g. ["-pthread"]. */
+  cflags?: readonly string[];
+  /** Extra link arguments placed after the sources, e.g. ["-lrt"]. */
+  libs?: readonly string[];
+}
+
+export const GUEST_PROGRAMS: readonly GuestProgram[] = [
+  // The machine-channel agent /init starts on ttyS1 (see docs/).
+  { name: 'epoll-lab-agent', sources: ['guest/agent/agent.c'], dest: '/sbin/epoll-lab-agent' },
+  // Prints readiness changes of one file; the browser's scullpipe demo runs it.
+  { name: 'epoll-watch', sources: ['guest/tools/epoll-watch.c'], dest: '/usr/bin/epoll-watch' },
+];
+
+/** Where test programs appear in the guest (links to the multi-call binary); suites.json points there. */
+export const GUEST_TESTS_DIR = '/usr/lib/epoll-lab/tests';
+const TESTS_BINARY = '/usr/lib/epoll-lab/bin/epoll-lab-tests';
+
+/** Directories whose *.c files are test programs (KTAP, guest/include/ktap.h). */
+const TEST_SOURCE_DIRS = [
+  { dir: 'guest/tests', pattern: /\.c$/ },
+  { dir: 'guest/drivers/template', pattern: /^test_.*\.c$/ },
+] as const;
+
+/** One test program: e.g. { name: "epoll_ctl", source: "guest/tests/epoll_ctl.c" }. */
+export interface GuestTest {
+  readonly name: string;
+  readonly source: string;
+}
+
+/** Every test source on disk, so adding a test is adding a file. */
+export async function discoverGuestTests(repoRoot: string): Promise<GuestTest[]> {
+  const tests: GuestTest[] = [];
+  for (const { dir, pattern } of TEST_SOURCE_DIRS) {
+    const names = await fs.readdir(path.join(repoRoot, dir)).catch(() => [] as string[]);
+    for (const file of names.filter((n) => pattern.test(n)).sort()) {
+      tests.push({ name: file.slice(0, -2), source: `${dir}/${file}` });
+    }
+  }
+  return tests;
+}
+
+/**
+ * All test programs linked into one static binary (a static i386 program
+ * carries ~1 MB of glibc; twenty of them would bloat the initramfs and every
+ * snapshot). ktap.h's KTAP_MULTICALL mode and guest/lib/ktap-multicall.c
+ * dispatch on the name a program is started under; see testLinks().
+ */
+export function testsProgram(tests: readonly GuestTest[]): GuestProgram {
+  return {
+    name: 'epoll-lab-tests',
+    sources: [...tests.map((t) => t.source), 'guest/lib/ktap-multicall.c'],
+    dest: TESTS_BINARY,
+    cflags: ['-pthread', '-DKTAP_MULTICALL', '-I', 'guest/drivers/scull'],
+  };
+}
+
+/** A link per test program, e.g. /usr/lib/epoll-lab/tests/epoll_ctl -> the multi-call binary. */
+export function testLinks(tests: readonly GuestTest[]): { dest: string; source: { symlink: string } }[] {
+  return tests.map((t) => ({ dest: `${GUEST_TESTS_DIR}/${t.name}`, source: { symlink: TESTS_BINARY } }));
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const GUEST_PATH = /^(?:\/[A-Za-z0-9._+-]+)+$/;
+
+/** Problems with a program table (bad names, clashing destinations), as sentences. */
+export function programTableProblems(programs: readonly GuestProgram[]): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  const dests = new Set<string>();
+  for (const p of programs) {
+    if (!NAME.test(p.name)) problems.push(`program name "${p.name}" must be a plain file name`);
+    if (!GUEST_PATH.test(p.dest) || p.dest.split('/').includes('..')) {
+      problems.push(`program ${p.name}: dest "${p.dest}" must be an absolute guest path without ".."`);
+    }
+    if (!p.sources.length) problems.push(`program ${p.name} has no sources`);
+    if (names.has(p.name)) problems.push(`program name ${p.name} appears twice`);
+    if (dests.has(p.dest)) problems.push(`dest ${p.dest} is used by two programs`);
+    names.add(p.name);
+    dests.add(p.dest);
+  }
+  return problems;
+}

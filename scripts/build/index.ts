@@ -1,0 +1,247 @@
+/**
+ * The guest image pipeline: toolchain -> busybox -> guest programs ->
+ * initramfs -> kernel -> BIOS -> manifest.
+ *
+ * Userland comes before the kernel on purpose: a typo in a guest C file
+ * should fail in seconds, not after a three-minute kernel build.
+ *
+ * Every step is cached by the hash of its inputs, so a build with no changes
+ * only hashes inputs, confirms the cache, and rewrites nothing.
+ */
+import path from 'node:path';
+import { installBios } from './bios.js';
+import { BUSYBOX_PACKAGE } from './busybox.js';
+import { installBytes, installFile, lockCache, resolveCacheDir, sweepTemporaries } from './cache.js';
+import { UsageError } from './errors.js';
+import type { GuestProgram } from './guest-programs.js';
+import { discoverGuestTests, GUEST_PROGRAMS, testLinks, testsProgram } from './guest-programs.js';
+import { KeyHasher, sha256Hex } from './hash.js';
+import { buildKernelExtras } from './kernel-extras.js';
+import { suiteDefinitions } from './suites.js';
+import { SUITES_FILE } from '../../src/host/core/testing/suites.js';
+import type { InitramfsImage } from './initramfs.js';
+import { assembleInitramfs } from './initramfs.js';
+import type { KernelBuild } from './kernel.js';
+import { buildKernel } from './kernel.js';
+import type { Logger } from './log.js';
+import { formatDuration, withStep } from './log.js';
+import type { Manifest, ManifestArtifact, ManifestKernel } from './manifest.js';
+import {
+  DEFAULT_CMDLINE,
+  MANIFEST_FORMAT,
+  describeArtifact,
+  keptFromPrevious,
+  normalizeManifest,
+  readManifest,
+  writeManifest,
+} from './manifest.js';
+import { DEFAULT_KERNEL, REPO_ROOT, defaultOutDir, kernelSourcePackage } from './paths.js';
+import { ensureToolchain, gccVersion, installedVersions } from './toolchain.js';
+import type { Userland } from './userland.js';
+import { prepareUserland } from './userland.js';
+
+export interface BuildOptions {
+  /** Kernel series to build, e.g. ["6.1"]; default [DEFAULT_KERNEL]. */
+  kernels?: readonly string[];
+  /** Build cache; default resolveCacheDir() ($EPOLL_LAB_CACHE, XDG, ~/.cache). */
+  cacheDir?: string;
+  /** Where images and manifest.json go; default <repoRoot>/images. */
+  outDir?: string;
+  /** Checkout to take guest/ sources from; default this file's repository. */
+  repoRoot?: string;
+  /** Guest program table; default GUEST_PROGRAMS. */
+  programs?: readonly GuestProgram[];
+  /** Install missing Debian packages when running as root; default true. */
+  installPackages?: boolean;
+}
+
+/** A kernel series as Debian names its linux-source packages: 6.1, 6.12. */
+const KERNEL_SERIES = /^\d+\.\d+$/;
+
+function validateKernels(kernels: readonly string[]): string[] {
+  const unique = [...new Set(kernels)];
+  if (!unique.length) throw new UsageError('No kernel to build; pass --kernel 6.1 (for example).');
+  for (const k of unique) {
+    if (!KERNEL_SERIES.test(k)) throw new UsageError(`"${k}" is not a kernel series like 6.1 or 6.12; pass e.g. --kernel 6.1.`);
+  }
+  return unique;
+}
+
+/** Packages recorded in the manifest (the ones whose bits end up in the images). */
+function manifestPackages(kernels: readonly string[], versions: Map<string, string>, busyboxVersion: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of [...kernels.map(kernelSourcePackage), 'seabios', 'gcc', 'libc6-dev-i386']) {
+    const v = versions.get(name);
+    if (v) out[name] = v;
+  }
+  out[BUSYBOX_PACKAGE] = busyboxVersion;
+  return out;
+}
+
+/** The initramfs step's summary line. */
+function describeInitramfs(image: InitramfsImage): string {
+  // busybox lists itself as an applet; only real replacements are news.
+  const replaced = image.skippedApplets.filter((a) => a !== '/bin/busybox');
+  return (
+    `${image.entries} entries, ${(image.bytes.length / 1048576).toFixed(1)} MiB` +
+    (replaced.length ? `; project files replace applets ${replaced.join(' ')}` : '')
+  );
+}
+
+/** Resolve defaults shared by buildImages() and prepareInitramfsInputs(). */
+function resolvePaths(options: BuildOptions): { repoRoot: string; cacheDir: string; outDir: string } {
+  const repoRoot = path.resolve(options.repoRoot ?? REPO_ROOT);
+  return {
+    repoRoot,
+    cacheDir: path.resolve(options.cacheDir ?? resolveCacheDir()),
+    outDir: path.resolve(options.outDir ?? defaultOutDir(repoRoot)),
+  };
+}
+
+/**
+ * Gather the initramfs inputs (busybox from the cache or apt, compiled guest
+ * programs, /init) without building or touching any kernel, for tests that
+ * call assembleInitramfs() twice and compare the bytes. It does not install
+ * packages and does not take the cache lock, so it can run beside a build
+ * (the busybox and program cache entries it may create are published
+ * race-free; see cachedDir()).
+ */
+export async function prepareInitramfsInputs(options: BuildOptions, logger: Logger): Promise<Userland> {
+  const { repoRoot, cacheDir } = resolvePaths(options);
+  const versions = await installedVersions(['libc6-dev-i386']);
+  return prepareUserland({
+    repoRoot,
+    cacheDir,
+    programs: options.programs ?? [...GUEST_PROGRAMS, testsProgram(await discoverGuestTests(repoRoot))],
+    gccVersion: await gccVersion(),
+    libcVersion: versions.get('libc6-dev-i386') ?? '',
+    logger,
+  });
+}
+
+/** Build every image for `options.kernels` and write images/manifest.json. */
+export async function buildImages(options: BuildOptions, logger: Logger): Promise<Manifest> {
+  const started = Date.now();
+  const kernels = validateKernels(options.kernels ?? [DEFAULT_KERNEL]);
+  const { repoRoot, cacheDir, outDir } = resolvePaths(options);
+  const tests = await discoverGuestTests(repoRoot);
+  const programs = options.programs ?? [...GUEST_PROGRAMS, testsProgram(tests)];
+
+  const unlock = await lockCache(cacheDir);
+  try {
+    for (const leftover of await sweepTemporaries(cacheDir)) logger.info(`cache: removed leftover ${leftover}`);
+    logger.info(`cache ${cacheDir}, output ${outDir}`);
+
+    const versions = await ensureToolchain({
+      kernels,
+      logger,
+      logDir: path.join(cacheDir, 'logs'),
+      install: options.installPackages ?? true,
+    });
+    const gcc = await gccVersion();
+    logger.info(`toolchain: ${versions.size} packages present, ${gcc}`);
+
+    // --- userland -------------------------------------------------------
+    const userland = await prepareUserland({
+      repoRoot,
+      cacheDir,
+      programs,
+      gccVersion: gcc,
+      libcVersion: versions.get('libc6-dev-i386') ?? '',
+      logger,
+    });
+    const suitesJson = Buffer.from(`${JSON.stringify(await suiteDefinitions(repoRoot, tests), null, 2)}\n`);
+
+    // --- kernels ----------------------------------------------------------
+    // All kernels are built before any image is installed, so a failure in
+    // the second kernel does not leave the first one's images out of step
+    // with the manifest.
+    const kernelBuilds: KernelBuild[] = [];
+    for (const kernel of kernels) {
+      const sourceVersion = versions.get(kernelSourcePackage(kernel)) ?? '';
+      kernelBuilds.push(await buildKernel({ kernel, sourceVersion, gccVersion: gcc, repoRoot, cacheDir, logger }));
+    }
+
+    // --- install images ---------------------------------------------------
+    const built: Record<string, ManifestKernel> = {};
+    const artifacts: ManifestArtifact[] = [];
+    for (const k of kernelBuilds) {
+      // Per kernel: the common userland plus this kernel's modules and selftest.
+      const extras = await buildKernelExtras(k, {
+        repoRoot,
+        cacheDir,
+        gccVersion: gcc,
+        libcVersion: versions.get('libc6-dev-i386') ?? '',
+        logger,
+      });
+      const files = [
+        ...userland.inputs.files,
+        ...testLinks(tests),
+        ...extras,
+        { dest: SUITES_FILE, source: { content: suitesJson }, mode: 0o644 },
+      ];
+      const initramfs = await withStep(
+        logger,
+        `initramfs ${k.kernel}: assemble`,
+        () => assembleInitramfs({ ...userland.inputs, files }),
+        describeInitramfs,
+      );
+      const bzRel = `${k.kernel}/bzImage`;
+      const cpioRel = `${k.kernel}/initramfs.cpio`;
+      const wroteKernel = await installFile(k.bzImage, path.join(outDir, bzRel));
+      const wroteInitramfs = await installBytes(initramfs.bytes, path.join(outDir, cpioRel));
+      const changed = [wroteKernel ? bzRel : '', wroteInitramfs ? cpioRel : ''].filter(Boolean);
+      logger.info(`images ${k.kernel}: ${changed.length ? `wrote ${changed.join(', ')}` : 'unchanged'}`);
+      built[k.kernel] = {
+        release: k.release,
+        buildDir: k.buildDir,
+        cmdline: DEFAULT_CMDLINE,
+        inputsHash: new KeyHasher('kernel-images')
+          .add('kernel', k.key)
+          .add('initramfs', userland.inputsHash)
+          // Modules, selftest and suites.json are derived from the kernel and
+          // the guest sources; the archive's own hash covers them exactly.
+          .add('initramfs-bytes', sha256Hex(initramfs.bytes))
+          .add('cmdline', DEFAULT_CMDLINE)
+          .digest(),
+      };
+      artifacts.push(await describeArtifact(outDir, 'kernel', bzRel, k.kernel));
+      artifacts.push(await describeArtifact(outDir, 'initramfs', cpioRel, k.kernel));
+    }
+
+    const biosRel = await installBios(outDir);
+    artifacts.push(await describeArtifact(outDir, 'bios', biosRel));
+
+    // --- manifest -------------------------------------------------------
+    const previous = await readManifest(outDir);
+    const kept = await keptFromPrevious(previous, outDir, new Set(kernels), logger);
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      createdBy: 'scripts/build-images.ts',
+      inputsHash: '', // derived from the parts by normalizeManifest()
+      packages: { ...kept.packages, ...manifestPackages(kernels, versions, userland.busybox.version) },
+      kernels: { ...kept.kernels, ...built },
+      artifacts: [...kept.artifacts, ...artifacts],
+    };
+    const file = await writeManifest(outDir, manifest);
+    logger.info(`images ready in ${formatDuration(Date.now() - started)}: ${file}`);
+    return normalizeManifest(manifest);
+  } finally {
+    await unlock();
+  }
+}
+
+export type { Manifest, ManifestArtifact, ManifestKernel, ArtifactRole } from './manifest.js';
+export { DEFAULT_CMDLINE, MANIFEST_NAME, readManifest } from './manifest.js';
+export type { Logger, Step } from './log.js';
+export { createStreamLogger, silentLogger } from './log.js';
+export type { GuestProgram } from './guest-programs.js';
+export { GUEST_PROGRAMS } from './guest-programs.js';
+export type { InitramfsInputs, InitramfsImage, InitramfsFile } from './initramfs.js';
+export { assembleInitramfs } from './initramfs.js';
+export type { Busybox } from './busybox.js';
+export type { CompiledProgram } from './compile.js';
+export type { Userland } from './userland.js';
+export { resolveCacheDir } from './cache.js';
+export { DEFAULT_KERNEL, REPO_ROOT } from './paths.js';
+export * from './errors.js';

@@ -1,0 +1,79 @@
+/**
+ * Everything that goes into the initramfs, gathered but not yet archived:
+ * busybox and its applet list, the compiled guest programs, /init.
+ *
+ * Split from the archive writer so that a test can gather the inputs once
+ * and call assembleInitramfs() on them twice to check reproducibility,
+ * without a kernel anywhere in sight.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Busybox } from './busybox.js';
+import { prepareBusybox } from './busybox.js';
+import type { CompiledProgram } from './compile.js';
+import { compilePrograms } from './compile.js';
+import { GuestSourceMissingError } from './errors.js';
+import type { GuestProgram } from './guest-programs.js';
+import { KeyHasher, sha256Hex } from './hash.js';
+import type { InitramfsInputs } from './initramfs.js';
+import type { Logger } from './log.js';
+import { GUEST_PATHS, PIPELINE_VERSION } from './paths.js';
+
+export interface Userland {
+  busybox: Busybox;
+  programs: CompiledProgram[];
+  /** Ready for assembleInitramfs(). */
+  inputs: InitramfsInputs;
+  /** Hash of everything the initramfs is made from (for the manifest). */
+  inputsHash: string;
+}
+
+export interface UserlandOptions {
+  repoRoot: string;
+  cacheDir: string;
+  programs: readonly GuestProgram[];
+  gccVersion: string;
+  /** Version of libc6-dev-i386 (statically linked into every program). */
+  libcVersion: string;
+  logger: Logger;
+}
+
+/** Fetch busybox and compile the guest programs (both cached). */
+export async function prepareUserland(opts: UserlandOptions): Promise<Userland> {
+  const { repoRoot, cacheDir, logger } = opts;
+  const init = path.join(repoRoot, GUEST_PATHS.init);
+  const initContent = await fs.readFile(init).catch(() => {
+    throw new GuestSourceMissingError(
+      `The guest /init script ${GUEST_PATHS.init} is missing from ${repoRoot}; restore it ` +
+        `(\`git checkout -- ${GUEST_PATHS.init}\`) and rebuild.`,
+    );
+  });
+  const busybox = await prepareBusybox({ cacheDir, logger });
+  const programs = await compilePrograms(opts.programs, {
+    repoRoot,
+    cacheDir,
+    gccVersion: opts.gccVersion,
+    libcVersion: opts.libcVersion,
+    logger,
+  });
+
+  // The initramfs layout itself (directories, /etc files) only changes with
+  // the pipeline, so PIPELINE_VERSION stands in for it.
+  const key = new KeyHasher('initramfs')
+    .add('pipeline', PIPELINE_VERSION)
+    .add('busybox', busybox.version)
+    .add('init', sha256Hex(initContent));
+  for (const p of programs) key.add('program', p.dest).add('key', p.key);
+
+  return {
+    busybox,
+    programs,
+    inputs: {
+      busybox: busybox.binary,
+      applets: busybox.applets,
+      init,
+      files: programs.map((p) => ({ dest: p.dest, source: p.binary })),
+    },
+    inputsHash: key.digest(),
+  };
+}
