@@ -9,8 +9,13 @@ export class EpollLabError extends Error {
 
   constructor(message: string, hint?: string) {
     super(message);
-    this.name = new.target.name;
     this.hint = hint;
+  }
+
+  // Spelled out per class: bundlers rename classes, and the name is what a
+  // person reads in a report.
+  override get name(): string {
+    return 'EpollLabError';
   }
 }
 
@@ -22,19 +27,43 @@ export class GuestFaultError extends EpollLabError {
     super(message, hint);
     this.kernelLog = kernelLog;
   }
+
+  override get name(): string {
+    return 'GuestFaultError';
+  }
 }
 
 /** The kernel panicked, oopsed or hit BUG(): the guest cannot be trusted. */
-export class GuestCrashedError extends GuestFaultError {}
+export class GuestCrashedError extends GuestFaultError {
+  override get name(): string {
+    return 'GuestCrashedError';
+  }
+}
 
 /** The guest stopped answering the machine channel, or reported a hung task. */
-export class GuestHungError extends GuestFaultError {}
+export class GuestHungError extends GuestFaultError {
+  override get name(): string {
+    return 'GuestHungError';
+  }
+}
 
 /** The guest is gone (disposed, or crashed earlier) and cannot run more work. */
-export class GuestDisposedError extends EpollLabError {}
+export class GuestDisposedError extends EpollLabError {
+  override get name(): string {
+    return 'GuestDisposedError';
+  }
+}
 
 /** A guest image file does not match the manifest that describes it. */
-export class ImageMismatchError extends EpollLabError {}
+export class ImageMismatchError extends EpollLabError {
+  override get name(): string {
+    return 'ImageMismatchError';
+  }
+}
 
 /** Something the user asked for cannot work: a bad flag, a missing file. */
-export class UsageError extends EpollLabError {}
+export class UsageError extends EpollLabError {
+  override get name(): string {
+    return 'UsageError';
+  }
+}

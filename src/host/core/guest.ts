@@ -36,6 +36,11 @@ export interface GuestOptions {
   readonly pingIntervalMs: number;
   readonly watchdogMs: number;
   readonly logger: Logger;
+  /**
+   * Console (ttyS0) output from the emulator's first byte on, boot log
+   * included; onConsoleData() only exists once boot() has resolved.
+   */
+  readonly onConsoleData?: (data: Uint8Array) => void;
 }
 
 export const defaultGuestOptions: GuestOptions = Object.freeze({
@@ -131,6 +136,7 @@ export class Guest {
       const fault = detectFault(line);
       if (fault?.kind === 'panic') this.handleFault(fault);
     });
+    if (options.onConsoleData) this.consoleListeners.add(options.onConsoleData);
     const consoleBytes = new ByteBatcher((bytes) => {
       consoleLines.push(bytes);
       for (const listener of this.consoleListeners) listener(bytes);
@@ -370,6 +376,10 @@ function emulatorOptions(images: GuestImages, options: GuestOptions): V86Options
     disable_speaker: true,
     acpi: false,
     fastboot: true,
+    // No network card at all (v86 adds an ne2k unless told otherwise): the
+    // guest needs only loopback. v86 treats any unknown type as "none"; its
+    // typings list only the real ones.
+    net_device: { type: 'none' } as unknown as NonNullable<V86Options['net_device']>,
   };
 }
 

@@ -7,11 +7,17 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { kbuildModuleArgs } from '../../../scripts/build/kernel-extras.js';
+import { kbuildEnv } from '../../../scripts/build/kernel.js';
 import { UsageError } from '../core/errors.js';
 import { GUEST_SHARE_PATH, type Guest } from '../core/guest.js';
 import { loadManifest } from './images.js';
 
-export class ModuleBuildError extends UsageError {}
+export class ModuleBuildError extends UsageError {
+  override get name(): string {
+    return 'ModuleBuildError';
+  }
+}
 
 /** Builds every module in DIR (its Kbuild/Makefile decides which) and returns the .ko paths. */
 export async function buildModule(dir: string, kernel = '6.1'): Promise<string[]> {
@@ -25,7 +31,7 @@ export async function buildModule(dir: string, kernel = '6.1'): Promise<string[]
   const tree = (await loadManifest()).kernels[kernel];
   if (!tree) throw new UsageError(`no kernel ${kernel} in images/manifest.json`, `run \`npx epoll-lab build --kernel ${kernel}\``);
 
-  const { code, output } = await run('make', ['-C', tree.buildDir, 'ARCH=i386', `M=${moduleDir}`, 'modules']);
+  const { code, output } = await run('make', kbuildModuleArgs(tree.buildDir, moduleDir));
   if (code !== 0) throw new ModuleBuildError(`building ${dir} against Linux ${tree.release} failed:\n${output.trimEnd()}`);
   const built = (await fs.readdir(moduleDir)).filter((n) => n.endsWith('.ko')).map((n) => path.join(moduleDir, n));
   if (built.length === 0) throw new ModuleBuildError(`make succeeded but ${dir} holds no .ko file; does its Kbuild set obj-m?`);
@@ -34,7 +40,8 @@ export async function buildModule(dir: string, kernel = '6.1'): Promise<string[]
 
 function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The pipeline's environment: nothing inherited that would change what kbuild does.
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: kbuildEnv() });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

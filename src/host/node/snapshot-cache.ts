@@ -15,8 +15,8 @@ import type { SnapshotMeta } from '../core/guest.js';
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-/** Bump when what a snapshot contains changes meaning (agent protocol, init). */
-const SNAPSHOT_FORMAT = 1;
+/** Bump when what a snapshot contains changes meaning (agent protocol, init, emulator devices). */
+const SNAPSHOT_FORMAT = 2;
 
 export interface SnapshotKeyInputs {
   readonly imageHashes: Readonly<Record<string, string>>;

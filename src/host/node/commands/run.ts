@@ -25,7 +25,11 @@ export interface RunCommandOptions {
 /** The compiler line the README promises: a static i386 binary, warnings on. */
 export const GUEST_CC = ['gcc', '-m32', '-static', '-O2', '-Wall'] as const;
 
-export class CompileError extends UsageError {}
+export class CompileError extends UsageError {
+  override get name(): string {
+    return 'CompileError';
+  }
+}
 
 /** Compiles a C file for the guest; the compiler's own messages go into the error verbatim. */
 export async function compileForGuest(source: string, output: string): Promise<void> {
