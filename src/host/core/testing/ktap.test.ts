@@ -34,6 +34,11 @@ describe('KTAP parser', () => {
     expect(cases[0]!.output).toContain('RUN  global.epoll1');
   });
 
+  it('names a kselftest skip, which the harness prints without a name, after its RUN line', () => {
+    const { cases } = parseKtap('1..1\n#  RUN           global.epoll59 ...\n#      SKIP      no SMP\nok 1 # SKIP no SMP\n');
+    expect(cases.map((c) => [c.name, c.status, c.output.split('\n').pop()])).toEqual([['global.epoll59', 'skip', 'SKIP: no SMP']]);
+  });
+
   it('keeps console noise as output instead of failing, across split chunks', () => {
     const seen: string[] = [];
     const parser = new KtapParser((c) => seen.push(`${c.name}:${c.status}`));

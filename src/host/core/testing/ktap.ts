@@ -64,6 +64,14 @@ export class KtapParser {
     return rest;
   }
 
+  private lastRunName(): string | undefined {
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const run = /^\s*RUN\s+(\S+)/.exec(this.pending[i]!);
+      if (run) return run[1];
+    }
+    return undefined;
+  }
+
   private line(line: string): void {
     if (/^(KTAP version|TAP version)/.test(line)) return;
     const plan = PLAN.exec(line);
@@ -84,7 +92,9 @@ export class KtapParser {
     const at = this.now();
     const parsed: KtapCase = {
       number: Number(number),
-      name: name!.trim(),
+      // kselftest prints a skip as "ok N # SKIP reason", without the name;
+      // its "#  RUN  fixture.test ..." line said which test it was.
+      name: name!.trim() || this.lastRunName() || `case ${number}`,
       status,
       durationMs: Math.round(at - this.lastResultAt),
       output: this.pending.join('\n').trim(),

@@ -64,9 +64,9 @@ function caseArgs(suite: SuiteDefinition, selection: RunSelection): string[] {
     if (selection.filter) return ['--filter', selection.filter];
     return [];
   }
-  // kselftest_harness.h: -t TEST (repeatable) runs the named tests.
+  // guest/kselftest's main(): -t NAME... runs the named tests ("global.epoll1" -> "epoll1").
   const names = selection.cases ?? [];
-  return names.flatMap((name) => ['-t', name.slice(name.indexOf('.') + 1)]);
+  return names.length ? ['-t', ...names.map((name) => name.slice(name.indexOf('.') + 1))] : [];
 }
 
 export async function runSuite(
