@@ -1,0 +1,129 @@
+/**
+ * The page: wires the terminal, the header and the panels to the guest
+ * Worker, starts the guest, and handles reset and failure. Everything
+ * else lives in the pieces it composes.
+ */
+import './styles.css';
+import { byId } from './app/dom.js';
+import { FailureView } from './app/failure-view.js';
+import { GuestClient } from './app/guest-client.js';
+import { HeaderView } from './app/header-view.js';
+import type { Panel } from './app/panel.js';
+import { Tabs } from './app/tabs.js';
+import { TerminalView } from './app/terminal-view.js';
+import { DriversPanel } from './panels/drivers/drivers-panel.js';
+import { InspectorPanel } from './panels/inspector/inspector-panel.js';
+import { KernelLogPanel } from './panels/kernel-log/kernel-log-panel.js';
+import { TestsPanel } from './panels/tests/tests-panel.js';
+import { GUEST_ASSETS_DIR, GUEST_ASSETS_FILE } from './shared/guest-assets.js';
+import { PROMPT_MARK, READY_MARK } from './shared/page-marks.js';
+import type { Stage, StageEvent, StartResult } from './shared/service-api.js';
+
+const assetsUrl = new URL(`${GUEST_ASSETS_DIR}/${GUEST_ASSETS_FILE}`, document.baseURI).href;
+const RESET_TIMEOUT_MS = 20_000;
+
+let stage: Stage = 'loading-assets';
+let awaitingPrompt = false;
+
+// The guest Worker starts first, so its downloads overlap building the page. Its
+// callbacks run in later tasks, by which time everything below exists.
+const client = new GuestClient({
+  onConsole: (bytes) => {
+    terminal.write(bytes);
+    if (awaitingPrompt && stage === 'ready') {
+      awaitingPrompt = false;
+      performance.mark(PROMPT_MARK);
+    }
+  },
+  onStage: (event) => {
+    showStage(event);
+    if (event.stage === 'booting') terminal.note(`epoll-lab: no usable snapshot; booting ${event.detail} (a few seconds)…`);
+  },
+  onFailure: (problem) => {
+    setPanelsReady(false);
+    header.setResetEnabled(true);
+    failure.show(problem);
+    terminal.note(`epoll-lab: ${problem.message}${problem.hint ? `\n${problem.hint}` : ''}`, 'error');
+  },
+  onLog: (level, message) => terminal.note(`epoll-lab: ${message}`, level),
+});
+
+void launch(() => client.start(assetsUrl), 0);
+
+const header = new HeaderView();
+const sizeLabel = byId('terminal-size');
+const terminal = new TerminalView(byId('terminal'), {
+  onInput: (data) => {
+    if (stage === 'ready') client.writeConsole(data);
+  },
+  onResize: (rows, cols) => {
+    sizeLabel.textContent = `${cols}×${rows}`;
+    if (stage === 'ready') client.resizeConsole(rows, cols);
+  },
+});
+const failure = new FailureView(byId('failure'), () => void reset());
+
+const panels: Panel[] = [new TestsPanel(client), new InspectorPanel(client), new DriversPanel(client), new KernelLogPanel(client)];
+new Tabs(byId('tabs'), byId('panels'), panels);
+header.onReset(() => void reset());
+header.setResetEnabled(false);
+
+function showStage(event: StageEvent): void {
+  stage = event.stage;
+  header.setStage(event);
+}
+
+function setPanelsReady(ready: boolean): void {
+  for (const panel of panels) panel.setGuestReady(ready);
+}
+
+/** Starts a guest; `since` is when the person started waiting (0: page navigation). */
+async function launch(start: () => Promise<StartResult>, since: number): Promise<void> {
+  awaitingPrompt = true;
+  let result: StartResult;
+  try {
+    result = await start();
+  } catch {
+    // The worker reported the failure through onFailure; the page shows it.
+    header.setResetEnabled(true);
+    return;
+  }
+  performance.mark(READY_MARK);
+  failure.hide();
+  header.setGuest(result.info, result, performance.now() - since);
+  const { rows, cols } = terminal.size;
+  client.resizeConsole(rows, cols);
+  if (result.origin === 'cold-boot') {
+    // With `quiet` the console shows little of a boot; the agent forwards the whole log.
+    terminal.note(`epoll-lab: booted in ${(result.timings.startMs / 1000).toFixed(1)} s; the kernel log is in the Kernel log tab.`);
+  }
+  setPanelsReady(true);
+  header.setResetEnabled(true);
+  terminal.focus();
+}
+
+async function reset(): Promise<void> {
+  const since = performance.now();
+  failure.hide();
+  setPanelsReady(false);
+  header.setResetEnabled(false);
+  showStage({ stage: 'restoring', detail: 'a clean guest' });
+  terminal.clear();
+  await launch(async () => {
+    try {
+      return await withTimeout(client.reset(), RESET_TIMEOUT_MS);
+    } catch {
+      // The worker is wedged or never started a guest: replace it and start over.
+      client.restartWorker();
+      return client.start(assetsUrl);
+    }
+  }, since);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
+

@@ -1,0 +1,83 @@
+/**
+ * The contract between the page and the guest worker. The worker exposes a
+ * GuestServiceApi through comlink; the page holds a comlink Remote of it
+ * and never touches the emulator itself. Everything crossing here is
+ * structured-clonable data or a comlink proxy callback.
+ */
+import type { GuestInfo } from '../../host/core/guest.js';
+import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
+import type { RunSelection } from '../../host/core/testing/runner.js';
+
+/** Where starting a guest has got to, for the stage indicator. */
+export type Stage = 'loading-assets' | 'restoring' | 'booting' | 'ready' | 'failed';
+
+export interface StageEvent {
+  readonly stage: Stage;
+  /** A short human sentence, e.g. "snapshot 4.1 of 5.2 MB". */
+  readonly detail: string;
+}
+
+/** A guest-side failure as the page shows it: the typed error, flattened. */
+export interface GuestFailure {
+  /** The error class, e.g. "GuestCrashedError". */
+  readonly name: string;
+  readonly message: string;
+  readonly hint?: string;
+  /** The kernel log tail the error carried, one line each (empty when it had none). */
+  readonly kernelLog: readonly string[];
+}
+
+/** What the page learns from the worker without asking. */
+export interface ServiceHooks {
+  /** Bytes the guest printed on its console (ttyS0), batched. */
+  onConsole(data: Uint8Array): void;
+  onStage(event: StageEvent): void;
+  /** The guest crashed or hung; it cannot be used until reset. */
+  onFailure(failure: GuestFailure): void;
+  /** Host-side messages worth showing a person (e.g. "the snapshot did not restore"). */
+  onLog(level: 'info' | 'warn' | 'error', message: string): void;
+}
+
+export interface StartResult {
+  readonly info: GuestInfo;
+  readonly origin: 'restored' | 'cold-boot';
+  /** Milliseconds spent fetching and decompressing assets, and starting the emulator. */
+  readonly timings: { readonly assetsMs: number; readonly startMs: number };
+  /** Bytes downloaded (as stored, compressed). */
+  readonly downloadedBytes: number;
+}
+
+export interface ExecOutput {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly timedOut: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** What a command started with watch() reports: its output as text, then its end. */
+export type WatchEvent =
+  | { readonly kind: 'output'; readonly text: string }
+  | { readonly kind: 'exit'; readonly exitCode: number | null; readonly signal: string | null };
+
+export interface GuestServiceApi {
+  /** Registers the page's callbacks; call once, before start. */
+  connect(hooks: ServiceHooks): void;
+  /** Fetches the assets under assetsUrl (the URL of guest-assets.json) and starts a guest. */
+  start(assetsUrl: string): Promise<StartResult>;
+  /** Throws the current guest away and starts a clean one from the same assets. */
+  reset(): Promise<StartResult>;
+  writeConsole(data: string): void;
+  resizeConsole(rows: number, cols: number): void;
+  /** Runs argv (no shell unless argv says so) to completion. */
+  exec(argv: readonly string[], timeoutMs?: number): Promise<ExecOutput>;
+  /** Starts a long-running command whose output streams to onEvent; returns its id. */
+  watch(argv: readonly string[], onEvent: (event: WatchEvent) => void): Promise<number>;
+  /** Stops a command started with watch(). */
+  unwatch(id: number): Promise<void>;
+  kernelLog(): string;
+  /** The suites the guest image carries (listed by the interactive guest). */
+  listSuites(): Promise<SuiteInfo[]>;
+  /** Runs suites, each in a fresh guest restored beside the interactive one. */
+  runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void): Promise<RunReport>;
+}

@@ -1,0 +1,255 @@
+/**
+ * The guest as the page sees it, running in this Worker: one interactive
+ * Guest bound to the page's terminal, plus fresh guests restored on demand
+ * for the test runner. Built on the same Guest class as the CLI; all this
+ * adds is asset loading, console batching and turning failures into data
+ * the page can show.
+ */
+import { GuestFaultError } from '../../host/core/errors.js';
+import { Guest, type GuestOptions } from '../../host/core/guest.js';
+import type { GuestProcess } from '../../host/core/channel.js';
+import { isFatal } from '../../host/core/kernel-log.js';
+import { silentLogger, type Logger } from '../../host/core/logger.js';
+import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
+import { runSuites, type GuestLease, type RunSelection } from '../../host/core/testing/runner.js';
+import { listSuites } from '../../host/core/testing/suites.js';
+import { toFailure } from '../shared/failure.js';
+import type { ExecOutput, GuestServiceApi, ServiceHooks, Stage, StartResult, WatchEvent } from '../shared/service-api.js';
+import { browserPlatform } from './browser-platform.js';
+import { ConsolePump } from './console-pump.js';
+import { GuestSource } from './guest-source.js';
+import { PacedWriter } from './paced-writer.js';
+
+const MB = 1024 * 1024;
+
+const unconnected: ServiceHooks = {
+  onConsole: () => undefined,
+  onStage: () => undefined,
+  onFailure: () => undefined,
+  onLog: () => undefined,
+};
+
+/** The interactive guest and what is attached to it. */
+interface Session {
+  readonly guest: Guest;
+  readonly detach: () => void;
+  failed: boolean;
+}
+
+export class GuestService implements GuestServiceApi {
+  private hooks = unconnected;
+  private source: GuestSource | undefined;
+  private session: Session | undefined;
+  private readonly watches = new Map<number, GuestProcess>();
+  private nextWatch = 1;
+  private readonly encoder = new TextEncoder();
+  private readonly pump = new ConsolePump((bytes) => this.hooks.onConsole(bytes));
+  private readonly input = new PacedWriter((bytes) => this.session?.guest.writeConsole(bytes));
+  private readonly logger: Logger = {
+    debug: () => undefined,
+    info: (message) => this.hooks.onLog('info', message),
+    warn: (message) => this.hooks.onLog('warn', message),
+    error: (message) => this.hooks.onLog('error', message),
+  };
+
+  connect(hooks: ServiceHooks): void {
+    this.hooks = hooks;
+  }
+
+  async start(assetsUrl: string): Promise<StartResult> {
+    const began = performance.now();
+    this.stage('loading-assets', 'guest-assets.json');
+    try {
+      this.source = await GuestSource.load(assetsUrl, (loaded, total) =>
+        this.stage('loading-assets', `${(loaded / MB).toFixed(1)} of ${(total / MB).toFixed(1)} MB`),
+      );
+    } catch (error) {
+      this.reportFailure(error);
+      throw error;
+    }
+    return this.launch(began);
+  }
+
+  async reset(): Promise<StartResult> {
+    await this.stop();
+    return this.launch(performance.now());
+  }
+
+  writeConsole(data: string): void {
+    this.input.write(this.encoder.encode(data));
+  }
+
+  resizeConsole(rows: number, cols: number): void {
+    this.session?.guest.resizeConsole(rows, cols);
+  }
+
+  async exec(argv: readonly string[], timeoutMs = 30_000): Promise<ExecOutput> {
+    const result = await this.guarded((guest) => guest.exec(argv, { timeoutMs }));
+    const decoder = new TextDecoder();
+    return {
+      exitCode: result.exitCode,
+      signal: result.signal,
+      timedOut: result.timedOut,
+      stdout: decoder.decode(result.stdout),
+      stderr: decoder.decode(result.stderr),
+    };
+  }
+
+  async watch(argv: readonly string[], onEvent: (event: WatchEvent) => void): Promise<number> {
+    const id = this.nextWatch++;
+    const process = await this.guarded(async (guest) => {
+      // One decoder per stream: a character split across chunks stays whole.
+      const output = (decoder: TextDecoder) => (data: Uint8Array) => onEvent({ kind: 'output', text: decoder.decode(data, { stream: true }) });
+      return guest.spawn(argv, { onStdout: output(new TextDecoder()), onStderr: output(new TextDecoder()) });
+    });
+    this.watches.set(id, process);
+    process.exited.then(
+      (status) => onEvent({ kind: 'exit', exitCode: status.exitCode, signal: status.signal }),
+      () => onEvent({ kind: 'exit', exitCode: null, signal: null }),
+    ).finally(() => this.watches.delete(id));
+    return id;
+  }
+
+  async unwatch(id: number): Promise<void> {
+    const process = this.watches.get(id);
+    if (!process) return;
+    process.kill('SIGTERM');
+    await process.exited.catch(() => undefined);
+  }
+
+  kernelLog(): string {
+    return this.session?.guest.kernelLog() ?? this.source?.snapshot?.meta.kernelLog ?? '';
+  }
+
+  listSuites(): Promise<SuiteInfo[]> {
+    // Listing only reads the image; the interactive guest can do it without a second emulator.
+    return this.guarded((guest) => listSuites(guest));
+  }
+
+  runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void): Promise<RunReport> {
+    return runSuites(() => this.lease(), selection, onEvent);
+  }
+
+  /** Starts the interactive guest from the loaded source: restore if possible, else boot. */
+  private async launch(began: number): Promise<StartResult> {
+    const source = this.requireSource();
+    const assetsMs = performance.now() - began;
+    const startedAt = performance.now();
+    try {
+      const restored = source.snapshot ? await this.tryRestore(source) : undefined;
+      const guest = restored ?? (await this.coldBoot(source));
+      this.attach(guest);
+      // A restored shell sits at the prompt it printed long ago; ask for a fresh one.
+      if (restored) guest.writeConsole('\n');
+      this.stage('ready', `Linux ${guest.info.release}`);
+      return {
+        info: guest.info,
+        origin: restored ? 'restored' : 'cold-boot',
+        timings: { assetsMs, startMs: performance.now() - startedAt },
+        downloadedBytes: source.downloadedBytes,
+      };
+    } catch (error) {
+      this.reportFailure(error);
+      throw error;
+    }
+  }
+
+  private async tryRestore(source: GuestSource): Promise<Guest | undefined> {
+    const snapshot = source.snapshot!;
+    this.stage('restoring', `${(snapshot.state.byteLength / MB).toFixed(1)} MB machine state`);
+    try {
+      // v86 may keep views into the state it restored from: give each guest its own copy.
+      return await Guest.restore(browserPlatform, source.restoreImages(), snapshot.state.slice(0), snapshot.meta, this.options(source));
+    } catch (error) {
+      this.logger.warn(`the snapshot did not restore (${(error as Error).message}); booting instead`);
+      source.snapshot = undefined;
+      return undefined;
+    }
+  }
+
+  private async coldBoot(source: GuestSource): Promise<Guest> {
+    this.stage('loading-assets', 'kernel and initramfs');
+    const images = await source.bootImages();
+    this.stage('booting', `Linux ${source.manifest.release}`);
+    // The boot log streams to the terminal while the kernel comes up;
+    // attach() takes over the console once the guest exists.
+    let booting = true;
+    const guest = await Guest.boot(browserPlatform, images, {
+      ...this.options(source),
+      onConsoleData: (bytes) => {
+        if (booting) this.pump.push(bytes);
+      },
+    }).finally(() => (booting = false));
+    // Reset and test guests restore from this in a fraction of a second instead of booting again.
+    source.snapshot = await guest.snapshot();
+    return guest;
+  }
+
+  /** A fresh guest of its own for the test runner; its failures become failed cases, not page errors. */
+  private async lease(): Promise<GuestLease> {
+    const source = this.requireSource();
+    const options = { ...this.options(source), logger: silentLogger };
+    const guest = source.snapshot
+      ? await Guest.restore(browserPlatform, source.restoreImages(), source.snapshot.state.slice(0), source.snapshot.meta, options)
+      : await Guest.boot(browserPlatform, await source.bootImages(), options);
+    return { guest, release: () => guest.dispose() };
+  }
+
+  private attach(guest: Guest): void {
+    const unsubscribers = [
+      guest.onConsoleData((bytes) => this.pump.push(bytes)),
+      guest.onFault((fault) => {
+        if (!isFatal(fault) && fault.kind !== 'hung-task') return;
+        // The Guest turns the fault into its typed error right after telling us; any call now throws it.
+        queueMicrotask(() => guest.exec(['true']).catch((error: unknown) => this.reportFailure(error)));
+      }),
+    ];
+    this.session = { guest, failed: false, detach: () => unsubscribers.forEach((unsubscribe) => unsubscribe()) };
+  }
+
+  private async stop(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    this.input.dispose();
+    this.pump.drop();
+    for (const process of this.watches.values()) process.kill('SIGKILL');
+    this.watches.clear();
+    if (session) {
+      session.detach();
+      await session.guest.dispose();
+    }
+  }
+
+  /** Runs an operation on the interactive guest; a guest fault also goes to the page's failure view. */
+  private async guarded<T>(operation: (guest: Guest) => Promise<T>): Promise<T> {
+    const session = this.session;
+    if (!session) throw new Error('the guest is not running; wait for it to start or reset it');
+    try {
+      return await operation(session.guest);
+    } catch (error) {
+      if (error instanceof GuestFaultError) this.reportFailure(error);
+      throw error;
+    }
+  }
+
+  private reportFailure(error: unknown): void {
+    if (this.session?.failed) return;
+    if (this.session) this.session.failed = true;
+    const failure = toFailure(error);
+    this.stage('failed', failure.message);
+    this.hooks.onFailure(failure);
+  }
+
+  private options(source: GuestSource): Partial<GuestOptions> {
+    return { memoryMb: source.manifest.memoryMb, logger: this.logger };
+  }
+
+  private stage(stage: Stage, detail: string): void {
+    this.hooks.onStage({ stage, detail });
+  }
+
+  private requireSource(): GuestSource {
+    if (!this.source) throw new Error('start() must run before the guest can be used');
+    return this.source;
+  }
+}

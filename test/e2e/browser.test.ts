@@ -1,0 +1,176 @@
+/**
+ * The browser app end to end, in real Chromium: build dist/ (always, so it
+ * is never stale), serve it from a plain static server, and drive the page
+ * with playwright-core. Skips only when dist/ cannot be built because the
+ * guest images are missing or stale (run `npm run build:images`).
+ *
+ * Needs Debian's chromium at /usr/bin/chromium (`apt-get install -y chromium`),
+ * or CHROMIUM_PATH; no browser is ever downloaded.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImageMismatchError, UsageError } from '../../src/host/core/errors.js';
+import { loadImages } from '../../src/host/node/images.js';
+import type { GuestAssetsManifest } from '../../src/ui/shared/guest-assets.js';
+import { PROMPT_MARK, READY_MARK } from '../../src/ui/shared/page-marks.js';
+import { serveStatic, type StaticServer } from './static-server.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const DIST = path.join(REPO, 'dist');
+const RESULTS = path.join(REPO, 'test-results');
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+/** "suite/case" to run from the Tests panel; default: the first case of the first epoll suite. */
+const WANTED_CASE = process.env['EPOLL_LAB_E2E_CASE'];
+
+let cannotBuild: string | undefined;
+let server: StaticServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let assets: GuestAssetsManifest;
+const pageProblems: string[] = [];
+
+beforeAll(async () => {
+  // Only missing or mismatched guest images excuse a skip; any build failure after that is a failure.
+  try {
+    await loadImages();
+  } catch (error) {
+    if (!(error instanceof UsageError || error instanceof ImageMismatchError)) throw error;
+    cannotBuild = `dist/ cannot be built: ${error.message}${error.hint ? ` (${error.hint})` : ''}`;
+    return;
+  }
+  await build({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn', mode: 'production' });
+  assets = JSON.parse(await readFile(path.join(DIST, 'guest', 'guest-assets.json'), 'utf8')) as GuestAssetsManifest;
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH`);
+  server = await serveStatic(DIST);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) pageProblems.push(`HTTP ${response.status()} for ${response.url()}`);
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageProblems.push(`console error: ${message.text()}`);
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('the browser app', () => {
+  it('restores the snapshot to a shell prompt quickly', async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    expect(assets.files.snapshot, 'the build should include the post-boot snapshot').toBeDefined();
+    await page.goto(server!.url);
+    await page.waitForFunction((mark) => performance.getEntriesByName(mark).length > 0, PROMPT_MARK, { timeout: 60_000 });
+    const timings = await page.evaluate(
+      ([ready, prompt]) => ({
+        ready: performance.getEntriesByName(ready)[0]!.startTime,
+        prompt: performance.getEntriesByName(prompt)[0]!.startTime,
+      }),
+      [READY_MARK, PROMPT_MARK] as const,
+    );
+    const sent = [...server!.sent].map(([file, bytes]) => `${file} ${(bytes / 1e6).toFixed(2)} MB`);
+    ctx.annotate(`page load → ready ${Math.round(timings.ready)} ms, → prompt ${Math.round(timings.prompt)} ms; downloaded: ${sent.join(', ')}`);
+    // The target is 1.5 s; this bound only catches gross regressions on a busy machine.
+    expect(timings.prompt, 'page load to shell prompt, ms').toBeLessThan(5_000);
+    // The kernel and initramfs are not needed to restore a snapshot.
+    expect([...server!.sent.keys()].some((file) => /bzImage|initramfs/.test(file))).toBe(false);
+    expect(await page.textContent('#status-stage')).toBe('ready');
+    expect(await page.textContent('#fact-kernel')).toContain(assets.release);
+    await expect.poll(() => terminalText(page)).toMatch(/[#$]$/m);
+  });
+
+  it('runs uname -r typed into the terminal', async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    await page.click('#terminal');
+    await page.keyboard.type('uname -r\n');
+    await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(new RegExp(`uname -r\\s*\\n${escape(assets.release)}\\s*\\n`));
+  });
+
+  it('tells the guest tty the size xterm fitted, so full-screen programs draw right', async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    const [cols, rows] = (await page.textContent('#terminal-size'))!.split('×');
+    await page.keyboard.type('stty size\n');
+    await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(new RegExp(`stty size\\s*\\n${rows} ${cols}\\n`));
+  });
+
+  it('shows the guest agent epoll instance in the inspector', async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    await page.click('#tab-inspector');
+    const picker = page.locator('[data-testid="process-picker"]');
+    await expect.poll(() => picker.locator('option', { hasText: 'epoll-lab-agent' }).count(), { timeout: 20_000 }).toBe(1);
+    const agent = await picker.locator('option', { hasText: 'epoll-lab-agent' }).getAttribute('value');
+    await picker.selectOption(agent!);
+    const rows = page.locator('.epoll-instance .tfd-row');
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await page.locator('.epoll-instance h3').first().textContent()).toContain('anon_inode:[eventpoll]');
+    expect(await rows.first().locator('.flag').allTextContents()).toEqual(expect.arrayContaining(['ERR', 'HUP']));
+    await mkdir(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'browser.png') });
+  });
+
+  it('runs one conformance case from the Tests panel', async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    await page.click('#tab-tests');
+    const summary = page.locator('[data-testid="tests-summary"]');
+    await expect.poll(() => summary.textContent(), { timeout: 60_000 }).toMatch(/suites? ·|suites\.json|could not|no /);
+    if ((await page.locator('.suite').count()) === 0) {
+      return ctx.skip(`the guest image carries no test suites yet: ${await summary.textContent()}`);
+    }
+    const [suiteName, caseName] = WANTED_CASE?.split('/') ?? [];
+    const suite = suiteName
+      ? page.locator(`.suite[data-suite="${suiteName}"]`)
+      : page.locator('.suite').filter({ has: page.locator('.suite-name', { hasText: /epoll/ }) }).first();
+    const row = caseName ? suite.locator(`.case[data-case="${caseName}"]`) : suite.locator('.case').first();
+    await row.locator('.case-run').click();
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 90_000 }).toMatch(/^(pass|fail|skip|not-run)$/);
+    ctx.annotate(`ran ${await row.getAttribute('data-case')}: ${await row.getAttribute('data-state')}`);
+    expect(await row.getAttribute('data-state')).toBe('pass');
+  });
+
+  it('shows a kernel crash with its log, and Reset brings back a clean guest', async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    await page.click('#terminal');
+    await page.keyboard.type('touch /tmp/dirty; echo c > /proc/sysrq-trigger\n');
+    const banner = page.locator('#failure');
+    await expect.poll(() => banner.isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(await banner.locator('strong').textContent()).toBe('The guest kernel crashed');
+    expect(await banner.locator('pre').textContent()).toContain('sysrq triggered crash');
+    expect(await page.textContent('#status-stage')).toBe('failed');
+
+    const began = Date.now();
+    await banner.locator('button').click();
+    await expect.poll(() => page.getAttribute('html', 'data-stage'), { timeout: 60_000 }).toBe('ready');
+    ctx.annotate(`reset to ready in ${Date.now() - began} ms`);
+    expect(await banner.isVisible()).toBe(false);
+    await page.click('#terminal');
+    await page.keyboard.type('ls /tmp/dirty || echo clean-guest\n');
+    await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/^clean-guest$/m);
+  });
+
+  it('kept to its Content-Security-Policy and logged no errors', (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    expect(pageProblems).toEqual([]);
+  });
+});
+
+/** The terminal's visible text, one line per row (xterm's DOM renderer). */
+async function terminalText(page: Page): Promise<string> {
+  const rows = await page.locator('#terminal .xterm-rows > div').allTextContents();
+  return rows.map((row) => row.replace(/\u00a0/g, ' ').trimEnd()).join('\n').replace(/\n+$/, '\n');
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,57 @@
+/**
+ * A tiny static file server for the e2e test: serves a directory on a
+ * random localhost port with the MIME types the app needs (application/wasm
+ * above all), and nothing else — no compression, no Content-Encoding, so
+ * the page must unpack its .gz assets itself as it would on any host.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+const MIME: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.gz': 'application/gzip',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+export interface StaticServer {
+  readonly url: string;
+  /** Bytes sent, by request path. */
+  readonly sent: ReadonlyMap<string, number>;
+  close(): Promise<void>;
+}
+
+export async function serveStatic(root: string): Promise<StaticServer> {
+  const sent = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+      const file = path.join(root, urlPath.endsWith('/') ? `${urlPath}index.html` : urlPath);
+      if (!file.startsWith(root + path.sep)) return void res.writeHead(403).end();
+      const info = await stat(file).catch(() => undefined);
+      if (!info?.isFile()) return void res.writeHead(404).end('not found');
+      res.writeHead(200, {
+        'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+        'Content-Length': info.size,
+        'Cache-Control': 'no-cache',
+      });
+      sent.set(urlPath, (sent.get(urlPath) ?? 0) + info.size);
+      createReadStream(file).pipe(res);
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    sent,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
