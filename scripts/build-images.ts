@@ -6,6 +6,7 @@
  * message and an exit code (2 for usage errors, 1 for build failures).
  */
 import { parseArgs } from 'node:util';
+import { TEST_PACKAGES } from './build/toolchain.js';
 import { BuildError, UsageError, buildImages, createStreamLogger, DEFAULT_KERNEL } from './build/index.js';
 
 const USAGE = `Usage: npx tsx scripts/build-images.ts [--kernel VERSION]... [--cache-dir DIR] [--out DIR]
@@ -18,6 +19,8 @@ initramfs) from Debian packages and write images/manifest.json.
   --cache-dir DIR   build cache (default $EPOLL_LAB_CACHE, else
                     $XDG_CACHE_HOME/epoll-lab, else ~/.cache/epoll-lab)
   --out DIR         output directory (default images/ in the repository)
+  --with-test-tools also install what the tests need (Debian's chromium for
+                    the browser test); npm test builds with this
   -h, --help        show this help
 
 Everything is cached by the hash of its inputs: a build without changes takes
@@ -32,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
         kernel: { type: 'string', multiple: true },
         'cache-dir': { type: 'string' },
         out: { type: 'string' },
+        'with-test-tools': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -57,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
         ...(values.kernel ? { kernels: values.kernel } : {}),
         ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
         ...(values.out ? { outDir: values.out } : {}),
+        ...(values['with-test-tools'] ? { extraPackages: TEST_PACKAGES } : {}),
       },
       logger,
     );

@@ -53,6 +53,8 @@ export interface BuildOptions {
   programs?: readonly GuestProgram[];
   /** Install missing Debian packages when running as root; default true. */
   installPackages?: boolean;
+  /** Debian packages to ensure besides the build's own (e.g. TEST_PACKAGES). */
+  extraPackages?: readonly string[];
 }
 
 /** A kernel series as Debian names its linux-source packages: 6.1, 6.12. */
@@ -137,6 +139,7 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
       logger,
       logDir: path.join(cacheDir, 'logs'),
       install: options.installPackages ?? true,
+      ...(options.extraPackages && { extraPackages: options.extraPackages }),
     });
     const gcc = await gccVersion();
     logger.info(`toolchain: ${versions.size} packages present, ${gcc}`);

@@ -31,9 +31,12 @@ export const HOST_PACKAGES = [
   'cpio',
 ] as const;
 
-/** Everything to have installed for building `kernels`. */
-export function requiredPackages(kernels: readonly string[]): string[] {
-  return [...kernels.map(kernelSourcePackage), ...HOST_PACKAGES];
+/** What the tests need beyond the build: a real browser for the e2e test (never a downloaded one). */
+export const TEST_PACKAGES = ['chromium'] as const;
+
+/** Everything to have installed for building `kernels`, plus `extra`. */
+export function requiredPackages(kernels: readonly string[], extra: readonly string[] = []): string[] {
+  return [...kernels.map(kernelSourcePackage), ...HOST_PACKAGES, ...extra];
 }
 
 /** Installed versions, by package name; absent packages are missing from the map. */
@@ -89,6 +92,8 @@ export interface ToolchainOptions {
   logDir: string;
   /** Install missing packages when root (default true). */
   install?: boolean;
+  /** Packages wanted besides the build's own (e.g. TEST_PACKAGES). */
+  extraPackages?: readonly string[];
 }
 
 function unavailableMessage(packages: readonly string[]): string {
@@ -115,7 +120,7 @@ function unavailableMessage(packages: readonly string[]): string {
  */
 export async function ensureToolchain(opts: ToolchainOptions): Promise<Map<string, string>> {
   const { logger } = opts;
-  const wanted = requiredPackages(opts.kernels);
+  const wanted = requiredPackages(opts.kernels, opts.extraPackages);
   let versions = await installedVersions(wanted);
   const missing = wanted.filter((p) => !versions.has(p));
   const needArch = !(await foreignArchitectures()).includes('i386');

@@ -1,0 +1,16 @@
+/**
+ * The kernel's own epoll selftest, built from the image's kernel source.
+ * Its own file so vitest runs it beside the other suites: it sleeps a lot.
+ */
+import { expect, it } from 'vitest';
+import { failures, runInGuests } from './suites.js';
+
+it('passes the kernel epoll selftest, skipping only what one CPU cannot run', { timeout: 1_200_000 }, async () => {
+  const report = await runInGuests({ suites: ['kselftest-epoll'] }, 'kselftest-epoll.json');
+  expect(failures(report)).toEqual([]);
+  const cases = report.suites[0]!.cases;
+  expect(cases).toHaveLength(64);
+  expect(cases.filter((c) => c.status === 'skip').map((c) => [c.name, c.output])).toEqual([
+    ['global.epoll59', expect.stringContaining('on one CPU each hand-off waits for a scheduler tick')],
+  ]);
+});
