@@ -4,15 +4,12 @@ import path from 'node:path';
 import { toJson } from '../src/host/core/testing/reporters.js';
 import type { RunReport } from '../src/host/core/testing/results.js';
 import { runSuites, type RunSelection } from '../src/host/core/testing/runner.js';
-import { startGuest } from '../src/host/node/start-guest.js';
+import { restoredGuestFactory } from '../src/host/node/start-guest.js';
 
 export const RESULTS_DIR = path.resolve(import.meta.dirname, '../test-results');
 
 export async function runInGuests(selection: RunSelection, reportName: string): Promise<RunReport> {
-  const report = await runSuites(async () => {
-    const { guest } = await startGuest();
-    return { guest, release: () => guest.dispose() };
-  }, selection);
+  const report = await runSuites(restoredGuestFactory(), selection);
   await fs.mkdir(RESULTS_DIR, { recursive: true });
   await fs.writeFile(path.join(RESULTS_DIR, reportName), toJson(report));
   return report;

@@ -6,6 +6,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EpollLabError, GuestFaultError, UsageError } from '../core/errors.js';
 import { createCliLogger } from './cli-logger.js';
+import { benchCommand } from './commands/bench.js';
 import { buildCommand } from './commands/build.js';
 import { execCommand } from './commands/exec.js';
 import { moduleCommand } from './commands/module.js';
@@ -26,6 +27,7 @@ Commands:
   snapshot           create (or with --rebuild, recreate) the post-boot snapshot
   test               run the conformance suites in the guest and report
   module build DIR   build an out-of-tree kernel module against the image kernel
+  bench              measure start-up, suite time and epoll latency/scaling vs native and QEMU
   module load X      load DIR's module or FILE.ko into the running shell (or a fresh guest)
 
 Every command takes --help. Common options:
@@ -174,6 +176,27 @@ command afterwards (e.g. a test). --fresh never uses the running shell.
         logger: loggerOf(values),
       });
     },
+  },
+  bench: {
+    help: `Usage: epoll-lab bench [--json FILE] [--svg DIR] [--quick]
+
+Measures, in one run: v86 cold boot and snapshot restore to the first exec
+result, snapshot size, the suites' wall time; the guest epoll benchmarks
+(pipe ping-pong, eventfd wake, unix echo, the epoll/poll/select scaling curve)
+in v86, natively on this host (the same static binary) and, if
+qemu-system-i386 is installed, under QEMU TCG with the same kernel and
+initramfs. Writes JSON (default bench-results/bench.json; format in the
+README), SVG plots and summary.md (default bench-results/), and prints the
+summary. --quick: fewer repetitions, no suite wall times.
+`,
+    options: { ...common, json: { type: 'string' }, svg: { type: 'string' }, quick: { type: 'boolean' } },
+    run: async (values) =>
+      benchCommand({
+        json: typeof values['json'] === 'string' ? values['json'] : 'bench-results/bench.json',
+        svgDir: typeof values['svg'] === 'string' ? values['svg'] : 'bench-results',
+        quick: values['quick'] === true,
+        logger: loggerOf(values),
+      }),
   },
   snapshot: {
     help: `Usage: epoll-lab snapshot [--kernel V] [--rebuild]

@@ -4,6 +4,7 @@
  * Everything that starts a guest in Node (CLI, tests, bench) comes here.
  */
 import { Guest, defaultGuestOptions, type GuestOptions } from '../core/guest.js';
+import type { GuestFactory } from '../core/testing/runner.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { loadImages, type LoadedImages } from './images.js';
@@ -58,4 +59,12 @@ export async function startGuest(options: StartOptions = {}): Promise<StartedGue
 
 export function snapshotKeyFor(images: LoadedImages, memoryMb: number): string {
   return snapshotKey({ imageHashes: images.hashes, v86Version, cmdline: images.images.cmdline, memoryMb });
+}
+
+/** Fresh guests restored from the snapshot, one per suite: how every Node-side suite run gets its guests. */
+export function restoredGuestFactory(options: Pick<StartOptions, 'kernel' | 'logger'> = {}): GuestFactory {
+  return async () => {
+    const { guest } = await startGuest(options);
+    return { guest, release: () => guest.dispose() };
+  };
 }

@@ -8,9 +8,9 @@ import { UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { matrixDiff, toJson, toJunit, toTap } from '../../core/testing/reporters.js';
 import type { RunEvent, RunReport } from '../../core/testing/results.js';
-import { runSuites, type GuestFactory, type RunSelection } from '../../core/testing/runner.js';
+import { runSuites, type RunSelection } from '../../core/testing/runner.js';
 import { loadManifest } from '../images.js';
-import { startGuest } from '../start-guest.js';
+import { restoredGuestFactory } from '../start-guest.js';
 
 export const REPORTERS = ['pretty', 'tap', 'junit', 'json'] as const;
 export type ReporterName = (typeof REPORTERS)[number];
@@ -36,13 +36,6 @@ export function parseShard(text: string | undefined): RunSelection['shard'] {
     throw new UsageError(`--shard wants K/N with 1 <= K <= N (e.g. 1/2), not ${JSON.stringify(text)}`);
   }
   return { index, count };
-}
-
-function guestFactory(kernel: string, logger: Logger): GuestFactory {
-  return async () => {
-    const { guest } = await startGuest({ kernel, logger });
-    return { guest, release: () => guest.dispose() };
-  };
 }
 
 const MARK = { pass: '✓', fail: '✗', skip: '-' } as const;
@@ -91,7 +84,7 @@ export async function testCommand(options: TestCommandOptions): Promise<number> 
   const runs: RunReport[] = [];
   for (const kernel of kernels) {
     if (live) process.stdout.write(`== kernel ${kernel}\n`);
-    runs.push(await runSuites(guestFactory(kernel, options.logger), selection, live));
+    runs.push(await runSuites(restoredGuestFactory({ kernel, logger: options.logger }), selection, live));
   }
   const text = render(options.reporter, runs);
   if (options.output) await fs.writeFile(options.output, text);

@@ -1,0 +1,48 @@
+/** The benchmark as a Markdown summary: the README's Performance tables come from here. */
+import type { BenchResult, PerEngine } from './results.js';
+import { ENGINES } from './results.js';
+
+const ms = (v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`);
+const us = (v: number | null) => (v === null ? '—' : `${v < 10 ? v.toFixed(2) : v.toFixed(1)} µs`);
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const times = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)}×`);
+
+function engines(row: PerEngine<number>): string {
+  return ENGINES.map((e) => us(row[e])).join(' | ');
+}
+
+export function benchMarkdown(r: BenchResult): string {
+  const lines = [
+    `Measured ${r.date.slice(0, 10)} on ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB; ` +
+      `Node ${r.machine.node}, v86 ${r.machine.v86}, ${r.machine.qemu ?? 'no QEMU'}; guest Linux ${r.machine.kernel}` +
+      `${r.quick ? ' (--quick)' : ''}.`,
+    '',
+    '| measure | result | target |',
+    '|---|---|---|',
+    `| cold boot → agent ready (v86) | ${ms(r.coldBootMs)} | ≤ 2000 ms |`,
+    `| cold boot → agent ready (QEMU TCG, same kernel + initramfs) | ${ms(r.qemuColdBootMs)} | — |`,
+    `| snapshot restore → first exec result | ${ms(r.restoreToFirstResultMs)} | ≤ 300 ms |`,
+    `| … including reading the snapshot and checking the images | ${ms(r.startToFirstResultMs)} | — |`,
+    `| QEMU cold boot ÷ v86 restore-to-first-result | ${times(r.ratios.qemuBootOverV86FirstResult)} | ≥ 4× |`,
+    `| snapshot size (raw / stored gzip) | ${mb(r.snapshotBytes.raw)} / ${mb(r.snapshotBytes.stored)} | — |`,
+    `| suite wall time (epoll suites + scull + hello-poll) | ${ms(r.suiteWallMs)} | ≤ 10 s |`,
+    `| kselftest-epoll wall time | ${ms(r.kselftestWallMs)} | — (sleep-bound) |`,
+    `| pipe ping-pong, v86 ÷ native | ${times(r.ratios.pingPongV86OverNative)} | ≤ 20× |`,
+    '',
+    '| latency per round trip | native | v86 | QEMU TCG |',
+    '|---|---|---|---|',
+    `| pipe ping-pong through epoll_wait | ${engines(r.pingPongUs)} |`,
+    `| eventfd signal → wake | ${engines(r.eventfdUs)} |`,
+    `| unix socket echo | ${engines(r.unixEchoUs)} |`,
+    '',
+    '| cost per wait call | fds | ready | epoll_wait | poll | select |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const engine of ENGINES) {
+    for (const row of r.scaling[engine] ?? []) {
+      lines.push(`| ${engine} | ${row.n} | ${row.active} | ${us(row.epollUs)} | ${us(row.pollUs)} | ${us(row.selectUs)} |`);
+    }
+  }
+  for (const note of r.notes) lines.push('', `Note: ${note}`);
+  return `${lines.join('\n')}\n`;
+}

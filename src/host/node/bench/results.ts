@@ -1,0 +1,61 @@
+/**
+ * The benchmark's JSON format (README, "Performance"). Keys are stable:
+ * new ones may be added, none renamed. Times are milliseconds (…Ms) or
+ * microseconds (…Us); null means "not measured in this run" and `notes`
+ * says why.
+ */
+
+export const ENGINES = ['native', 'v86', 'qemu'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+/** One row of the scaling workload: cost per wait call with n fds registered, `active` of them ready. */
+export interface ScalingRow {
+  readonly n: number;
+  readonly active: number;
+  readonly epollUs: number;
+  readonly pollUs: number;
+  /** null where n does not fit select's FD_SETSIZE. */
+  readonly selectUs: number | null;
+}
+
+/** A latency per engine; qemu is null when QEMU is not installed. */
+export type PerEngine<T> = { readonly native: T; readonly v86: T; readonly qemu: T | null };
+
+export interface BenchResult {
+  readonly format: 1;
+  readonly date: string;
+  readonly quick: boolean;
+  readonly machine: {
+    readonly cpu: string;
+    readonly cores: number;
+    readonly memoryGiB: number;
+    readonly node: string;
+    readonly v86: string;
+    readonly qemu: string | null;
+    readonly kernel: string;
+  };
+  /** v86 cold boot (BIOS, kernel, /init) to the agent's hello. */
+  readonly coldBootMs: number;
+  /** QEMU TCG cold boot of the same kernel and initramfs to the agent's hello. */
+  readonly qemuColdBootMs: number | null;
+  /** Snapshot restore (state already in memory) to the first exec result. */
+  readonly restoreToFirstResultMs: number;
+  /** The same, including reading and unpacking the snapshot file and checking the images. */
+  readonly startToFirstResultMs: number;
+  readonly snapshotBytes: { readonly raw: number; readonly stored: number };
+  /** The own epoll suites plus scull and hello-poll, each suite in a fresh restored guest. */
+  readonly suiteWallMs: number | null;
+  readonly kselftestWallMs: number | null;
+  readonly pingPongUs: PerEngine<number>;
+  readonly eventfdUs: PerEngine<number>;
+  readonly unixEchoUs: PerEngine<number>;
+  readonly scaling: PerEngine<readonly ScalingRow[]>;
+  /** Measured ratios, for the targets in the README. */
+  readonly ratios: {
+    readonly pingPongV86OverNative: number;
+    readonly pingPongV86OverQemu: number | null;
+    /** QEMU cold boot over v86 restore-to-first-result: how far ahead the snapshot is. */
+    readonly qemuBootOverV86FirstResult: number | null;
+  };
+  readonly notes: readonly string[];
+}

@@ -1,0 +1,230 @@
+/**
+ * `epoll-lab bench`: everything measured in one run, so the ratios compare
+ * like with like: the host-side start-up costs of the product, the guest's
+ * epoll benchmarks in v86, the same static binary natively on this host,
+ * and (when installed) the same kernel and initramfs under QEMU TCG.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { EpollLabError } from '../../core/errors.js';
+import { Guest, defaultGuestOptions } from '../../core/guest.js';
+import type { Logger } from '../../core/logger.js';
+import { runSuites } from '../../core/testing/runner.js';
+import { defaultImagesDir, loadImages, type LoadedImages } from '../images.js';
+import { nodePlatform, v86Version } from '../node-platform.js';
+import { SnapshotCache } from '../snapshot-cache.js';
+import { restoredGuestFactory, snapshotKeyFor, startGuest } from '../start-guest.js';
+import { bootQemu, qemuVersion } from './qemu-guest.js';
+import type { BenchResult, Engine, PerEngine, ScalingRow } from './results.js';
+
+/** Where the benchmark program lives in the image (guest/bench). */
+export const GUEST_BENCH = '/usr/bin/epoll-bench';
+
+/** The suites whose wall time is `suiteWallMs`: the product's own, not the sleep-bound kselftest. */
+const OWN_SUITES = [
+  'epoll-abi', 'epoll-create', 'epoll-ctl', 'epoll-events', 'epoll-exclusive', 'epoll-lifetime', 'epoll-limits',
+  'epoll-nesting', 'epoll-pwait', 'epoll-targets', 'epoll-triggers', 'epoll-wait', 'epoll-waiters', 'scull', 'hello-poll',
+];
+
+/** What one engine's `epoll-bench all` reported. */
+export interface EngineFigures {
+  readonly pingPongUs: number;
+  readonly eventfdUs: number;
+  readonly unixEchoUs: number;
+  readonly scaling: ScalingRow[];
+}
+
+interface BenchLine {
+  bench: string;
+  us?: number;
+  n?: number;
+  active?: number;
+  epollUs?: number;
+  pollUs?: number;
+  selectUs?: number | null;
+}
+
+/** Parses epoll-bench's JSON lines; anything missing is an error naming the engine. */
+export function parseBenchOutput(engine: Engine, stdout: string): EngineFigures {
+  const lines = stdout.split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l) as BenchLine);
+  const latency = (name: string) => {
+    const us = lines.find((l) => l.bench === name)?.us;
+    if (typeof us !== 'number') throw new EpollLabError(`epoll-bench on ${engine} reported no ${name} figure`);
+    return us;
+  };
+  return {
+    pingPongUs: latency('pingpong'),
+    eventfdUs: latency('eventfd'),
+    unixEchoUs: latency('unix-echo'),
+    scaling: lines
+      .filter((l) => l.bench === 'scaling')
+      .map((l) => ({ n: l.n!, active: l.active!, epollUs: l.epollUs!, pollUs: l.pollUs!, selectUs: l.selectUs ?? null })),
+  };
+}
+
+function benchArgs(quick: boolean): string[] {
+  return quick ? ['all', '--quick'] : ['all'];
+}
+
+/** Runs the benchmark binary on this host, as it is in the image. */
+async function runNative(binary: string, quick: boolean): Promise<EngineFigures> {
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = spawn(binary, benchArgs(quick), { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new EpollLabError(`native epoll-bench exited with ${code}`))));
+  });
+  return parseBenchOutput('native', stdout);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timeColdBoot(images: LoadedImages): Promise<number> {
+  const started = performance.now();
+  const guest = await Guest.boot(nodePlatform, images.images);
+  const elapsed = performance.now() - started;
+  await guest.dispose();
+  return elapsed;
+}
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  readonly logger: Logger;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const { logger, quick } = options;
+  const notes: string[] = [];
+  const images = await loadImages();
+  const repeats = quick ? 1 : 3;
+
+  logger.info('cold boot (v86)…');
+  const coldBoots: number[] = [];
+  for (let i = 0; i < repeats; i++) coldBoots.push(await timeColdBoot(images));
+
+  // Make sure the snapshot exists, then time starts from it.
+  await (await startGuest({ logger })).guest.dispose();
+  const cache = new SnapshotCache();
+  const key = snapshotKeyFor(images, defaultGuestOptions.memoryMb);
+  const stored = await cache.load(key);
+  if (!stored) throw new EpollLabError('the post-boot snapshot was not saved');
+
+  logger.info('snapshot restore → first result…');
+  const restores: number[] = [];
+  const starts: number[] = [];
+  for (let i = 0; i < repeats + 2; i++) {
+    let started = performance.now();
+    const restored = await Guest.restore(nodePlatform, images.images, stored.state.slice(0), stored.meta);
+    await restored.exec(['true']);
+    restores.push(performance.now() - started);
+    await restored.dispose();
+    started = performance.now();
+    const { guest } = await startGuest({ logger });
+    await guest.exec(['true']);
+    starts.push(performance.now() - started);
+    await guest.dispose();
+  }
+
+  logger.info('epoll-bench in v86…');
+  const { guest } = await startGuest({ logger });
+  let v86: EngineFigures;
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-bench-'));
+  const nativeBinary = path.join(workDir, 'epoll-bench');
+  try {
+    const run = await guest.exec([GUEST_BENCH, ...benchArgs(quick)], { timeoutMs: 600_000 });
+    if (run.exitCode !== 0) throw new EpollLabError(`epoll-bench failed in the guest: ${new TextDecoder().decode(run.stderr)}`);
+    v86 = parseBenchOutput('v86', new TextDecoder().decode(run.stdout));
+    // The native baseline runs the very bytes the guest ran.
+    await guest.exec(['cp', GUEST_BENCH, '/mnt/host/epoll-bench']);
+    await fs.writeFile(nativeBinary, await guest.readFile('epoll-bench'), { mode: 0o755 });
+  } finally {
+    await guest.dispose();
+  }
+
+  logger.info('epoll-bench natively…');
+  const native = await runNative(nativeBinary, quick);
+  await fs.rm(workDir, { recursive: true, force: true });
+
+  const qemu = qemuVersion();
+  let qemuFigures: EngineFigures | null = null;
+  let qemuBootMs: number | null = null;
+  if (qemu) {
+    logger.info('the same kernel under QEMU TCG…');
+    const dir = defaultImagesDir();
+    const q = await bootQemu(
+      images,
+      { bzImage: path.join(dir, `${images.kernel}/bzImage`), initramfs: path.join(dir, `${images.kernel}/initramfs.cpio`) },
+      defaultGuestOptions.memoryMb,
+    );
+    try {
+      qemuBootMs = q.bootMs;
+      const run = await q.exec([GUEST_BENCH, ...benchArgs(quick)], 600_000);
+      if (run.exitCode !== 0) throw new EpollLabError(`epoll-bench failed under QEMU: ${run.stderr}`);
+      qemuFigures = parseBenchOutput('qemu', run.stdout);
+    } finally {
+      await q.dispose();
+    }
+  } else {
+    notes.push('QEMU leg skipped: qemu-system-i386 is not installed (apt-get install qemu-system-x86)');
+  }
+
+  let suiteWallMs: number | null = null;
+  let kselftestWallMs: number | null = null;
+  if (quick) {
+    notes.push('--quick: suite wall times not measured');
+  } else {
+    logger.info('suite wall time…');
+    let started = performance.now();
+    await runSuites(restoredGuestFactory({ logger }), { suites: OWN_SUITES });
+    suiteWallMs = performance.now() - started;
+    logger.info('kselftest-epoll wall time…');
+    started = performance.now();
+    await runSuites(restoredGuestFactory({ logger }), { suites: ['kselftest-epoll'] });
+    kselftestWallMs = performance.now() - started;
+  }
+
+  const perEngine = <K extends keyof EngineFigures>(k: K): PerEngine<EngineFigures[K]> => ({
+    native: native[k],
+    v86: v86[k],
+    qemu: qemuFigures ? qemuFigures[k] : null,
+  });
+  const restoreToFirstResultMs = median(restores);
+  return {
+    format: 1,
+    date: new Date().toISOString(),
+    quick,
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      v86: v86Version,
+      qemu: qemu ?? null,
+      kernel: images.release,
+    },
+    coldBootMs: median(coldBoots),
+    qemuColdBootMs: qemuBootMs,
+    restoreToFirstResultMs,
+    startToFirstResultMs: median(starts),
+    snapshotBytes: { raw: stored.state.byteLength, stored: stored.storedBytes },
+    suiteWallMs,
+    kselftestWallMs,
+    pingPongUs: perEngine('pingPongUs'),
+    eventfdUs: perEngine('eventfdUs'),
+    unixEchoUs: perEngine('unixEchoUs'),
+    scaling: perEngine('scaling'),
+    ratios: {
+      pingPongV86OverNative: v86.pingPongUs / native.pingPongUs,
+      pingPongV86OverQemu: qemuFigures ? v86.pingPongUs / qemuFigures.pingPongUs : null,
+      qemuBootOverV86FirstResult: qemuBootMs ? qemuBootMs / restoreToFirstResultMs : null,
+    },
+    notes,
+  };
+}

@@ -1,0 +1,32 @@
+/** `epoll-lab bench`: measure, then write JSON, SVG plots and a Markdown summary. */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../../core/logger.js';
+import { benchMarkdown } from '../bench/markdown.js';
+import { runBench } from '../bench/run-bench.js';
+import { ENGINES } from '../bench/results.js';
+import { latencyChart, scalingChart } from '../bench/svg.js';
+
+export interface BenchCommandOptions {
+  readonly json: string;
+  readonly svgDir: string;
+  readonly quick: boolean;
+  readonly logger: Logger;
+}
+
+export async function benchCommand(options: BenchCommandOptions): Promise<number> {
+  const result = await runBench({ quick: options.quick, logger: options.logger });
+  await fs.mkdir(path.dirname(path.resolve(options.json)), { recursive: true });
+  await fs.writeFile(options.json, `${JSON.stringify(result, null, 2)}\n`);
+  await fs.mkdir(options.svgDir, { recursive: true });
+  await fs.writeFile(path.join(options.svgDir, 'latency.svg'), latencyChart(result));
+  for (const engine of ENGINES) {
+    const rows = result.scaling[engine];
+    if (rows?.length) await fs.writeFile(path.join(options.svgDir, `scaling-${engine}.svg`), scalingChart(engine, rows));
+  }
+  const markdown = benchMarkdown(result);
+  await fs.writeFile(path.join(options.svgDir, 'summary.md'), markdown);
+  process.stdout.write(markdown);
+  process.stderr.write(`epoll-lab: wrote ${options.json} and plots in ${options.svgDir}\n`);
+  return 0;
+}
