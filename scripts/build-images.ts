@@ -21,6 +21,9 @@ initramfs) from Debian packages and write images/manifest.json.
   --out DIR         output directory (default images/ in the repository)
   --with-test-tools also install what the tests need (Debian's chromium for
                     the browser test); npm test builds with this
+  --with-workloads  also build the workloads layer (redis, memcached, the
+                    echo server; images/workloads/layer.cpio) for
+                    \`epoll-lab workload\`, which builds it itself when missing
   -h, --help        show this help
 
 Everything is cached by the hash of its inputs: a build without changes takes
@@ -36,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
         'cache-dir': { type: 'string' },
         out: { type: 'string' },
         'with-test-tools': { type: 'boolean' },
+        'with-workloads': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -62,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
         ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
         ...(values.out ? { outDir: values.out } : {}),
         ...(values['with-test-tools'] ? { extraPackages: TEST_PACKAGES } : {}),
+        ...(values['with-workloads'] ? { workloads: true } : {}),
       },
       logger,
     );

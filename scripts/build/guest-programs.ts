@@ -28,6 +28,18 @@ export const GUEST_PROGRAMS: readonly GuestProgram[] = [
   { name: 'epoll-watch', sources: ['guest/tools/epoll-watch.c'], dest: '/usr/bin/epoll-watch' },
 ];
 
+/**
+ * The workload programs: compiled the same way, but packed into the
+ * workloads layer (scripts/build/workloads.ts), not the base initramfs, so
+ * the base image and its snapshot do not change with them.
+ */
+export const WORKLOAD_PROGRAMS: readonly GuestProgram[] = [
+  // Edge-triggered epoll echo server; `epoll-lab workload echo` runs it.
+  { name: 'epoll-echo-server', sources: ['guest/workloads/echo-server.c'], dest: '/usr/bin/epoll-echo-server' },
+  // Its load generator (latency histogram, every echoed byte checked), and a one-request client.
+  { name: 'epoll-echo-load', sources: ['guest/workloads/echo-load.c'], dest: '/usr/bin/epoll-echo-load' },
+];
+
 /** Where test programs appear in the guest (links to the multi-call binary); suites.json points there. */
 export const GUEST_TESTS_DIR = '/usr/lib/epoll-lab/tests';
 const TESTS_BINARY = '/usr/lib/epoll-lab/bin/epoll-lab-tests';

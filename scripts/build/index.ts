@@ -39,6 +39,7 @@ import { DEFAULT_KERNEL, REPO_ROOT, defaultOutDir, kernelSourcePackage } from '.
 import { ensureToolchain, gccVersion, installedVersions } from './toolchain.js';
 import type { Userland } from './userland.js';
 import { prepareUserland } from './userland.js';
+import { buildWorkloadsLayer, keptWorkloadsLayer } from './workloads.js';
 
 export interface BuildOptions {
   /** Kernel series to build, e.g. ["6.1"]; default [DEFAULT_KERNEL]. */
@@ -55,6 +56,8 @@ export interface BuildOptions {
   installPackages?: boolean;
   /** Debian packages to ensure besides the build's own (e.g. TEST_PACKAGES). */
   extraPackages?: readonly string[];
+  /** Also build the workloads layer (see workloads.ts); without it an earlier layer is kept. */
+  workloads?: boolean;
 }
 
 /** A kernel series as Debian names its linux-source packages: 6.1, 6.12. */
@@ -218,13 +221,24 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
     // --- manifest -------------------------------------------------------
     const previous = await readManifest(outDir);
     const kept = await keptFromPrevious(previous, outDir, new Set(kernels), logger);
+    const workloads = options.workloads
+      ? await buildWorkloadsLayer({
+          repoRoot,
+          cacheDir,
+          outDir,
+          gccVersion: gcc,
+          libcVersion: versions.get('libc6-dev-i386') ?? '',
+          logger,
+          baseInitramfs: [...kept.artifacts, ...artifacts].filter((a) => a.role === 'initramfs').map((a) => path.join(outDir, a.path)),
+        })
+      : await keptWorkloadsLayer(previous, outDir);
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       createdBy: 'scripts/build-images.ts',
       inputsHash: '', // derived from the parts by normalizeManifest()
-      packages: { ...kept.packages, ...manifestPackages(kernels, versions, userland.busybox.version) },
+      packages: { ...kept.packages, ...manifestPackages(kernels, versions, userland.busybox.version), ...workloads?.packages },
       kernels: { ...kept.kernels, ...built },
-      artifacts: [...kept.artifacts, ...artifacts],
+      artifacts: [...kept.artifacts, ...artifacts, ...(workloads ? [workloads.artifact] : [])],
     };
     const file = await writeManifest(outDir, manifest);
     logger.info(`images ready in ${formatDuration(Date.now() - started)}: ${file}`);

@@ -65,7 +65,9 @@ async function buildModules(kernel: KernelBuild, repoRoot: string, cacheDir: str
     for (const driver of await driverDirs(copy)) {
       await withStep(options.logger, `modules ${kernel.kernel}: ${driver}`, (step) =>
         run('make', kbuildModuleArgs(kernel.buildDir, path.join(copy, driver)), {
-          env: kbuildEnv(),
+          // The copy's temporary path must not leak into the modules (__FILE__
+          // in BUG_ON and friends): same sources, same bytes.
+          env: { ...kbuildEnv(), KCFLAGS: `-ffile-prefix-map=${copy}=${DRIVERS_DIR}` },
           step,
           logFile: path.join(cacheDir, 'logs', `modules-${kernel.kernel}-${driver}.log`),
         }),

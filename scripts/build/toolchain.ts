@@ -29,6 +29,8 @@ export const HOST_PACKAGES = [
   'xz-utils',
   'kmod',
   'cpio',
+  // The kernel compresses itself with lz4 (see guest/kernel/epoll-lab.config).
+  'lz4',
 ] as const;
 
 /** What the tests need beyond the build: a real browser for the e2e test (never a downloaded one). */
