@@ -425,4 +425,29 @@ static inline int waiter_settle(struct waiter *w)
 	}
 }
 
+/*
+ * After an event: settles every waiter and returns how many returned, each
+ * with exactly one event whose mask is @events; -1 (the case failed) if a
+ * waiter's state could not be established.
+ */
+static inline int waiters_woken(struct waiter *w, int count, uint32_t events)
+{
+	int woken = 0;
+
+	for (int i = 0; i < count; i++) {
+		int r = waiter_settle(&w[i]);
+
+		if (r < 0) {
+			FAIL("waiter %d neither returned nor slept", i);
+			return -1;
+		}
+		if (r) {
+			EXPECT_EQ(w[i].n, 1);
+			EXPECT_EVENTS(w[i].ev.events, events);
+			woken++;
+		}
+	}
+	return woken;
+}
+
 #endif /* EPOLL_UTIL_H */

@@ -186,7 +186,7 @@ static int count_woken(int n, int nr_plain, int target, int trigger,
 	struct waiter w[NR_WAITERS + 2];
 	int ep[NR_WAITERS + 2];
 	int notify = ASSERT_OK(eventfd(0, 0));
-	int i, woken = 0;
+	int i;
 
 	for (i = 0; i < n; i++) {
 		ep[i] = ASSERT_OK(epoll_create1(0));
@@ -200,20 +200,7 @@ static int count_woken(int n, int nr_plain, int target, int trigger,
 		}
 	fire(trigger);
 	ASSERT_NE(efd_read(notify), (uint64_t)-1);	/* someone returned */
-	for (i = 0; i < n; i++) {
-		int r = waiter_settle(&w[i]);
-
-		if (r < 0) {
-			FAIL("waiter %d neither returned nor slept", i);
-			return -1;
-		}
-		if (r) {
-			EXPECT_EQ(w[i].n, 1);
-			EXPECT_EVENTS(w[i].ev.events, EPOLLIN);
-			woken++;
-		}
-	}
-	return woken;
+	return waiters_woken(w, n, EPOLLIN);
 }
 
 static void fire_eventfd(int fd)

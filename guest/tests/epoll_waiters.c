@@ -166,7 +166,7 @@ static int threads_woken(int ep, int efd)
 {
 	struct waiter w[NR_THREADS];
 	int notify = ASSERT_OK(eventfd(0, 0));
-	int i, woken = 0;
+	int i;
 
 	for (i = 0; i < NR_THREADS; i++)
 		if (waiter_start(&w[i], ep, notify) != 0) {
@@ -175,20 +175,7 @@ static int threads_woken(int ep, int efd)
 		}
 	efd_write(efd, 1);
 	ASSERT_NE(efd_read(notify), (uint64_t)-1);
-	for (i = 0; i < NR_THREADS; i++) {
-		int r = waiter_settle(&w[i]);
-
-		if (r < 0) {
-			FAIL("thread %d neither returned nor slept", i);
-			return -1;
-		}
-		if (r) {
-			EXPECT_EQ(w[i].n, 1);
-			EXPECT_EVENTS(w[i].ev.events, EPOLLIN);
-			woken++;
-		}
-	}
-	return woken;
+	return waiters_woken(w, NR_THREADS, EPOLLIN);
 }
 
 /* Level-triggered: the event is passed on until every thread returned. */
