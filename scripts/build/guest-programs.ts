@@ -26,6 +26,13 @@ export const GUEST_PROGRAMS: readonly GuestProgram[] = [
   { name: 'epoll-lab-agent', sources: ['guest/agent/agent.c'], dest: '/sbin/epoll-lab-agent' },
   // Prints readiness changes of one file; the browser's scullpipe demo runs it.
   { name: 'epoll-watch', sources: ['guest/tools/epoll-watch.c'], dest: '/usr/bin/epoll-watch' },
+  // Latency and scaling benchmarks; epoll-lab bench runs the same binary natively and under QEMU.
+  {
+    name: 'epoll-bench',
+    sources: ['guest/bench/main.c', 'guest/bench/measure.c', 'guest/bench/latency.c', 'guest/bench/scaling.c'],
+    dest: '/usr/bin/epoll-bench',
+    cflags: ['-pthread'],
+  },
 ];
 
 /**
