@@ -76,9 +76,19 @@ double bench_time(bench_op_fn op, void *ctx, const struct bench_plan *plan)
 	for (done = 0; done < plan->iters; done += count) {
 		double per_op;
 
+		uint64_t ns;
+
 		count = plan->iters - done < plan->batch ?
 			plan->iters - done : plan->batch;
-		per_op = (double)bench_run(op, ctx, count) / (double)count;
+		ns = bench_run(op, ctx, count);
+		/*
+		 * A batch whose clock did not advance measured nothing (seen
+		 * under QEMU TCG, where the TSC read can lag the work); only a
+		 * batch that took time can be the fastest.
+		 */
+		if (!ns)
+			continue;
+		per_op = (double)ns / (double)count;
 		if (best < 0 || per_op < best)
 			best = per_op;
 	}
