@@ -33,8 +33,11 @@ export const HOST_PACKAGES = [
   'lz4',
 ] as const;
 
-/** What the tests need beyond the build: a real browser for the e2e test (never a downloaded one). */
-export const TEST_PACKAGES = ['chromium'] as const;
+/**
+ * What the tests need beyond the build: a real browser for the e2e test
+ * (never a downloaded one), and QEMU for the benchmark's baseline leg.
+ */
+export const TEST_PACKAGES = ['chromium', 'qemu-system-x86'] as const;
 
 /** Everything to have installed for building `kernels`, plus `extra`. */
 export function requiredPackages(kernels: readonly string[], extra: readonly string[] = []): string[] {

@@ -1,0 +1,48 @@
+/** `epoll-lab bench --quick` runs end to end and writes well-formed output. No timing thresholds. */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import type { BenchResult } from '../src/host/node/bench/results.js';
+
+const BIN = path.resolve(import.meta.dirname, '../bin/epoll-lab.js');
+
+it('bench --quick writes JSON with the documented keys, SVG plots and a summary', { timeout: 600_000 }, async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-bench-'));
+  try {
+    const json = path.join(dir, 'out.json');
+    const run = spawnSync(process.execPath, [BIN, 'bench', '--quick', '--json', json, '--svg', dir], { encoding: 'utf8' });
+    expect(run.stderr).not.toMatch(/internal error/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('| snapshot restore → first exec result |');
+
+    const result = JSON.parse(await fs.readFile(json, 'utf8')) as BenchResult;
+    for (const key of ['coldBootMs', 'restoreToFirstResultMs', 'startToFirstResultMs'] as const) {
+      expect(result[key]).toBeGreaterThan(0);
+    }
+    expect(result.snapshotBytes.raw).toBeGreaterThan(result.snapshotBytes.stored);
+    expect(result.pingPongUs.native).toBeGreaterThan(0);
+    expect(result.pingPongUs.v86).toBeGreaterThan(0);
+    const rows = result.scaling.v86;
+    expect(rows.map((r) => r.n)).toEqual(expect.arrayContaining([10, 100, 1000, 10000]));
+    for (const row of [...rows, ...result.scaling.native]) {
+      expect(row.epollUs).toBeGreaterThan(0);
+      expect(row.pollUs).toBeGreaterThan(0);
+      expect(row.selectUs === null ? row.n > 1000 : row.selectUs > 0).toBe(true);
+    }
+    if (result.machine.qemu) expect(result.pingPongUs.qemu).toBeGreaterThan(0);
+    else expect(result.notes.join()).toContain('QEMU leg skipped');
+
+    const files = await fs.readdir(dir);
+    expect(files).toEqual(expect.arrayContaining(['latency.svg', 'scaling-native.svg', 'scaling-v86.svg', 'summary.md']));
+    for (const svg of files.filter((f) => f.endsWith('.svg'))) {
+      const text = await fs.readFile(path.join(dir, svg), 'utf8');
+      expect(text.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+      expect(text.trimEnd().endsWith('</svg>')).toBe(true);
+      expect(text).not.toMatch(/NaN|Infinity/);
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
