@@ -20,7 +20,8 @@ initramfs) from Debian packages and write images/manifest.json.
                     $XDG_CACHE_HOME/epoll-lab, else ~/.cache/epoll-lab)
   --out DIR         output directory (default images/ in the repository)
   --with-test-tools also install what the tests need (Debian's chromium for
-                    the browser test); npm test builds with this
+                    the browser test, qemu-system-x86 for the bench baseline);
+                    npm test builds with this
   --with-workloads  also build the workloads layer (redis, memcached, the
                     echo server; images/workloads/layer.cpio) for
                     \`epoll-lab workload\`, which builds it itself when missing
