@@ -36,7 +36,8 @@ async function describe(repoRoot: string, source: string): Promise<string> {
 }
 
 function suiteOf(base: string): { name: string; setup?: string; explicitOnly?: boolean } {
-  if (base.startsWith('scull_')) return { name: 'scull', setup: `insmod ${MODULES_DIR}/scull.ko` };
+  // /init loads scull at boot; the setup only loads it if something unloaded it.
+  if (base.startsWith('scull_')) return { name: 'scull', setup: `[ -e /sys/module/scull ] || insmod ${MODULES_DIR}/scull.ko` };
   if (base === 'harness_selftest') return { name: 'harness-selftest', explicitOnly: true };
   if (base.startsWith('test_')) {
     const module = base.slice('test_'.length);
