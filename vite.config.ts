@@ -8,6 +8,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { benchAssets } from './src/ui/build/bench-assets-plugin.js';
 import { guestAssets } from './src/ui/build/guest-assets-plugin.js';
 
 const root = fileURLToPath(new URL('./src/ui/', import.meta.url));
@@ -17,7 +18,7 @@ export default defineConfig({
   base: './',
   // The app has no public/ folder; guest assets come from the plugin.
   publicDir: false,
-  plugins: [guestAssets({ snapshot: process.env['EPOLL_LAB_UI_SNAPSHOT'] !== '0' })],
+  plugins: [guestAssets({ snapshot: process.env['EPOLL_LAB_UI_SNAPSHOT'] !== '0' }), benchAssets()],
   worker: { format: 'es' },
   build: {
     outDir: fileURLToPath(new URL('./dist/', import.meta.url)),

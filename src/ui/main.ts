@@ -10,6 +10,7 @@ import { GuestClient } from './app/guest-client.js';
 import { HeaderView } from './app/header-view.js';
 import type { Panel } from './app/panel.js';
 import { Tabs } from './app/tabs.js';
+import { PerformancePanel } from './panels/performance/performance-panel.js';
 import { TerminalView } from './app/terminal-view.js';
 import { DriversPanel } from './panels/drivers/drivers-panel.js';
 import { InspectorPanel } from './panels/inspector/inspector-panel.js';
@@ -63,7 +64,7 @@ const terminal = new TerminalView(byId('terminal'), {
 });
 const failure = new FailureView(byId('failure'), () => void reset());
 
-const panels: Panel[] = [new TestsPanel(client), new InspectorPanel(client), new DriversPanel(client), new KernelLogPanel(client)];
+const panels: Panel[] = [new TestsPanel(client), new InspectorPanel(client), new DriversPanel(client), new KernelLogPanel(client), new PerformancePanel()];
 new Tabs(byId('tabs'), byId('panels'), panels);
 header.onReset(() => void reset());
 header.setResetEnabled(false);

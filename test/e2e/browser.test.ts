@@ -159,6 +159,14 @@ describe('the browser app', () => {
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/^clean-guest$/m);
   });
 
+  it('shows the latest benchmark plots in the Performance panel', async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    await page.click('#tab-performance');
+    const plot = page.locator('#panel-performance figure img').first();
+    await expect.poll(() => plot.evaluate((img) => { const image = img as unknown as { complete: boolean; naturalWidth: number }; return image.complete ? image.naturalWidth : 0; }), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await page.textContent('#panel-performance')).toMatch(/Pipe ping-pong through epoll_wait: [\d.]+ µs natively/);
+  });
+
   it('kept to its Content-Security-Policy and logged no errors', (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
     expect(pageProblems).toEqual([]);

@@ -1,0 +1,58 @@
+/**
+ * The Performance panel: the latest `epoll-lab bench` run shipped with this
+ * build — headline figures as text and the plots as images (same-origin
+ * SVG in <img>, which cannot run script).
+ */
+import { h } from '../../app/dom.js';
+import type { Panel } from '../../app/panel.js';
+import { BENCH_ASSETS_DIR, BENCH_PLOTS } from '../../shared/bench-assets.js';
+
+interface BenchSummary {
+  date: string;
+  machine: { cpu: string; cores: number; v86: string };
+  coldBootMs: number;
+  restoreToFirstResultMs: number;
+  pingPongUs: { native: number; v86: number; qemu: number | null };
+}
+
+const HOW = 'npx epoll-lab bench --json docs/bench/bench.json --svg docs/bench';
+
+export class PerformancePanel implements Panel {
+  readonly id = 'performance';
+  readonly title = 'Performance';
+  readonly element = h('div', { className: 'performance' });
+  private loaded = false;
+
+  setVisible(visible: boolean): void {
+    if (visible && !this.loaded) {
+      this.loaded = true;
+      void this.load();
+    }
+  }
+
+  setGuestReady(): void {}
+
+  private async load(): Promise<void> {
+    const response = await fetch(`./${BENCH_ASSETS_DIR}/bench.json`).catch(() => undefined);
+    if (!response?.ok) {
+      this.element.append(h('p', { className: 'muted' }, `No benchmark results in this build. Run \`${HOW}\` and rebuild.`));
+      return;
+    }
+    const bench = (await response.json()) as BenchSummary;
+    const ratio = (bench.pingPongUs.v86 / bench.pingPongUs.native).toFixed(0);
+    this.element.append(
+      h('p', { className: 'muted' }, `Measured ${bench.date.slice(0, 10)} on ${bench.machine.cpu} (${bench.machine.cores} cores), v86 ${bench.machine.v86}.`),
+      h('ul', {},
+        h('li', {}, `Snapshot restore → first command result: ${Math.round(bench.restoreToFirstResultMs)} ms; cold boot: ${Math.round(bench.coldBootMs)} ms.`),
+        h('li', {}, `Pipe ping-pong through epoll_wait: ${bench.pingPongUs.native.toFixed(1)} µs natively, ${bench.pingPongUs.v86.toFixed(0)} µs here (${ratio}×)` +
+          (bench.pingPongUs.qemu ? `, ${bench.pingPongUs.qemu.toFixed(0)} µs under QEMU TCG.` : '.')),
+      ),
+      ...BENCH_PLOTS.map(({ file, caption }) =>
+        h('figure', { className: 'plot' },
+          h('img', { attrs: { src: `./${BENCH_ASSETS_DIR}/${file}`, alt: caption, loading: 'lazy' } }),
+          h('figcaption', { className: 'muted' }, caption),
+        ),
+      ),
+    );
+  }
+}
