@@ -5,7 +5,7 @@
  * very same i386 binaries natively.
  *
  * Concatenated archives (base + layer, as the kernel sees them) read as one
- * list; a later member of the same name wins, as in the kernel's unpacker.
+ * list, in archive order, trailers left out.
  */
 import { ArchiveError } from './errors.js';
 

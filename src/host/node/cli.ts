@@ -14,6 +14,8 @@ import { runCommand } from './commands/run.js';
 import { shellCommand } from './commands/shell.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { testCommand, type ReporterName } from './commands/test.js';
+import { workloadCommand } from './commands/workload.js';
+import { DEFAULT_CLIENTS, DEFAULT_REQUESTS } from './workloads/run.js';
 
 const MAIN_HELP = `Usage: epoll-lab <command> [options]
 
@@ -28,6 +30,7 @@ Commands:
   test               run the conformance suites in the guest and report
   module build DIR   build an out-of-tree kernel module against the image kernel
   bench              measure start-up, suite time and epoll latency/scaling vs native and QEMU
+  workload NAME      run redis, memcached or the epoll echo server under load, guest vs native
   module load X      load DIR's module or FILE.ko into the running shell (or a fresh guest)
 
 Every command takes --help. Common options:
@@ -197,6 +200,36 @@ summary. --quick: fewer repetitions, no suite wall times.
         quick: values['quick'] === true,
         logger: loggerOf(values),
       }),
+  },
+  workload: {
+    help: `Usage: epoll-lab workload redis|memcached|echo [--clients N] [--requests N] [--json FILE] [--kernel V]
+
+Runs a real server under load, natively on this host and then in a guest
+booted from the workloads image (the base image plus images/workloads/layer.cpio,
+built first if missing; it has its own post-boot snapshot), and compares them.
+Both run the same i386 binaries: redis-server with redis-benchmark -t set,get,
+memcached with memaslap (every get verified), or the project's edge-triggered
+epoll-echo-server with epoll-echo-load (every echoed byte checked). Each server
+must start, answer a known request correctly, shut down cleanly with no errors
+in its log, and the guest kernel must report no warnings.
+  --clients N     concurrent connections (default ${DEFAULT_CLIENTS})
+  --requests N    requests: per command for redis, in all otherwise (default ${DEFAULT_REQUESTS})
+  --json FILE     also write the report as JSON (format in the README); - prints only JSON
+Exit status: 0 when both runs passed, 1 when a server failed (its log is shown), 2 for bad arguments.
+`,
+    options: { ...common, clients: { type: 'string' }, requests: { type: 'string' }, json: { type: 'string' } },
+    run: async (values, positionals) => {
+      const [workload, ...extra] = positionals;
+      if (!workload || extra.length) throw new UsageError('workload needs one name: epoll-lab workload redis|memcached|echo');
+      return workloadCommand({
+        workload,
+        ...(typeof values['clients'] === 'string' && { clients: values['clients'] }),
+        ...(typeof values['requests'] === 'string' && { requests: values['requests'] }),
+        ...(typeof values['json'] === 'string' && { json: values['json'] }),
+        ...kernelOf(values),
+        logger: loggerOf(values),
+      });
+    },
   },
   snapshot: {
     help: `Usage: epoll-lab snapshot [--kernel V] [--rebuild]

@@ -36,7 +36,7 @@ export async function loadManifest(imagesDir = defaultImagesDir()): Promise<Mani
   return manifest;
 }
 
-async function loadArtifact(imagesDir: string, artifact: ManifestArtifact): Promise<ArrayBuffer> {
+export async function loadArtifact(imagesDir: string, artifact: ManifestArtifact): Promise<ArrayBuffer> {
   const file = path.join(imagesDir, artifact.path);
   let bytes: Buffer;
   try {

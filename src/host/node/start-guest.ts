@@ -13,6 +13,8 @@ import { SnapshotCache, snapshotKey } from './snapshot-cache.js';
 
 export interface StartOptions {
   readonly kernel?: string;
+  /** Images already loaded (e.g. the workloads image); default loadImages(kernel, imagesDir). */
+  readonly images?: LoadedImages;
   /** 'snapshot' (default) restores or creates the post-boot snapshot; 'cold' always boots. */
   readonly mode?: 'snapshot' | 'cold';
   readonly guest?: Partial<GuestOptions>;
@@ -30,7 +32,7 @@ export interface StartedGuest {
 
 export async function startGuest(options: StartOptions = {}): Promise<StartedGuest> {
   const logger = options.logger ?? silentLogger;
-  const images = await loadImages(options.kernel, options.imagesDir);
+  const images = options.images ?? (await loadImages(options.kernel, options.imagesDir));
   const guestOptions = { ...options.guest, logger };
   if (options.mode === 'cold') {
     return { guest: await Guest.boot(nodePlatform, images.images, guestOptions), images, origin: 'cold-boot' };

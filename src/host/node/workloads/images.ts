@@ -1,0 +1,90 @@
+/**
+ * The workloads image: the base image set with the workloads layer
+ * appended to its initramfs. The kernel unpacks concatenated newc archives
+ * one after the other into the same rootfs, so the guest boots the base
+ * system with redis, memcached and the echo programs added; the base files
+ * stay as they are (the build refuses a layer that would replace one).
+ *
+ * The layer's hash joins the image hashes, so the workloads image has its
+ * own post-boot snapshot and the base snapshot is never touched.
+ */
+import path from 'node:path';
+import { BuildError, buildImages } from '../../../../scripts/build/index.js';
+import type { Logger as BuildLogger } from '../../../../scripts/build/log.js';
+import { DEFAULT_KERNEL } from '../../../../scripts/build/paths.js';
+import { WORKLOADS_ROLE } from '../../../../scripts/build/workloads.js';
+import { EpollLabError, ImageMismatchError, UsageError } from '../../core/errors.js';
+import { defaultImagesDir, loadArtifact, loadImages, type LoadedImages } from '../images.js';
+
+/** The one command that builds the layer by itself. */
+export const WORKLOADS_BUILD_COMMAND = 'npm run build:images -- --with-workloads';
+
+export interface WorkloadImages extends LoadedImages {
+  /** The layer alone, for unpacking on the host. */
+  readonly layer: Uint8Array;
+}
+
+class LayerMissingError extends UsageError {
+  override get name(): string {
+    return 'LayerMissingError';
+  }
+}
+
+export async function loadWorkloadImages(kernel = DEFAULT_KERNEL, imagesDir = defaultImagesDir()): Promise<WorkloadImages> {
+  const base = await loadImages(kernel, imagesDir);
+  const artifact = base.manifest.artifacts.find((a) => a.role === WORKLOADS_ROLE);
+  if (!artifact) {
+    throw new LayerMissingError(
+      `${path.join(imagesDir, 'manifest.json')} lists no workloads layer`,
+      `run \`${WORKLOADS_BUILD_COMMAND}\``,
+    );
+  }
+  const layer = new Uint8Array(await loadArtifact(imagesDir, artifact));
+  const initrd = new Uint8Array(base.images.initrd);
+  // newc members are 4-byte aligned, so the next archive starts where the
+  // base ends; the kernel also skips zero padding between archives.
+  const gap = (4 - (initrd.length % 4)) % 4;
+  const joined = new Uint8Array(initrd.length + gap + layer.length);
+  joined.set(initrd, 0);
+  joined.set(layer, initrd.length + gap);
+  return {
+    ...base,
+    images: { ...base.images, initrd: joined.buffer },
+    hashes: { ...base.hashes, [WORKLOADS_ROLE]: artifact.sha256 },
+    layer,
+  };
+}
+
+/**
+ * The workloads image, building the layer first when it is missing or does
+ * not match the manifest (the base images are rebuilt too if they need it:
+ * it is the normal pipeline, with the layer switched on).
+ */
+export async function ensureWorkloadImages(options: {
+  readonly kernel?: string;
+  readonly imagesDir?: string;
+  /** Progress of an on-demand build; without one a missing layer is an error naming the command. */
+  readonly buildLogger?: BuildLogger;
+}): Promise<WorkloadImages> {
+  try {
+    return await loadWorkloadImages(options.kernel, options.imagesDir);
+  } catch (error) {
+    const fixable = error instanceof LayerMissingError || error instanceof ImageMismatchError;
+    if (!fixable || !options.buildLogger) throw error;
+    options.buildLogger.info(`building the workloads layer (as \`${WORKLOADS_BUILD_COMMAND}\` does)`);
+    try {
+      await buildImages(
+        {
+          kernels: [options.kernel ?? DEFAULT_KERNEL],
+          workloads: true,
+          ...(options.imagesDir !== undefined && { outDir: options.imagesDir }),
+        },
+        options.buildLogger,
+      );
+    } catch (buildError) {
+      if (!(buildError instanceof BuildError)) throw buildError;
+      throw new EpollLabError(`building the workloads layer failed: ${buildError.message}`, `fix that, then run \`${WORKLOADS_BUILD_COMMAND}\``);
+    }
+    return loadWorkloadImages(options.kernel, options.imagesDir);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The real workloads in the real guest: redis, memcached and the project's
+ * epoll echo server each start in a guest booted from the workloads image
+ * (and natively), answer a small load correctly, and shut down cleanly
+ * without kernel warnings. No throughput thresholds: those depend on the
+ * machine. The layer is built first if images/ has none.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger as silentBuildLogger } from '../scripts/build/index.js';
+import { UsageError } from '../src/host/core/errors.js';
+import type { Guest } from '../src/host/core/guest.js';
+import { silentLogger } from '../src/host/core/logger.js';
+import { startGuest } from '../src/host/node/start-guest.js';
+import { WORKLOAD_NAMES, WORKLOADS } from '../src/host/node/workloads/definitions.js';
+import { ensureWorkloadImages, type WorkloadImages } from '../src/host/node/workloads/images.js';
+import { guestMachine } from '../src/host/node/workloads/machines.js';
+import { runOnMachine, runWorkload, WorkloadError, workloadDefinition } from '../src/host/node/workloads/run.js';
+
+const CLIENTS = 3;
+const REQUESTS = 300;
+/** Operations a run of REQUESTS makes: redis-benchmark runs SET and GET REQUESTS times each. */
+const OPS = { redis: 2 * REQUESTS, memcached: REQUESTS, echo: REQUESTS } as const;
+
+describe('workloads', () => {
+  let images: WorkloadImages;
+
+  beforeAll(async () => {
+    // Cold, this downloads the Debian packages (about 15 MB) once.
+    images = await ensureWorkloadImages({ buildLogger: silentBuildLogger });
+  }, 300_000);
+
+  for (const workload of WORKLOAD_NAMES) {
+    it(`${workload}: starts, answers correctly and shuts down cleanly, in the guest and natively`, async () => {
+      // runWorkload throws if a server does not start, a check or the load
+      // fails, a server does not exit cleanly or logs an error, or the guest
+      // kernel reports any warning.
+      const report = await runWorkload({ workload, clients: CLIENTS, requests: REQUESTS, images, logger: silentLogger });
+      expect(report).toMatchObject({ workload, clients: CLIENTS, requests: REQUESTS, kernel: images.release });
+      for (const figures of [report.guest, report.native]) {
+        expect(figures.ops).toBe(OPS[workload]);
+        expect(figures.opsPerSec).toBeGreaterThan(0);
+        expect(figures.p99Us).toBeGreaterThanOrEqual(figures.p50Us);
+      }
+      expect(report.ratio).toBeGreaterThan(0);
+    }, 240_000);
+  }
+
+  it('refuses an unknown workload before building or booting anything', () => {
+    expect(() => workloadDefinition('nginx')).toThrow(UsageError);
+    expect(() => workloadDefinition('nginx')).toThrow(/redis, memcached, echo/);
+  });
+
+  it('fails with the server log when the server cannot start natively', async () => {
+    const failure = runWorkload({ workload: 'redis', clients: 1, requests: 10, images, logger: silentLogger, serverArgs: ['--no-such-directive', 'x'] });
+    await expect(failure).rejects.toThrow(WorkloadError);
+    await expect(failure).rejects.toThrow(/redis-server natively: exited with status 1 before accepting connections/);
+    await expect(failure).rejects.toThrow(/Bad directive or wrong number of arguments/);
+  });
+
+  describe('in the guest', () => {
+    let guest: Guest | undefined;
+    afterAll(() => guest?.dispose());
+
+    it('fails with the server log when the server cannot start', async () => {
+      ({ guest } = await startGuest({ images, logger: silentLogger }));
+      const run = { definition: WORKLOADS.memcached, clients: 1, requests: 10, serverArgs: ['--no-such-option'], logger: silentLogger };
+      const failure = runOnMachine(guestMachine(guest), WORKLOADS.memcached.guestPort, run);
+      await expect(failure).rejects.toThrow(/memcached in the guest: exited with status \d+ before accepting connections/);
+      await expect(failure).rejects.toThrow(/unrecognized option/);
+      expect(guest.faults).toEqual([]);
+    }, 120_000);
+  });
+});
