@@ -95,7 +95,15 @@ function kselftestProgram(kernel: KernelBuild): GuestProgram {
     sources: ['guest/kselftest/epoll_wakeup_test.c'],
     dest: KSELFTEST_DEST,
     // Upstream code, upstream warnings: they must not fail our -Werror build.
-    cflags: ['-pthread', '-I', path.join(kernel.buildDir, 'tools/testing/selftests'), '-Wno-error', '-w'],
+    // The tree's path (one per cache) must not reach __FILE__ in the binary.
+    cflags: [
+      '-pthread',
+      '-I',
+      path.join(kernel.buildDir, 'tools/testing/selftests'),
+      `-ffile-prefix-map=${kernel.buildDir}=linux`,
+      '-Wno-error',
+      '-w',
+    ],
   };
 }
 
