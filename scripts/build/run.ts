@@ -96,8 +96,12 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
 export interface CaptureOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** Exit codes that are answers rather than failures (dpkg-query uses 1). */
-  okCodes?: readonly number[];
+  /**
+   * Exit codes that are answers rather than failures (dpkg-query uses 1);
+   * 'any' when the caller reports a failing status itself (a compiler's
+   * errors shown verbatim). Failing to start, or a signal, always throws.
+   */
+  okCodes?: readonly number[] | 'any';
 }
 
 export interface Captured {
@@ -120,7 +124,7 @@ export async function capture(cmd: string, args: readonly string[], opts: Captur
   const stdout = Buffer.concat(out).toString('utf8');
   const stderr = Buffer.concat(err).toString('utf8');
   const ok = opts.okCodes ?? [0];
-  if (result.error || result.code === null || !ok.includes(result.code)) {
+  if (result.error || result.code === null || (ok !== 'any' && !ok.includes(result.code))) {
     const tail = (result.error ? `${result.error.message}\n` : '') + stderr.split('\n').slice(-TAIL_LINES).join('\n');
     throw new CommandFailedError(formatCommand(cmd, args), result.code, undefined, tail, { cause: result.error });
   }

@@ -4,11 +4,11 @@
  * guest through the 9p share. The CLI, the shell session and the tests all
  * load modules through loadModuleInto().
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { kbuildModuleArgs } from '../../../scripts/build/kernel-extras.js';
 import { kbuildEnv } from '../../../scripts/build/kernel.js';
+import { capture } from '../../../scripts/build/run.js';
 import { UsageError } from '../core/errors.js';
 import { GUEST_SHARE_PATH, type Guest } from '../core/guest.js';
 import { loadManifest } from './images.js';
@@ -31,23 +31,15 @@ export async function buildModule(dir: string, kernel = '6.1'): Promise<string[]
   const tree = (await loadManifest()).kernels[kernel];
   if (!tree) throw new UsageError(`no kernel ${kernel} in images/manifest.json`, `run \`npx epoll-lab build --kernel ${kernel}\``);
 
-  const { code, output } = await run('make', kbuildModuleArgs(tree.buildDir, moduleDir));
-  if (code !== 0) throw new ModuleBuildError(`building ${dir} against Linux ${tree.release} failed:\n${output.trimEnd()}`);
+  // The pipeline's environment: nothing inherited that would change what kbuild does.
+  const { code, stdout, stderr } = await capture('make', kbuildModuleArgs(tree.buildDir, moduleDir), {
+    env: kbuildEnv(),
+    okCodes: 'any',
+  });
+  if (code !== 0) throw new ModuleBuildError(`building ${dir} against Linux ${tree.release} failed:\n${`${stdout}${stderr}`.trimEnd()}`);
   const built = (await fs.readdir(moduleDir)).filter((n) => n.endsWith('.ko')).map((n) => path.join(moduleDir, n));
   if (built.length === 0) throw new ModuleBuildError(`make succeeded but ${dir} holds no .ko file; does its Kbuild set obj-m?`);
   return built;
-}
-
-function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    // The pipeline's environment: nothing inherited that would change what kbuild does.
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: kbuildEnv() });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
 }
 
 /** The vermagic string in a module's .modinfo ("6.1.176 mod_unload 686 "), or undefined. */

@@ -4,11 +4,11 @@
  * epoll benchmarks in v86, the same static binary natively on this host,
  * and (when installed) the same kernel and initramfs under QEMU TCG.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { capture } from '../../../../scripts/build/run.js';
 import { EpollLabError } from '../../core/errors.js';
 import { Guest, defaultGuestOptions } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
@@ -71,14 +71,7 @@ function benchArgs(quick: boolean): string[] {
 
 /** Runs the benchmark binary on this host, as it is in the image. */
 async function runNative(binary: string, quick: boolean): Promise<EngineFigures> {
-  const stdout = await new Promise<string>((resolve, reject) => {
-    const child = spawn(binary, benchArgs(quick), { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new EpollLabError(`native epoll-bench exited with ${code}`))));
-  });
-  return parseBenchOutput('native', stdout);
+  return parseBenchOutput('native', (await capture(binary, benchArgs(quick))).stdout);
 }
 
 function median(values: number[]): number {

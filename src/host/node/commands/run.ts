@@ -3,11 +3,11 @@
  * ELF, copied in through the 9p share and run in a fresh guest. Anything the
  * guest cannot run is refused up front with the reason.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseElfIdent } from '../../../../scripts/build/elf.js';
+import { capture } from '../../../../scripts/build/run.js';
 import { UsageError } from '../../core/errors.js';
 import { GUEST_SHARE_PATH } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
@@ -34,14 +34,8 @@ export class CompileError extends UsageError {
 /** Compiles a C file for the guest; the compiler's own messages go into the error verbatim. */
 export async function compileForGuest(source: string, output: string): Promise<void> {
   const args = [...GUEST_CC.slice(1), '-o', output, source, '-pthread'];
-  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-    const child = spawn(GUEST_CC[0], args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-  }).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot run gcc (${error.code ?? error.message})`, 'install gcc-multilib: apt-get install gcc-multilib libc6-dev-i386');
+  const { code, stderr } = await capture(GUEST_CC[0], args, { okCodes: 'any' }).catch((error: Error) => {
+    throw new UsageError(`cannot run gcc (${error.message.split('\n')[0]})`, 'install gcc-multilib: apt-get install gcc-multilib libc6-dev-i386');
   });
   if (code !== 0) throw new CompileError(`${source} does not compile:\n${stderr.trimEnd()}`);
 }
