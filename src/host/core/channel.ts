@@ -308,3 +308,54 @@ export class AgentChannel {
     this.timer = undefined;
   }
 }
+
+export interface ExecOptions {
+  readonly timeoutMs?: number;
+  readonly stdin?: Uint8Array | string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+}
+
+export interface ExecResult extends ExitStatus {
+  readonly stdout: Uint8Array;
+  readonly stderr: Uint8Array;
+}
+
+/**
+ * Runs a command to completion through `spawn` (a Guest's, or a bare
+ * channel's as for QEMU) and collects its output. A string runs under `sh -c`.
+ */
+export async function execToCompletion(
+  spawn: (argv: readonly string[], options: SpawnOptions) => GuestProcess,
+  command: string | readonly string[],
+  options: ExecOptions = {},
+): Promise<ExecResult> {
+  const argv = typeof command === 'string' ? ['sh', '-c', command] : command;
+  const stdout: Uint8Array[] = [];
+  const stderr: Uint8Array[] = [];
+  const process = spawn(argv, {
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+    ...(options.env && { env: options.env }),
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
+    stdin: options.stdin !== undefined,
+    onStdout: (data) => stdout.push(data),
+    onStderr: (data) => stderr.push(data),
+  });
+  if (options.stdin !== undefined) {
+    process.write(options.stdin).catch(() => undefined);
+    process.end();
+  }
+  const status = await process.exited;
+  return { ...status, stdout: concat(stdout), stderr: concat(stderr) };
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const total = chunks.reduce((sum, c) => sum + c.length, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}

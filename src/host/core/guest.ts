@@ -6,7 +6,16 @@
  * and in a browser Worker; the differences live in a GuestPlatform.
  */
 import type { V86, V86Options } from 'v86';
-import { AgentChannel, type ExitStatus, type GuestProcess, type SpawnOptions } from './channel.js';
+import {
+  AgentChannel,
+  execToCompletion,
+  type ExecOptions,
+  type ExecResult,
+  type GuestProcess,
+  type SpawnOptions,
+} from './channel.js';
+
+export type { ExecOptions, ExecResult } from './channel.js';
 import { EpollLabError, GuestCrashedError, GuestDisposedError, GuestHungError, UsageError } from './errors.js';
 import { detectFault, formatKmsgRecord, isFatal, KernelLog, type KernelFault } from './kernel-log.js';
 import { FrameType, resizePayload } from './protocol.js';
@@ -63,18 +72,6 @@ export interface SnapshotMeta {
   readonly info: GuestInfo;
   /** The kernel log up to the snapshot, so a restored guest can show its boot. */
   readonly kernelLog: string;
-}
-
-export interface ExecOptions {
-  readonly timeoutMs?: number;
-  readonly stdin?: Uint8Array | string;
-  readonly env?: Readonly<Record<string, string>>;
-  readonly cwd?: string;
-}
-
-export interface ExecResult extends ExitStatus {
-  readonly stdout: Uint8Array;
-  readonly stderr: Uint8Array;
 }
 
 /** Where the 9p share appears inside the guest. */
@@ -227,24 +224,8 @@ export class Guest {
   }
 
   /** Runs a command to completion and collects its output. A string runs under `sh -c`. */
-  async exec(command: string | readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
-    const argv = typeof command === 'string' ? ['sh', '-c', command] : command;
-    const stdout: Uint8Array[] = [];
-    const stderr: Uint8Array[] = [];
-    const process = this.spawn(argv, {
-      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
-      ...(options.env && { env: options.env }),
-      ...(options.cwd !== undefined && { cwd: options.cwd }),
-      stdin: options.stdin !== undefined,
-      onStdout: (data) => stdout.push(data),
-      onStderr: (data) => stderr.push(data),
-    });
-    if (options.stdin !== undefined) {
-      process.write(options.stdin).catch(() => undefined);
-      process.end();
-    }
-    const status = await process.exited;
-    return { ...status, stdout: concat(stdout), stderr: concat(stderr) };
+  exec(command: string | readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return execToCompletion((argv, spawnOptions) => this.spawn(argv, spawnOptions), command, options);
   }
 
   /** The human console (ttyS0): bytes the guest prints. Returns an unsubscribe function. */
@@ -395,15 +376,4 @@ export function toSharePath(path: string): string {
     throw new UsageError(`${path} is not a file path inside ${GUEST_SHARE_PATH}`);
   }
   return `/${parts.join('/')}`;
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const total = chunks.reduce((sum, c) => sum + c.length, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
 }

@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AgentChannel } from '../../core/channel.js';
+import { AgentChannel, execToCompletion, type ExecResult } from '../../core/channel.js';
 import { EpollLabError, GuestHungError } from '../../core/errors.js';
 import type { LoadedImages } from '../images.js';
 
@@ -25,7 +25,7 @@ export function qemuVersion(): string | undefined {
 export interface QemuGuest {
   /** Launch to the agent's hello. */
   readonly bootMs: number;
-  exec(argv: readonly string[], timeoutMs: number): Promise<{ exitCode: number | null; stdout: string; stderr: string }>;
+  exec(argv: readonly string[], timeoutMs: number): Promise<ExecResult>;
   dispose(): Promise<void>;
 }
 
@@ -75,18 +75,7 @@ export async function bootQemu(images: LoadedImages, files: { bzImage: string; i
     const bootMs = performance.now() - started;
     return {
       bootMs,
-      exec: async (argv, timeoutMs) => {
-        let stdout = '';
-        let stderr = '';
-        const decoder = new TextDecoder();
-        const child = channel.spawn(argv, {
-          timeoutMs,
-          onStdout: (d) => (stdout += decoder.decode(d, { stream: true })),
-          onStderr: (d) => (stderr += decoder.decode(d, { stream: true })),
-        });
-        const status = await child.exited;
-        return { exitCode: status.exitCode, stdout, stderr };
-      },
+      exec: (argv, timeoutMs) => execToCompletion((a, o) => channel.spawn(a, o), argv, { timeoutMs }),
       dispose: async () => {
         channel.dispose();
         socket.destroy();

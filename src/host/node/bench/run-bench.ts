@@ -159,8 +159,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     try {
       qemuBootMs = q.bootMs;
       const run = await q.exec([GUEST_BENCH, ...benchArgs(quick)], 600_000);
-      if (run.exitCode !== 0) throw new EpollLabError(`epoll-bench failed under QEMU: ${run.stderr}`);
-      qemuFigures = parseBenchOutput('qemu', run.stdout);
+      if (run.exitCode !== 0) throw new EpollLabError(`epoll-bench failed under QEMU: ${new TextDecoder().decode(run.stderr)}`);
+      qemuFigures = parseBenchOutput('qemu', new TextDecoder().decode(run.stdout));
     } finally {
       await q.dispose();
     }
