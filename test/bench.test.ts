@@ -31,6 +31,14 @@ it('bench --quick writes JSON with the documented keys, SVG plots and a summary'
       expect(row.pollUs).toBeGreaterThan(0);
       expect(row.selectUs === null ? row.n > 1000 : row.selectUs > 0).toBe(true);
     }
+    expect(result.workloads.map((w) => w.workload)).toEqual(['redis', 'memcached', 'echo']);
+    for (const w of result.workloads) {
+      expect(w.guest.ops).toBeGreaterThan(0);
+      expect(w.native.ops).toBeGreaterThan(0);
+      // The ratio is guest over native (rounded to 4 digits, the rates to 0.1).
+      expect(Math.abs((w.ratio * w.native.opsPerSec) / w.guest.opsPerSec - 1)).toBeLessThan(0.01);
+    }
+    expect(run.stdout).toContain('| redis SET/GET (redis-benchmark) | 2 × 100 |');
     if (result.machine.qemu) expect(result.pingPongUs.qemu).toBeGreaterThan(0);
     else expect(result.notes.join()).toContain('QEMU leg skipped');
 

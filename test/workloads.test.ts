@@ -11,10 +11,11 @@ import { UsageError } from '../src/host/core/errors.js';
 import type { Guest } from '../src/host/core/guest.js';
 import { silentLogger } from '../src/host/core/logger.js';
 import { startGuest } from '../src/host/node/start-guest.js';
-import { WORKLOAD_NAMES, WORKLOADS } from '../src/host/node/workloads/definitions.js';
+import { WORKLOAD_NAMES, WORKLOADS } from '../src/host/core/workloads/definitions.js';
+import { guestMachine } from '../src/host/core/workloads/machine.js';
+import { runOnMachine, WorkloadError, workloadDefinition } from '../src/host/core/workloads/on-machine.js';
 import { ensureWorkloadImages, type WorkloadImages } from '../src/host/node/workloads/images.js';
-import { guestMachine } from '../src/host/node/workloads/machines.js';
-import { runOnMachine, runWorkload, WorkloadError, workloadDefinition } from '../src/host/node/workloads/run.js';
+import { runWorkload } from '../src/host/node/workloads/run.js';
 
 const CLIENTS = 3;
 const REQUESTS = 300;

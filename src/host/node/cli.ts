@@ -15,7 +15,7 @@ import { shellCommand } from './commands/shell.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { testCommand, type ReporterName } from './commands/test.js';
 import { workloadCommand } from './commands/workload.js';
-import { DEFAULT_CLIENTS, DEFAULT_REQUESTS } from './workloads/run.js';
+import { DEFAULT_CLIENTS, DEFAULT_REQUESTS } from '../core/workloads/on-machine.js';
 
 const MAIN_HELP = `Usage: epoll-lab <command> [options]
 

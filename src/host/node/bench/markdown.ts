@@ -1,11 +1,21 @@
 /** The benchmark as a Markdown summary: the README's Performance tables come from here. */
 import type { BenchResult, PerEngine } from './results.js';
 import { ENGINES } from './results.js';
+import type { WorkloadJson } from '../../core/workloads/report.js';
 
 const ms = (v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`);
 const us = (v: number | null) => (v === null ? '—' : `${v < 10 ? v.toFixed(2) : v.toFixed(1)} µs`);
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const times = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)}×`);
+
+const rate = (v: number) => Math.round(v).toLocaleString('en-US');
+const latency = (microseconds: number) => (microseconds >= 1000 ? `${(microseconds / 1000).toFixed(1)} ms` : `${microseconds} µs`);
+
+const WORKLOAD_LABELS: Readonly<Record<WorkloadJson['workload'], string>> = {
+  redis: 'redis SET/GET (redis-benchmark)',
+  memcached: 'memcached get/set (memaslap)',
+  echo: 'epoll echo server, 64 B (epoll-echo-load)',
+};
 
 function engines(row: PerEngine<number>): string {
   return ENGINES.map((e) => us(row[e])).join(' | ');
@@ -42,6 +52,17 @@ export function benchMarkdown(r: BenchResult): string {
     for (const row of r.scaling[engine] ?? []) {
       lines.push(`| ${engine} | ${row.n} | ${row.active} | ${us(row.epollUs)} | ${us(row.pollUs)} | ${us(row.selectUs)} |`);
     }
+  }
+  lines.push(
+    '',
+    '| workload (guest ÷ native, loopback) | clients × requests | guest ops/s | native ops/s | native ÷ guest | guest p50 / p99 | target |',
+    '|---|---|---|---|---|---|---|',
+  );
+  for (const w of r.workloads) {
+    lines.push(
+      `| ${WORKLOAD_LABELS[w.workload]} | ${w.clients} × ${w.requests} | ${rate(w.guest.opsPerSec)} | ${rate(w.native.opsPerSec)} | ` +
+        `${times(w.ratio > 0 ? 1 / w.ratio : null)} | ${latency(w.guest.p50Us)} / ${latency(w.guest.p99Us)} | ${w.workload === 'redis' ? '≤ 40×' : '—'} |`,
+    );
   }
   for (const note of r.notes) lines.push('', `Note: ${note}`);
   return `${lines.join('\n')}\n`;

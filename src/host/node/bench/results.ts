@@ -5,6 +5,8 @@
  * says why.
  */
 
+import type { WorkloadJson } from '../../core/workloads/report.js';
+
 export const ENGINES = ['native', 'v86', 'qemu'] as const;
 export type Engine = (typeof ENGINES)[number];
 
@@ -50,6 +52,11 @@ export interface BenchResult {
   readonly eventfdUs: PerEngine<number>;
   readonly unixEchoUs: PerEngine<number>;
   readonly scaling: PerEngine<readonly ScalingRow[]>;
+  /**
+   * `epoll-lab workload` for redis, memcached and echo, guest and native
+   * in the same run, in the JSON form the README documents ("Workloads").
+   */
+  readonly workloads: readonly WorkloadJson[];
   /** Measured ratios, for the targets in the README. */
   readonly ratios: {
     readonly pingPongV86OverNative: number;

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Logger as BuildLogger } from '../../../../scripts/build/log.js';
 import { capture } from '../../../../scripts/build/run.js';
 import { EpollLabError } from '../../core/errors.js';
 import { Guest, defaultGuestOptions } from '../../core/guest.js';
@@ -17,6 +18,10 @@ import { defaultImagesDir, loadImages, type LoadedImages } from '../images.js';
 import { nodePlatform, v86Version } from '../node-platform.js';
 import { SnapshotCache } from '../snapshot-cache.js';
 import { restoredGuestFactory, snapshotKeyFor, startGuest } from '../start-guest.js';
+import { ensureWorkloadImages } from '../workloads/images.js';
+import { WORKLOAD_NAMES } from '../../core/workloads/definitions.js';
+import { reportJson, type WorkloadJson } from '../../core/workloads/report.js';
+import { runWorkload } from '../workloads/run.js';
 import { bootQemu, qemuVersion } from './qemu-guest.js';
 import type { BenchResult, Engine, PerEngine, ScalingRow } from './results.js';
 
@@ -90,6 +95,22 @@ async function timeColdBoot(images: LoadedImages): Promise<number> {
 export interface BenchOptions {
   readonly quick: boolean;
   readonly logger: Logger;
+  /** Progress of building the workloads layer, when it is missing. */
+  readonly buildLogger: BuildLogger;
+}
+
+/** --quick runs each workload this small: enough to prove it works, not to measure it. */
+const QUICK_WORKLOAD = { clients: 2, requests: 100 } as const;
+
+/** Each workload at its default size (or QUICK_WORKLOAD), guest and native. */
+async function runWorkloads(quick: boolean, logger: Logger, buildLogger: BuildLogger): Promise<WorkloadJson[]> {
+  const images = await ensureWorkloadImages({ buildLogger });
+  const reports: WorkloadJson[] = [];
+  for (const workload of WORKLOAD_NAMES) {
+    logger.info(`workload ${workload}…`);
+    reports.push(reportJson(await runWorkload({ workload, images, logger, ...(quick && QUICK_WORKLOAD) })));
+  }
+  return reports;
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
@@ -183,6 +204,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     kselftestWallMs = performance.now() - started;
   }
 
+  const workloads = await runWorkloads(quick, logger, options.buildLogger);
+
   const perEngine = <K extends keyof EngineFigures>(k: K): PerEngine<EngineFigures[K]> => ({
     native: native[k],
     v86: v86[k],
@@ -213,6 +236,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     eventfdUs: perEngine('eventfdUs'),
     unixEchoUs: perEngine('unixEchoUs'),
     scaling: perEngine('scaling'),
+    workloads,
     ratios: {
       pingPongV86OverNative: v86.pingPongUs / native.pingPongUs,
       pingPongV86OverQemu: qemuFigures ? v86.pingPongUs / qemuFigures.pingPongUs : null,

@@ -1,6 +1,7 @@
 /** `epoll-lab bench`: measure, then write JSON, SVG plots and a Markdown summary. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { createStreamLogger } from '../../../../scripts/build/log.js';
 import type { Logger } from '../../core/logger.js';
 import { benchMarkdown } from '../bench/markdown.js';
 import { runBench } from '../bench/run-bench.js';
@@ -15,7 +16,7 @@ export interface BenchCommandOptions {
 }
 
 export async function benchCommand(options: BenchCommandOptions): Promise<number> {
-  const result = await runBench({ quick: options.quick, logger: options.logger });
+  const result = await runBench({ quick: options.quick, logger: options.logger, buildLogger: createStreamLogger(process.stderr) });
   await fs.mkdir(path.dirname(path.resolve(options.json)), { recursive: true });
   await fs.writeFile(options.json, `${JSON.stringify(result, null, 2)}\n`);
   await fs.mkdir(options.svgDir, { recursive: true });

@@ -8,8 +8,10 @@ import { createStreamLogger } from '../../../../scripts/build/log.js';
 import { UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { ensureWorkloadImages } from '../workloads/images.js';
-import { formatReport, reportJson } from '../workloads/report.js';
-import { resolveWorkload, runWorkload } from '../workloads/run.js';
+import { resolveWorkload } from '../../core/workloads/on-machine.js';
+import { reportJson } from '../../core/workloads/report.js';
+import { formatReport } from '../workloads/report.js';
+import { runWorkload } from '../workloads/run.js';
 
 export interface WorkloadCommandOptions {
   readonly workload: string;

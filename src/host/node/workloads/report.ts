@@ -1,6 +1,5 @@
-/** A workload report as a person reads it (a table) and as a program reads it (JSON, documented in the README). */
-import type { LoadFigures } from './parse.js';
-import type { WorkloadReport } from './run.js';
+/** A workload report as a person reads it: a table (the JSON form is core/workloads/report.ts). */
+import type { WorkloadReport } from '../../core/workloads/report.js';
 
 /** What each workload calls a request, for the table's heading. */
 const REQUEST_MEANING: Readonly<Record<WorkloadReport['workload'], string>> = {
@@ -8,24 +7,6 @@ const REQUEST_MEANING: Readonly<Record<WorkloadReport['workload'], string>> = {
   memcached: 'requests (memaslap -x: 90 % get, 10 % set, every get verified)',
   echo: 'messages of 64 bytes in all (epoll-echo-load)',
 };
-
-function figuresJson(f: LoadFigures) {
-  return { opsPerSec: Math.round(f.opsPerSec * 10) / 10, p50Us: f.p50Us, p99Us: f.p99Us, ops: f.ops };
-}
-
-/** The stable JSON form: keys are only ever added, never renamed. */
-export function reportJson(r: WorkloadReport) {
-  return {
-    workload: r.workload,
-    clients: r.clients,
-    requests: r.requests,
-    guest: figuresJson(r.guest),
-    native: figuresJson(r.native),
-    ratio: Number(r.ratio.toPrecision(4)),
-    kernel: r.kernel,
-    guestStart: r.guestStart,
-  };
-}
 
 const number = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });

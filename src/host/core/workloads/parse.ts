@@ -42,19 +42,24 @@ export function parseRedisBenchmarkCsv(text: string): Map<string, RedisTest> | u
 }
 
 /**
- * Several redis-benchmark tests of `requestsEach` requests as one figure:
- * total requests over total time; the latency percentiles are the higher
- * of the tests' (a conservative merge: the tests' histograms are not printed).
+ * Several runs as one figure: total operations over total time. The
+ * latency percentiles are the higher of the runs' (a conservative merge:
+ * the tools print percentiles, not their histograms).
  */
-export function combineRedisTests(tests: ReadonlyMap<string, RedisTest>, requestsEach: number): LoadFigures {
-  const all = [...tests.values()];
-  const seconds = all.reduce((sum, t) => sum + requestsEach / t.rps, 0);
+export function combineFigures(parts: readonly LoadFigures[]): LoadFigures {
+  const ops = parts.reduce((sum, f) => sum + f.ops, 0);
+  const seconds = parts.reduce((sum, f) => sum + (f.opsPerSec > 0 ? f.ops / f.opsPerSec : 0), 0);
   return {
-    ops: requestsEach * all.length,
-    opsPerSec: seconds > 0 ? (requestsEach * all.length) / seconds : 0,
-    p50Us: Math.max(...all.map((t) => t.p50Us)),
-    p99Us: Math.max(...all.map((t) => t.p99Us)),
+    ops,
+    opsPerSec: seconds > 0 ? ops / seconds : 0,
+    p50Us: Math.max(0, ...parts.map((f) => f.p50Us)),
+    p99Us: Math.max(0, ...parts.map((f) => f.p99Us)),
   };
+}
+
+/** redis-benchmark's tests (SET, GET) of `requestsEach` requests each, as one figure. */
+export function combineRedisTests(tests: ReadonlyMap<string, RedisTest>, requestsEach: number): LoadFigures {
+  return combineFigures([...tests.values()].map((t) => ({ ops: requestsEach, opsPerSec: t.rps, p50Us: t.p50Us, p99Us: t.p99Us })));
 }
 
 export interface MemaslapResult extends LoadFigures {

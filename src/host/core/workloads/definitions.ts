@@ -4,9 +4,8 @@
  * stop it. Written once against Machine, so the guest and the native
  * baseline run exactly the same commands.
  */
-import { randomBytes } from 'node:crypto';
-import { EpollLabError } from '../../core/errors.js';
-import type { BackgroundServer, Machine, RunResult, ToolCommand } from './machines.js';
+import { EpollLabError } from '../errors.js';
+import type { BackgroundServer, Machine, RunResult, ToolCommand } from './machine.js';
 import {
   combineRedisTests,
   parseEchoLoad,
@@ -72,7 +71,9 @@ export function indent(text: string): string {
 
 /** A value nobody else would store, so reading it back proves the round trip. */
 function checkValue(): string {
-  return `epoll-lab-${randomBytes(8).toString('hex')}`;
+  // Web Crypto: the same code runs in Node and in the browser's Worker.
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return `epoll-lab-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /** One request through the project's own client (epoll-echo-load --request). */

@@ -1,11 +1,11 @@
 /**
- * Where a workload runs: the guest (through the agent) or this host (the
- * layer unpacked, see native-root.ts). Both run the same programs with the
- * same arguments; a workload is written once against Machine.
+ * Where a workload runs: a guest (through the agent), or natively on the
+ * host (src/host/node/workloads/native-machine.ts, the layer unpacked).
+ * Both run the same programs with the same arguments; a workload is
+ * written once against Machine. This module runs in Node and in the
+ * browser's Worker alike.
  */
-import { spawn } from 'node:child_process';
-import type { Guest } from '../../core/guest.js';
-import type { NativeRoot } from './native-root.js';
+import type { Guest } from '../guest.js';
 
 /** A program of the workloads layer and its arguments. */
 export interface ToolCommand {
@@ -81,64 +81,6 @@ export function guestMachine(guest: Guest): Machine {
         },
         exited,
         kill: (signal) => process.kill(signal),
-      };
-    },
-  };
-}
-
-export function nativeMachine(root: NativeRoot): Machine {
-  return {
-    kind: 'native',
-    run(command, timeoutMs) {
-      const [file, ...args] = [...root.command(command.path, command.dynamic), ...command.args];
-      return new Promise((resolve, reject) => {
-        const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        let timedOut = false;
-        const timer = setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGKILL');
-        }, timeoutMs);
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on('error', (error) => {
-          clearTimeout(timer);
-          reject(error);
-        });
-        child.on('close', (exitCode, signal) => {
-          clearTimeout(timer);
-          resolve({ exitCode, signal, timedOut, stdout, stderr });
-        });
-      });
-    },
-    start(command) {
-      const [file, ...args] = [...root.command(command.path, command.dynamic), ...command.args];
-      const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let log = '';
-      let running = true;
-      child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-      const exited = new Promise<ServerExit>((resolve) => {
-        child.on('error', (error) => {
-          log += `${error.message}\n`;
-          running = false;
-          resolve({ exitCode: null, signal: null });
-        });
-        child.on('close', (exitCode, signal) => {
-          running = false;
-          resolve({ exitCode, signal });
-        });
-      });
-      return {
-        log: () => log,
-        get running() {
-          return running;
-        },
-        exited,
-        kill: (signal) => {
-          if (running) child.kill(signal);
-        },
       };
     },
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  combineFigures,
   combineRedisTests,
   log2Percentile,
   parseEchoLoad,
@@ -56,6 +57,15 @@ describe('redis-benchmark CSV', () => {
     // 4000 requests over 2000/87.86 + 2000/292.48 seconds.
     expect(merged.opsPerSec).toBeCloseTo(135.12, 1);
     expect(merged).toMatchObject({ p50Us: 22991, p99Us: 160127 });
+  });
+
+  it('merges rounds of different sizes by total operations over total time', () => {
+    const merged = combineFigures([
+      { ops: 100, opsPerSec: 50, p50Us: 900, p99Us: 4000 },
+      { ops: 300, opsPerSec: 300, p50Us: 700, p99Us: 9000 },
+    ]);
+    // 400 operations in 2 s + 1 s; the percentiles are the higher of the rounds'.
+    expect(merged).toEqual({ ops: 400, opsPerSec: 400 / 3, p50Us: 900, p99Us: 9000 });
   });
 
   it('refuses output without the CSV', () => {

@@ -1,0 +1,180 @@
+/**
+ * One machine's part of a workload run: start the server, wait until it
+ * accepts connections (bounded by a deadline, never a fixed sleep), warm
+ * up, run the measured load, check an answer whose value is known, ask the
+ * server to stop, wait for a clean exit, then read its log for errors.
+ * The CLI, the benchmark and the browser's Workloads panel all run a
+ * workload through runOnMachine(), on a guest or natively.
+ *
+ * The warm-up (a fifth of the requests, not counted) is for v86: it
+ * compiles guest code to WebAssembly only once that code has run a while,
+ * so a fresh guest's first thousand requests measure its interpreter more
+ * than the kernel. The native run gets the same warm-up, so both sides
+ * are measured the same way.
+ */
+import { EpollLabError, UsageError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { indent, WORKLOAD_NAMES, WORKLOADS, WorkloadCheckError, type WorkloadDefinition, type WorkloadName } from './definitions.js';
+import type { BackgroundServer, Machine, ServerExit } from './machine.js';
+import { combineFigures, serverLogErrors, type LoadFigures } from './parse.js';
+
+/** Small enough to finish well within a minute in the guest, big enough to measure. */
+export const DEFAULT_CLIENTS = 4;
+export const DEFAULT_REQUESTS = 1000;
+export const MAX_CLIENTS = 1000;
+export const MAX_REQUESTS = 100_000_000;
+
+const START_DEADLINE_MS = { guest: 60_000, native: 10_000 } as const;
+const LOAD_TIMEOUT_MS = 600_000;
+const PROBE_TIMEOUT_MS = 15_000;
+const STOP_DEADLINE_MS = 30_000;
+const LOG_LINES_SHOWN = 40;
+
+/** A server failed: it did not start, its load failed, it answered wrongly or did not stop cleanly. */
+export class WorkloadError extends EpollLabError {
+  readonly serverLog: readonly string[];
+
+  constructor(message: string, serverLog: string) {
+    const lines = serverLog.trimEnd().split('\n').filter(Boolean).slice(-LOG_LINES_SHOWN);
+    super(lines.length ? `${message}\nits log (last lines):\n${indent(lines.join('\n'))}` : `${message} (its log is empty)`);
+    this.serverLog = lines;
+  }
+
+  override get name(): string {
+    return 'WorkloadError';
+  }
+}
+
+export function workloadDefinition(name: string): WorkloadDefinition {
+  if (!(WORKLOAD_NAMES as readonly string[]).includes(name)) {
+    throw new UsageError(`unknown workload ${JSON.stringify(name)}; choose one of ${WORKLOAD_NAMES.join(', ')}`);
+  }
+  return WORKLOADS[name as WorkloadName];
+}
+
+function count(value: number, what: string, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new UsageError(`${what} must be a whole number from 1 to ${max}, not ${value}`);
+  }
+  return value;
+}
+
+/** The workload, clients and requests asked for, checked; a UsageError says what is wrong. */
+export function resolveWorkload(options: { readonly workload: string; readonly clients?: number; readonly requests?: number }) {
+  return {
+    definition: workloadDefinition(options.workload),
+    clients: count(options.clients ?? DEFAULT_CLIENTS, '--clients', MAX_CLIENTS),
+    requests: count(options.requests ?? DEFAULT_REQUESTS, '--requests', MAX_REQUESTS),
+  };
+}
+
+/** Where a run has got to, for a live display. */
+export type WorkloadProgress =
+  | { readonly kind: 'phase'; readonly phase: 'starting' | 'warming-up' | 'checking' | 'stopping' }
+  | { readonly kind: 'round'; readonly round: number; readonly rounds: number; readonly figures: LoadFigures };
+
+export interface MachineRun {
+  readonly definition: WorkloadDefinition;
+  readonly clients: number;
+  readonly requests: number;
+  readonly serverArgs: readonly string[];
+  readonly logger: Logger;
+  /**
+   * The measured requests split into this many load runs one after
+   * another (default 1), each reported through onProgress as it ends, so
+   * a display can show live numbers; the result combines them.
+   */
+  readonly rounds?: number;
+  readonly onProgress?: (progress: WorkloadProgress) => void;
+}
+
+export async function runOnMachine(machine: Machine, port: number, run: MachineRun): Promise<LoadFigures> {
+  const { definition, clients, requests, logger } = run;
+  const report = run.onProgress ?? (() => undefined);
+  const where = machine.kind === 'guest' ? 'in the guest' : 'natively';
+  logger.info(`${machine.kind}: starting ${definition.serverName} on port ${port}`);
+  report({ kind: 'phase', phase: 'starting' });
+  const server = machine.start(definition.server(port, run.serverArgs));
+  const fail = (message: string) => new WorkloadError(`${definition.serverName} ${where}: ${message}`, server.log());
+  try {
+    await waitUntilAccepting(machine, definition, server, port, fail);
+    let figures: LoadFigures;
+    try {
+      const load = async (n: number) => definition.figures(await machine.run(definition.load(port, clients, n), LOAD_TIMEOUT_MS), n);
+      const warmup = Math.max(clients, Math.ceil(requests / 5));
+      logger.info(`${machine.kind}: warming up (${clients} clients, ${warmup} requests)`);
+      report({ kind: 'phase', phase: 'warming-up' });
+      await load(warmup);
+      logger.info(`${machine.kind}: running the ${definition.name} load (${clients} clients, ${requests} requests)`);
+      const parts: LoadFigures[] = [];
+      for (const [index, size] of roundSizes(requests, run.rounds ?? 1).entries()) {
+        parts.push(await load(size));
+        report({ kind: 'round', round: index + 1, rounds: run.rounds ?? 1, figures: parts.at(-1)! });
+      }
+      figures = parts.length === 1 ? parts[0]! : combineFigures(parts);
+      report({ kind: 'phase', phase: 'checking' });
+      await definition.check(machine, port);
+    } catch (error) {
+      if (error instanceof WorkloadCheckError) throw fail(error.message);
+      throw error;
+    }
+    report({ kind: 'phase', phase: 'stopping' });
+    await definition.stop(machine, server, port);
+    const exit = await within(server.exited, STOP_DEADLINE_MS);
+    if (!exit) throw fail(`did not exit within ${STOP_DEADLINE_MS / 1000} s of being asked to stop`);
+    if (exit.exitCode !== 0) throw fail(`${describeExit(exit)} when asked to stop`);
+    const problems = [...serverLogErrors(server.log()), ...definition.logProblems(server.log(), clients)];
+    if (problems.length) throw fail(`reported problems:\n${indent(problems.join('\n'))}`);
+    logger.info(`${machine.kind}: ${Math.round(figures.opsPerSec)} ops/s, p50 ${figures.p50Us} µs, p99 ${figures.p99Us} µs`);
+    return figures;
+  } finally {
+    if (server.running) {
+      try {
+        server.kill('SIGKILL');
+        await within(server.exited.catch(() => undefined), 5_000);
+      } catch {
+        // A guest that failed cannot signal any more; disposing it ends the server.
+      }
+    }
+  }
+}
+
+/** `requests` split into `rounds` nearly equal sizes (never fewer than one request each). */
+export function roundSizes(requests: number, rounds: number): number[] {
+  const n = Math.max(1, Math.min(rounds, requests));
+  return Array.from({ length: n }, (_, i) => Math.floor((requests * (i + 1)) / n) - Math.floor((requests * i) / n));
+}
+
+async function waitUntilAccepting(
+  machine: Machine,
+  definition: WorkloadDefinition,
+  server: BackgroundServer,
+  port: number,
+  fail: (message: string) => WorkloadError,
+): Promise<void> {
+  const deadlineMs = START_DEADLINE_MS[machine.kind];
+  const deadline = performance.now() + deadlineMs;
+  for (;;) {
+    if (!server.running) throw fail(`${describeExit(await server.exited)} before accepting connections`);
+    const probe = await machine.run(definition.probe(port), PROBE_TIMEOUT_MS);
+    if (probe.exitCode === 0 && probe.stdout.trim()) return;
+    if (performance.now() > deadline) {
+      throw fail(`did not accept connections on port ${port} within ${deadlineMs / 1000} s`);
+    }
+  }
+}
+
+function describeExit(exit: ServerExit): string {
+  return exit.signal ? `was killed by ${exit.signal}` : `exited with status ${exit.exitCode}`;
+}
+
+/** The promise's value, or undefined if it takes longer than ms. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
