@@ -16,6 +16,7 @@ import { DriversPanel } from './panels/drivers/drivers-panel.js';
 import { InspectorPanel } from './panels/inspector/inspector-panel.js';
 import { KernelLogPanel } from './panels/kernel-log/kernel-log-panel.js';
 import { TestsPanel } from './panels/tests/tests-panel.js';
+import { WorkloadsPanel } from './panels/workloads/workloads-panel.js';
 import { GUEST_ASSETS_DIR, GUEST_ASSETS_FILE } from './shared/guest-assets.js';
 import { PROMPT_MARK, READY_MARK } from './shared/page-marks.js';
 import type { Stage, StageEvent, StartResult } from './shared/service-api.js';
@@ -64,7 +65,7 @@ const terminal = new TerminalView(byId('terminal'), {
 });
 const failure = new FailureView(byId('failure'), () => void reset());
 
-const panels: Panel[] = [new TestsPanel(client), new InspectorPanel(client), new DriversPanel(client), new KernelLogPanel(client), new PerformancePanel()];
+const panels: Panel[] = [new TestsPanel(client), new InspectorPanel(client), new DriversPanel(client), new WorkloadsPanel(client), new KernelLogPanel(client), new PerformancePanel()];
 new Tabs(byId('tabs'), byId('panels'), panels);
 header.onReset(() => void reset());
 header.setResetEnabled(false);

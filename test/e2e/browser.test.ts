@@ -139,6 +139,32 @@ describe('the browser app', () => {
     expect(await row.getAttribute('data-state')).toBe('pass');
   });
 
+  it('runs the echo workload in the Workloads panel, round by round', async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    expect(assets.files.workloads, 'the build should include the workloads layer (pretest builds it)').toBeDefined();
+    await page.click('#tab-workloads');
+    const panel = page.locator('#panel-workloads');
+    await panel.locator('select[name="workload"]').selectOption('echo');
+    await panel.locator('input[name="clients"]').fill('2');
+    await panel.locator('input[name="clients"]').dispatchEvent('change');
+    await panel.locator('input[name="requests"]').fill('40');
+    await panel.locator('input[name="requests"]').dispatchEvent('change');
+    await panel.locator('[data-action="run-workload"]').click();
+    const step = panel.locator('[data-testid="workload-step"]');
+    // The layer downloads and unpacks, the server starts, then 8 rounds of 5 messages.
+    await expect.poll(() => step.textContent(), { timeout: 180_000 }).toMatch(/^(done|the run failed)/);
+    const error = panel.locator('[data-testid="workload-error"]');
+    expect(await error.count() ? await error.textContent() : '').toBe('');
+    expect(await step.textContent()).toContain('epoll-echo-server answered correctly and stopped cleanly');
+    expect(await panel.locator('.chart-bar').count()).toBe(8);
+    const total = await panel.locator('[data-testid="workload-total"] td').allTextContents();
+    expect(total[0]).toBe('all rounds');
+    expect(total[1]).toBe('40');
+    expect(Number(total[2]!.replace(/,/g, ''))).toBeGreaterThan(0);
+    ctx.annotate(`echo in the browser guest: ${total[2]} ops/s, p50 ${total[3]}, p99 ${total[4]}`);
+    await page.screenshot({ path: path.join(RESULTS, 'workloads.png') });
+  });
+
   it('shows a kernel crash with its log, and Reset brings back a clean guest', async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
     await page.click('#terminal');

@@ -6,7 +6,8 @@
 import * as Comlink from 'comlink';
 import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
 import type { RunSelection } from '../../host/core/testing/runner.js';
-import type { ExecOutput, GuestServiceApi, ServiceHooks, StartResult, WatchEvent } from '../shared/service-api.js';
+import type { LoadFigures } from '../../host/core/workloads/parse.js';
+import type { ExecOutput, GuestServiceApi, ServiceHooks, StartResult, WatchEvent, WorkloadEvent, WorkloadRequest } from '../shared/service-api.js';
 
 /** What the panels may ask of the guest. */
 export interface GuestCommands {
@@ -16,6 +17,8 @@ export interface GuestCommands {
   kernelLog(): Promise<string>;
   listSuites(): Promise<SuiteInfo[]>;
   runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void): Promise<RunReport>;
+  hasWorkloads(): Promise<boolean>;
+  runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<LoadFigures>;
 }
 
 export class GuestClient implements GuestCommands {
@@ -70,6 +73,14 @@ export class GuestClient implements GuestCommands {
 
   runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void): Promise<RunReport> {
     return this.remote.runSuites(selection, Comlink.proxy(onEvent));
+  }
+
+  hasWorkloads(): Promise<boolean> {
+    return this.remote.hasWorkloads();
+  }
+
+  runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<LoadFigures> {
+    return this.remote.runWorkload(request, Comlink.proxy(onEvent));
   }
 
   dispose(): void {

@@ -16,6 +16,7 @@ import { sha256Hex } from '../../../scripts/build/hash.js';
 import { defaultGuestOptions } from '../../host/core/guest.js';
 import type { Logger } from '../../host/core/logger.js';
 import { loadImages, type LoadedImages } from '../../host/node/images.js';
+import { loadWorkloadLayer } from '../../host/node/workloads/images.js';
 import { v86Version } from '../../host/node/node-platform.js';
 import { SnapshotCache, type StoredSnapshot } from '../../host/node/snapshot-cache.js';
 import { snapshotKeyFor, startGuest } from '../../host/node/start-guest.js';
@@ -49,6 +50,7 @@ export async function prepareGuestAssets(options: GuestAssetsOptions): Promise<P
   const images = await loadImages(options.kernel, options.imagesDir);
   const memoryMb = defaultGuestOptions.memoryMb;
   const snapshot = options.snapshot === false ? undefined : await postBootSnapshot(images, memoryMb, options);
+  const workloads = await loadWorkloadLayer(images, options.imagesDir);
 
   const files: EmittedFile[] = [];
   const add = async (base: string, extension: string, bytes: ArrayBuffer, sha256 = sha256Hex(new Uint8Array(bytes))) => {
@@ -57,11 +59,12 @@ export async function prepareGuestAssets(options: GuestAssetsOptions): Promise<P
     files.push({ fileName, source });
     return { path: fileName, size: bytes.byteLength, storedSize: source.length, sha256 } satisfies GuestAssetFile;
   };
-  const [bios, bzimage, initrd, state] = await Promise.all([
+  const [bios, bzimage, initrd, state, layer] = await Promise.all([
     add('bios', '.bin', images.images.bios, images.hashes['bios']),
     add('bzImage', '', images.images.bzimage, images.hashes['kernel']),
     add('initramfs', '.cpio', images.images.initrd, images.hashes['initramfs']),
     snapshot ? add('snapshot', '.v86state', snapshot.state) : undefined,
+    workloads ? add('workloads', '.cpio', toArrayBuffer(workloads.layer), workloads.sha256) : undefined,
   ]);
   const manifest: GuestAssetsManifest = {
     format: GUEST_ASSETS_FORMAT,
@@ -70,10 +73,10 @@ export async function prepareGuestAssets(options: GuestAssetsOptions): Promise<P
     memoryMb,
     cmdline: images.images.cmdline,
     v86Version,
-    files: { bios, bzimage, initrd, ...(state && { snapshot: state }) },
+    files: { bios, bzimage, initrd, ...(state && { snapshot: state }), ...(layer && { workloads: layer }) },
     ...(snapshot && { snapshotMeta: snapshot.meta }),
   };
-  const sizes = [bios, bzimage, initrd, state].filter((f) => f !== undefined).map((f) => `${f.path} ${mb(f.storedSize)}`);
+  const sizes = [bios, bzimage, initrd, state, layer].filter((f) => f !== undefined).map((f) => `${f.path} ${mb(f.storedSize)}`);
   logger.info(`guest assets for Linux ${images.release}: ${sizes.join(', ')}`);
   return { manifest, files: [{ fileName: GUEST_ASSETS_FILE, source: renderManifest(manifest) }, ...files] };
 }
@@ -100,6 +103,10 @@ async function postBootSnapshot(images: LoadedImages, memoryMb: number, options:
 
 function renderManifest(manifest: GuestAssetsManifest): Uint8Array {
   return new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
 function mb(bytes: number): string {

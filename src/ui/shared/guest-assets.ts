@@ -38,6 +38,12 @@ export interface GuestAssetsManifest {
     readonly initrd: GuestAssetFile;
     /** The post-boot machine state; absent when the build made none (the page cold-boots). */
     readonly snapshot?: GuestAssetFile;
+    /**
+     * The workloads layer (a newc cpio of redis, memcached, the echo
+     * programs and their libraries), unpacked into the running guest on
+     * first use by the Workloads panel; absent when images/ has none.
+     */
+    readonly workloads?: GuestAssetFile;
   };
   /** What the snapshot's guest reported, and its kernel log when the snapshot was taken. */
   readonly snapshotMeta?: SnapshotMeta;
@@ -56,6 +62,7 @@ export function guestAssetsProblem(value: unknown): string | undefined {
     if (!isAssetFile(files?.[role])) return `files.${role} is missing or malformed`;
   }
   if (files?.['snapshot'] !== undefined && !isAssetFile(files['snapshot'])) return 'files.snapshot is malformed';
+  if (files?.['workloads'] !== undefined && !isAssetFile(files['workloads'])) return 'files.workloads is malformed';
   if (files?.['snapshot'] !== undefined && typeof v.snapshotMeta !== 'object') return 'snapshotMeta is missing';
   return undefined;
 }

@@ -7,6 +7,8 @@
 import type { GuestInfo } from '../../host/core/guest.js';
 import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
 import type { RunSelection } from '../../host/core/testing/runner.js';
+import type { WorkloadProgress } from '../../host/core/workloads/on-machine.js';
+import type { LoadFigures } from '../../host/core/workloads/parse.js';
 
 /** Where starting a guest has got to, for the stage indicator. */
 export type Stage = 'loading-assets' | 'restoring' | 'booting' | 'ready' | 'failed';
@@ -60,6 +62,21 @@ export type WatchEvent =
   | { readonly kind: 'output'; readonly text: string }
   | { readonly kind: 'exit'; readonly exitCode: number | null; readonly signal: string | null };
 
+/** A workload run the Workloads panel asks for (checked by the worker, as the CLI checks its flags). */
+export interface WorkloadRequest {
+  readonly workload: string;
+  readonly clients: number;
+  readonly requests: number;
+  /** The measured requests in this many load runs, each reported as it ends. */
+  readonly rounds: number;
+}
+
+/** How a workload run is going: fetching and unpacking the layer (once per guest), then runOnMachine's progress. */
+export type WorkloadEvent =
+  | { readonly kind: 'download'; readonly loaded: number; readonly total: number }
+  | { readonly kind: 'unpacking'; readonly bytes: number }
+  | WorkloadProgress;
+
 export interface GuestServiceApi {
   /** Registers the page's callbacks; call once, before start. */
   connect(hooks: ServiceHooks): void;
@@ -78,6 +95,14 @@ export interface GuestServiceApi {
   kernelLog(): string;
   /** The suites the guest image carries (listed by the interactive guest). */
   listSuites(): Promise<SuiteInfo[]>;
+  /** The build shipped the workloads layer (redis, memcached, the echo programs). */
+  hasWorkloads(): boolean;
+  /**
+   * Runs a workload's server and load in the interactive guest, unpacking
+   * the layer into it first if this guest has not got it yet; resolves to
+   * the combined figures, rejects with the server's log when it fails.
+   */
+  runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<LoadFigures>;
   /** Runs suites, each in a fresh guest restored beside the interactive one. */
   runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void): Promise<RunReport>;
 }

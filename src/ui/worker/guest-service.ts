@@ -13,12 +13,16 @@ import { silentLogger, type Logger } from '../../host/core/logger.js';
 import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
 import { runSuites, type GuestLease, type RunSelection } from '../../host/core/testing/runner.js';
 import { listSuites } from '../../host/core/testing/suites.js';
+import { faultsSince, guestMachine } from '../../host/core/workloads/machine.js';
+import { resolveWorkload, runOnMachine } from '../../host/core/workloads/on-machine.js';
+import type { LoadFigures } from '../../host/core/workloads/parse.js';
 import { toFailure } from '../shared/failure.js';
-import type { ExecOutput, GuestServiceApi, ServiceHooks, Stage, StartResult, WatchEvent } from '../shared/service-api.js';
+import type { ExecOutput, GuestServiceApi, ServiceHooks, Stage, StartResult, WatchEvent, WorkloadEvent, WorkloadRequest } from '../shared/service-api.js';
 import { browserPlatform } from './browser-platform.js';
 import { ConsolePump } from './console-pump.js';
 import { GuestSource } from './guest-source.js';
 import { PacedWriter } from './paced-writer.js';
+import { unpackLayerInto } from './workload-layer.js';
 
 const MB = 1024 * 1024;
 
@@ -41,6 +45,8 @@ export class GuestService implements GuestServiceApi {
   private source: GuestSource | undefined;
   private session: Session | undefined;
   private readonly watches = new Map<number, GuestProcess>();
+  /** Guests the workloads layer is unpacked in (or being unpacked in). */
+  private readonly layers = new WeakMap<Guest, Promise<void>>();
   private nextWatch = 1;
   private readonly encoder = new TextEncoder();
   private readonly pump = new ConsolePump((bytes) => this.hooks.onConsole(bytes));
@@ -128,6 +134,44 @@ export class GuestService implements GuestServiceApi {
 
   runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void): Promise<RunReport> {
     return runSuites(() => this.lease(), selection, onEvent);
+  }
+
+  hasWorkloads(): boolean {
+    return this.source?.hasWorkloads ?? false;
+  }
+
+  async runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<LoadFigures> {
+    // The same checks and messages as the CLI's flags.
+    const { definition, clients, requests } = resolveWorkload(request);
+    const source = this.requireSource();
+    return this.guarded(async (guest) => {
+      let unpacked = this.layers.get(guest);
+      if (!unpacked) {
+        unpacked = source
+          .workloadLayer((loaded, total) => onEvent({ kind: 'download', loaded, total }))
+          .then((layer) => {
+            onEvent({ kind: 'unpacking', bytes: layer.byteLength });
+            return unpackLayerInto(guest, new Uint8Array(layer));
+          });
+        this.layers.set(guest, unpacked);
+        // A failed unpack may be tried again.
+        unpacked.catch(() => this.layers.delete(guest));
+      }
+      await unpacked;
+      const faults = guest.faults.length;
+      const figures = await runOnMachine(guestMachine(guest), definition.guestPort, {
+        definition,
+        clients,
+        requests,
+        serverArgs: [],
+        logger: silentLogger,
+        rounds: request.rounds,
+        onProgress: onEvent,
+      });
+      const problem = faultsSince(guest, faults, `the ${definition.name} run`);
+      if (problem) throw new Error(`${problem} (see the Kernel log tab)`);
+      return figures;
+    });
   }
 
   /** Starts the interactive guest from the loaded source: restore if possible, else boot. */

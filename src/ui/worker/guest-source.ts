@@ -25,6 +25,7 @@ const NOT_NEEDED_FOR_RESTORE = new ArrayBuffer(0);
 
 export class GuestSource {
   private bootFiles: Promise<readonly [ArrayBuffer, ArrayBuffer]> | undefined;
+  private layer: Promise<ArrayBuffer> | undefined;
   private loaded = 0;
   private total = 0;
 
@@ -68,6 +69,22 @@ export class GuestSource {
     this.bootFiles ??= this.fetchBootFiles();
     const [bzimage, initrd] = await this.bootFiles;
     return { bios: this.bios, bzimage, initrd, cmdline: this.manifest.cmdline };
+  }
+
+  /** The build shipped the workloads layer. */
+  get hasWorkloads(): boolean {
+    return this.manifest.files.workloads !== undefined;
+  }
+
+  /** The workloads layer, downloaded the first time it is asked for; `onProgress` sees that download. */
+  workloadLayer(onProgress: ProgressListener): Promise<ArrayBuffer> {
+    const file = this.manifest.files.workloads;
+    if (!file) return Promise.reject(new Error('this build has no workloads layer; run `npm run build:images -- --with-workloads` and rebuild'));
+    let loaded = 0;
+    this.layer ??= fetchAssetFile(this.manifestUrl, file, (count) => onProgress((loaded += count), file.storedSize));
+    // A failed download may be retried.
+    this.layer.catch(() => (this.layer = undefined));
+    return this.layer;
   }
 
   private async fetchBootFiles(): Promise<readonly [ArrayBuffer, ArrayBuffer]> {

@@ -85,3 +85,14 @@ export function guestMachine(guest: Guest): Machine {
     },
   };
 }
+
+/**
+ * What the guest kernel reported (WARNINGs, oopses, hung tasks…) since it
+ * had reported `since` faults, as one sentence about `what`; undefined when
+ * nothing. A workload run must leave the kernel log clean.
+ */
+export function faultsSince(guest: Guest, since: number, what: string): string | undefined {
+  const faults = guest.faults.slice(since);
+  if (!faults.length) return undefined;
+  return `the guest kernel reported ${faults.map((f) => f.kind).join(', ')} during ${what}: ${faults[0]!.line}`;
+}

@@ -30,16 +30,22 @@ class LayerMissingError extends UsageError {
   }
 }
 
+/** The workloads layer the manifest lists, checked against its hash; undefined when it lists none. */
+export async function loadWorkloadLayer(base: LoadedImages, imagesDir = defaultImagesDir()): Promise<{ layer: Uint8Array; sha256: string } | undefined> {
+  const artifact = base.manifest.artifacts.find((a) => a.role === WORKLOADS_ROLE);
+  return artifact && { layer: new Uint8Array(await loadArtifact(imagesDir, artifact)), sha256: artifact.sha256 };
+}
+
 export async function loadWorkloadImages(kernel = DEFAULT_KERNEL, imagesDir = defaultImagesDir()): Promise<WorkloadImages> {
   const base = await loadImages(kernel, imagesDir);
-  const artifact = base.manifest.artifacts.find((a) => a.role === WORKLOADS_ROLE);
-  if (!artifact) {
+  const found = await loadWorkloadLayer(base, imagesDir);
+  if (!found) {
     throw new LayerMissingError(
       `${path.join(imagesDir, 'manifest.json')} lists no workloads layer`,
       `run \`${WORKLOADS_BUILD_COMMAND}\``,
     );
   }
-  const layer = new Uint8Array(await loadArtifact(imagesDir, artifact));
+  const { layer } = found;
   const initrd = new Uint8Array(base.images.initrd);
   // newc members are 4-byte aligned, so the next archive starts where the
   // base ends; the kernel also skips zero padding between archives.
@@ -50,7 +56,7 @@ export async function loadWorkloadImages(kernel = DEFAULT_KERNEL, imagesDir = de
   return {
     ...base,
     images: { ...base.images, initrd: joined.buffer },
-    hashes: { ...base.hashes, [WORKLOADS_ROLE]: artifact.sha256 },
+    hashes: { ...base.hashes, [WORKLOADS_ROLE]: found.sha256 },
     layer,
   };
 }

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { GuestFaultError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { guestMachine } from '../../core/workloads/machine.js';
+import { faultsSince, guestMachine } from '../../core/workloads/machine.js';
 import { resolveWorkload, runOnMachine } from '../../core/workloads/on-machine.js';
 import type { LoadFigures } from '../../core/workloads/parse.js';
 import type { WorkloadReport } from '../../core/workloads/report.js';
@@ -51,12 +51,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRep
   let figures: LoadFigures;
   try {
     figures = await runOnMachine(guestMachine(guest), definition.guestPort, run);
-    if (guest.faults.length) {
-      throw new GuestFaultError(
-        `the guest kernel reported ${guest.faults.map((f) => f.kind).join(', ')} during the ${definition.name} run: ${guest.faults[0]!.line}`,
-        guest.kernelLog().split('\n').slice(-40),
-      );
-    }
+    const faults = faultsSince(guest, 0, `the ${definition.name} run`);
+    if (faults) throw new GuestFaultError(faults, guest.kernelLog().split('\n').slice(-40));
   } finally {
     await guest.dispose();
   }

@@ -5,15 +5,8 @@
  */
 import { h } from '../../app/dom.js';
 import type { Panel } from '../../app/panel.js';
+import { benchResults } from '../../app/bench-results.js';
 import { BENCH_ASSETS_DIR, BENCH_PLOTS } from '../../shared/bench-assets.js';
-
-interface BenchSummary {
-  date: string;
-  machine: { cpu: string; cores: number; v86: string };
-  coldBootMs: number;
-  restoreToFirstResultMs: number;
-  pingPongUs: { native: number; v86: number; qemu: number | null };
-}
 
 const HOW = 'npx epoll-lab bench --json docs/bench/bench.json --svg docs/bench';
 
@@ -33,12 +26,11 @@ export class PerformancePanel implements Panel {
   setGuestReady(): void {}
 
   private async load(): Promise<void> {
-    const response = await fetch(`./${BENCH_ASSETS_DIR}/bench.json`).catch(() => undefined);
-    if (!response?.ok) {
+    const bench = await benchResults();
+    if (!bench) {
       this.element.append(h('p', { className: 'muted' }, `No benchmark results in this build. Run \`${HOW}\` and rebuild.`));
       return;
     }
-    const bench = (await response.json()) as BenchSummary;
     const ratio = (bench.pingPongUs.v86 / bench.pingPongUs.native).toFixed(0);
     this.element.append(
       h('p', { className: 'muted' }, `Measured ${bench.date.slice(0, 10)} on ${bench.machine.cpu} (${bench.machine.cores} cores), v86 ${bench.machine.v86}.`),

@@ -1,0 +1,162 @@
+/**
+ * The Workloads panel: redis, memcached or the project's epoll echo server
+ * under load in this tab's guest, with live numbers per round and a chart,
+ * next to what the benchmark measured natively for the same workload. The
+ * worker runs it through the same runOnMachine() as `epoll-lab workload`.
+ */
+import { benchResults } from '../../app/bench-results.js';
+import { h, replaceChildren } from '../../app/dom.js';
+import type { GuestCommands } from '../../app/guest-client.js';
+import type { Panel } from '../../app/panel.js';
+import { WORKLOAD_NAMES, type WorkloadName } from '../../../host/core/workloads/definitions.js';
+import { MAX_CLIENTS } from '../../../host/core/workloads/on-machine.js';
+import type { LoadFigures } from '../../../host/core/workloads/parse.js';
+import { throughputChart } from './throughput-chart.js';
+import {
+  initialWorkloadsState,
+  referenceFor,
+  ROUNDS,
+  SERVERS,
+  soFar,
+  workloadsReducer,
+  type WorkloadsAction,
+} from './workloads-state.js';
+
+/** The largest run the panel offers: minutes of guest time already. */
+const MAX_PANEL_REQUESTS = 20_000;
+
+const ABOUT: Readonly<Record<WorkloadName, string>> = {
+  redis: 'Debian\'s i386 redis-server 7.0 (its ae event loop on epoll), loaded by redis-benchmark: SET then GET, each request checked for an error.',
+  memcached: 'Debian\'s i386 memcached 1.6 (libevent on epoll, one worker thread), loaded by memaslap: 90 % get, 10 % set, every value read back verified.',
+  echo: 'The project\'s edge-triggered, non-blocking epoll echo server, loaded by epoll-echo-load: 64-byte messages, every echoed byte compared.',
+};
+
+export class WorkloadsPanel implements Panel {
+  readonly id = 'workloads';
+  readonly title = 'Workloads';
+  readonly element = h('div', { className: 'workloads' });
+  private state = initialWorkloadsState;
+  private ready = false;
+  private available: boolean | undefined;
+
+  constructor(private readonly guest: GuestCommands) {
+    void benchResults().then((bench) => this.dispatch({ type: 'reference', workloads: bench?.workloads ?? [] }));
+    this.render();
+  }
+
+  setVisible(): void {}
+
+  setGuestReady(ready: boolean): void {
+    this.ready = ready;
+    if (ready && this.available === undefined) {
+      void this.guest.hasWorkloads().then((available) => {
+        this.available = available;
+        this.render();
+      });
+    }
+    this.render();
+  }
+
+  private async run(): Promise<void> {
+    if (this.state.phase === 'running') return;
+    this.dispatch({ type: 'start' });
+    const { workload, clients, requests } = this.state;
+    try {
+      const figures = await this.guest.runWorkload({ workload, clients, requests, rounds: ROUNDS }, (event) => this.dispatch({ type: 'event', event }));
+      this.dispatch({ type: 'done', figures });
+    } catch (error) {
+      this.dispatch({ type: 'failed', message: (error as Error).message });
+    }
+  }
+
+  private dispatch(action: WorkloadsAction): void {
+    this.state = workloadsReducer(this.state, action);
+    this.render();
+  }
+
+  private render(): void {
+    const { state } = this;
+    const running = state.phase === 'running';
+    const disabled = !this.ready || running || this.available === false;
+    const number = (label: string, value: number, max: number, key: 'clients' | 'requests') =>
+      h('label', { className: 'label' }, label,
+        h('input', {
+          className: 'input input-number',
+          attrs: { type: 'number', min: key === 'requests' ? ROUNDS : 1, max, step: 1, value, disabled: running, name: key },
+          on: {
+            change: (event) => {
+              const value = Math.round(Number((event.target as HTMLInputElement).value));
+              const low = key === 'requests' ? ROUNDS : 1;
+              const chosen = Math.min(max, Math.max(low, Number.isFinite(value) ? value : low));
+              this.dispatch(key === 'clients' ? { type: 'choose', clients: chosen } : { type: 'choose', requests: chosen });
+            },
+          },
+        }),
+      );
+    replaceChildren(this.element,
+      h('div', { className: 'toolbar' },
+        h('label', { className: 'label' }, 'workload',
+          h('select', {
+            className: 'input',
+            attrs: { name: 'workload', disabled: running },
+            on: { change: (event) => this.dispatch({ type: 'choose', workload: (event.target as HTMLSelectElement).value as WorkloadName }) },
+          }, ...WORKLOAD_NAMES.map((name) => h('option', { attrs: { value: name, selected: name === state.workload } }, name))),
+        ),
+        number('clients', state.clients, MAX_CLIENTS, 'clients'),
+        number('requests', state.requests, MAX_PANEL_REQUESTS, 'requests'),
+        h('button', { className: 'button button-primary', attrs: { type: 'button', disabled, 'data-action': 'run-workload' }, on: { click: () => void this.run() } },
+          running ? 'running…' : 'Run'),
+      ),
+      this.available === false
+        ? h('p', { className: 'message' }, 'This build has no workloads layer. Run `npm run build:images -- --with-workloads`, then restart `npm start` or rebuild.')
+        : null,
+      h('p', { className: 'explain' }, ABOUT[state.workload],
+        ` Runs in this tab's guest over loopback: a warm-up, then ${ROUNDS} rounds of the requests. `,
+        `While it runs, the Epoll inspector shows ${SERVERS[state.workload]}'s interest list.`),
+      h('p', { className: `summary summary-${state.phase === 'failed' ? 'bad' : state.phase === 'done' ? 'good' : 'neutral'}`, attrs: { 'data-testid': 'workload-step' } }, state.step),
+      state.error ? h('pre', { className: 'output', attrs: { 'data-testid': 'workload-error' } }, state.error) : null,
+      this.renderFigures(),
+      state.rounds.length || running ? throughputChart(state.rounds.map((r) => r.opsPerSec), ROUNDS, `ops/s per round, ${state.rounds.length} of ${ROUNDS} rounds`) : null,
+      this.renderReference(),
+    );
+  }
+
+  private renderFigures(): HTMLElement | null {
+    const { state } = this;
+    const total = soFar(state);
+    const last = state.rounds.at(-1);
+    if (!total || !last) return null;
+    const row = (label: string, f: LoadFigures, testid: string) =>
+      h('tr', { attrs: { 'data-testid': testid } },
+        h('td', {}, label),
+        h('td', { className: 'num' }, f.ops.toLocaleString('en-US')),
+        h('td', { className: 'num' }, Math.round(f.opsPerSec).toLocaleString('en-US')),
+        h('td', { className: 'num' }, microseconds(f.p50Us)),
+        h('td', { className: 'num' }, microseconds(f.p99Us)),
+      );
+    return h('table', { className: 'grid' },
+      h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', { className: 'num' }, 'ops'), h('th', { className: 'num' }, 'ops/s'), h('th', { className: 'num' }, 'p50'), h('th', { className: 'num' }, 'p99'))),
+      h('tbody', {},
+        row(`round ${state.rounds.length}`, last, 'workload-last-round'),
+        row(state.result ? 'all rounds' : 'so far', total, 'workload-total'),
+      ),
+    );
+  }
+
+  private renderReference(): HTMLElement {
+    const { state } = this;
+    const reference = referenceFor(state);
+    if (!reference) return h('p', { className: 'muted' }, 'No benchmark figures for this workload in this build (`npx epoll-lab bench` makes them).');
+    const total = soFar(state);
+    const rate = (v: number) => `${Math.round(v).toLocaleString('en-US')} ops/s`;
+    return h('p', { className: 'muted', attrs: { 'data-testid': 'workload-reference' } },
+      `The benchmark (${reference.clients} clients × ${reference.requests} requests): ${rate(reference.native.opsPerSec)} natively on its host, `,
+      `${rate(reference.guest.opsPerSec)} in the same guest under Node (${(1 / reference.ratio).toFixed(0)}× slower than native).`,
+      total ? ` This tab: ${rate(total.opsPerSec)}, ${(reference.native.opsPerSec / total.opsPerSec).toFixed(0)}× below that native figure.` : '',
+    );
+  }
+}
+
+function microseconds(us: number): string {
+  return us >= 1000 ? `${(us / 1000).toFixed(1)} ms` : `${us} µs`;
+}
