@@ -8,6 +8,7 @@ import type { Panel } from '../../app/panel.js';
 import { benchResults } from '../../app/bench-results.js';
 import { BENCH_ASSETS_DIR, BENCH_PLOTS } from '../../shared/bench-assets.js';
 
+const rate = (v: number) => Math.round(v).toLocaleString('en-US');
 const HOW = 'npx epoll-lab bench --json docs/bench/bench.json --svg docs/bench';
 
 export class PerformancePanel implements Panel {
@@ -38,6 +39,9 @@ export class PerformancePanel implements Panel {
         h('li', {}, `Snapshot restore → first command result: ${Math.round(bench.restoreToFirstResultMs)} ms; cold boot: ${Math.round(bench.coldBootMs)} ms.`),
         h('li', {}, `Pipe ping-pong through epoll_wait: ${bench.pingPongUs.native.toFixed(1)} µs natively, ${bench.pingPongUs.v86.toFixed(0)} µs here (${ratio}×)` +
           (bench.pingPongUs.qemu ? `, ${bench.pingPongUs.qemu.toFixed(0)} µs under QEMU TCG.` : '.')),
+        ...(bench.workloads ?? []).map((w) =>
+          h('li', {}, `${w.workload} over loopback (${w.clients} clients): ${rate(w.guest.opsPerSec)} ops/s in the guest, ` +
+            `${rate(w.native.opsPerSec)} natively (${(1 / w.ratio).toFixed(0)}× slower); run it yourself in the Workloads tab.`)),
       ),
       ...BENCH_PLOTS.map(({ file, caption }) =>
         h('figure', { className: 'plot' },

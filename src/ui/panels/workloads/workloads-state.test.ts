@@ -14,11 +14,12 @@ describe('the Workloads panel state', () => {
       { type: 'event', event: { kind: 'download', loaded: 3_100_000, total: 7_400_000 } },
     );
     expect(state.step).toBe('downloading the workloads layer: 3.1 of 7.4 MB');
-    const after = [
+    const actions: WorkloadsAction[] = [
       { type: 'event', event: { kind: 'phase', phase: 'starting' } },
       { type: 'event', event: { kind: 'round', round: 1, rounds: 2, figures: round(8, 400) } },
       { type: 'event', event: { kind: 'round', round: 2, rounds: 2, figures: round(8, 200) } },
-    ].reduce(workloadsReducer, state);
+    ];
+    const after = actions.reduce(workloadsReducer, state);
     expect(after.step).toBe('round 2 of 2: 200 ops/s');
     expect(after.rounds).toHaveLength(2);
     // 16 operations in 0.02 s + 0.04 s.
