@@ -14,6 +14,8 @@ import { readSuites, selectSuites, shardSuites, type SuiteDefinition } from './s
 export interface RunSelection {
   /** Suite names; empty means every suite that runs by default. */
   readonly suites?: readonly string[];
+  /** Suite names to leave out of the default set (with `suites` empty). */
+  readonly exclude?: readonly string[];
   /** Only cases whose name contains this. */
   readonly filter?: string;
   /** Only these exact case names (e.g. one case from the UI). */
@@ -41,7 +43,7 @@ export async function runSuites(
   let suites: SuiteDefinition[];
   try {
     kernel = first.guest.info.release;
-    suites = shardSuites(selectSuites(await readSuites(first.guest), selection.suites ?? []), selection.shard);
+    suites = shardSuites(selectSuites(await readSuites(first.guest), selection.suites ?? [], selection.exclude ?? []), selection.shard);
   } finally {
     await first.release();
   }

@@ -61,8 +61,13 @@ function kselftestCaseName(line: string): string | undefined {
 }
 
 /** Which suites a selection means: named ones, or every suite that runs by default. */
-export function selectSuites(all: readonly SuiteDefinition[], names: readonly string[]): SuiteDefinition[] {
-  if (names.length === 0) return all.filter((s) => !s.explicitOnly);
+export function selectSuites(all: readonly SuiteDefinition[], names: readonly string[], exclude: readonly string[] = []): SuiteDefinition[] {
+  for (const name of exclude) {
+    if (!all.some((s) => s.name === name)) {
+      throw new EpollLabError(`no suite named ${JSON.stringify(name)} to leave out; this image has: ${all.map((s) => s.name).join(', ')}`);
+    }
+  }
+  if (names.length === 0) return all.filter((s) => !s.explicitOnly && !exclude.includes(s.name));
   return names.map((name) => {
     const suite = all.find((s) => s.name === name);
     if (!suite) {
