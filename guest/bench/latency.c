@@ -44,10 +44,14 @@
 
 /*
  * Untimed round trips before calibration: the peer starting up is not one,
- * and the guest's JIT needs the paths hot (bench_warm_up()).
+ * and the guest's JIT needs the paths hot (bench_warm_up(): batches of
+ * 20 ms until the rate settles; at least the first, at most the second).
  */
+#define LATENCY_WARMUP_BATCH_NS	20000000ull
 #define LATENCY_WARMUP_NS	50000000ull
 #define LATENCY_WARMUP_NS_QUICK	5000000ull
+#define LATENCY_WARMUP_MAX_NS	5000000000ull
+#define LATENCY_WARMUP_MAX_NS_QUICK 500000000ull
 
 /* unix-echo's message: larger than 1 byte so a copy is part of the cost. */
 #define ECHO_MSG_LEN		64
@@ -66,8 +70,9 @@ static double time_round_trips(const struct bench_opts *o, bench_op_fn trip,
 	struct bench_plan plan;
 
 	if (!o->iters)
-		bench_warm_up(trip, ctx, o->quick ? LATENCY_WARMUP_NS_QUICK :
-						    LATENCY_WARMUP_NS);
+		bench_warm_up(trip, ctx, LATENCY_WARMUP_BATCH_NS,
+			      o->quick ? LATENCY_WARMUP_NS_QUICK : LATENCY_WARMUP_NS,
+			      o->quick ? LATENCY_WARMUP_MAX_NS_QUICK : LATENCY_WARMUP_MAX_NS);
 	plan = bench_plan(trip, ctx, o->iters,
 			  o->quick ? LATENCY_TARGET_NS_QUICK : LATENCY_TARGET_NS,
 			  o->quick ? LATENCY_MIN_ITERS_QUICK : LATENCY_MIN_ITERS,

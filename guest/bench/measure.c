@@ -16,13 +16,29 @@ uint64_t bench_run(bench_op_fn op, void *ctx, long count)
 	return bench_now_ns() - t0;
 }
 
-void bench_warm_up(bench_op_fn op, void *ctx, uint64_t min_ns)
+void bench_warm_up(bench_op_fn op, void *ctx, uint64_t batch_ns,
+		   uint64_t min_ns, uint64_t max_ns)
 {
-	uint64_t t0 = bench_now_ns();
-	long i = 0;
+	uint64_t start = bench_now_ns(), now = start, t0;
+	double rate, best = 0;
+	int settled = 0;
+	long i = 0, n;
 
-	while (bench_now_ns() - t0 < min_ns)
-		op(ctx, i++);
+	while (now - start < max_ns) {
+		t0 = now;
+		n = 0;
+		do {
+			op(ctx, i++);
+			n++;
+			now = bench_now_ns();
+		} while (now - t0 < batch_ns);
+		rate = (double)n / (double)(now - t0);
+		settled = rate > best * 1.1 ? 0 : settled + 1;
+		if (rate > best)
+			best = rate;
+		if (settled >= 2 && now - start >= min_ns)
+			break;
+	}
 }
 
 struct bench_plan bench_plan(bench_op_fn op, void *ctx, long iters,

@@ -46,12 +46,16 @@ static const long default_active[] = { 1, 10 };
 #define TARGET_NS		40000000ull
 #define TARGET_NS_QUICK		4000000ull
 /*
- * Before the first measurement each call runs untimed this long, so the
- * first row of the table is not slower only for being first (the JIT,
- * bench_warm_up()). Later rows reuse the same kernel paths.
+ * Before the first measurement each call runs untimed until its rate
+ * settles (bench_warm_up(): batches of 10 ms, at least the first time, at
+ * most the second), so the first row of the table is not slower only for
+ * being first. Later rows reuse the same kernel paths.
  */
+#define WARMUP_BATCH_NS		10000000ull
 #define WARMUP_NS		40000000ull
 #define WARMUP_NS_QUICK		4000000ull
+#define WARMUP_MAX_NS		2000000000ull
+#define WARMUP_MAX_NS_QUICK	200000000ull
 /* Calibration stops doubling here even if the clock says otherwise. */
 #define MAX_CALLS		(1L << 24)
 
@@ -275,8 +279,9 @@ static void warm_up(struct scale *s, const struct bench_opts *o)
 
 		if (k == CALL_SELECT && !s->select_ok)
 			continue;
-		bench_warm_up(run_call, &op,
-			      o->quick ? WARMUP_NS_QUICK : WARMUP_NS);
+		bench_warm_up(run_call, &op, WARMUP_BATCH_NS,
+			      o->quick ? WARMUP_NS_QUICK : WARMUP_NS,
+			      o->quick ? WARMUP_MAX_NS_QUICK : WARMUP_MAX_NS);
 	}
 	set_ready(s, active, 0);
 }

@@ -149,6 +149,8 @@ describe('the browser app', () => {
     await panel.locator('input[name="clients"]').dispatchEvent('change');
     await panel.locator('input[name="requests"]').fill('40');
     await panel.locator('input[name="requests"]').dispatchEvent('change');
+    // Checking that it works, not measuring: one short warm-up batch.
+    await panel.locator('select[name="warmup"]').selectOption('brief');
     await panel.locator('[data-action="run-workload"]').click();
     const step = panel.locator('[data-testid="workload-step"]');
     // The layer downloads and unpacks, the server starts, then 8 rounds of 5 messages.
@@ -157,6 +159,7 @@ describe('the browser app', () => {
     expect(await error.count() ? await error.textContent() : '').toBe('');
     expect(await step.textContent()).toContain('epoll-echo-server answered correctly and stopped cleanly');
     expect(await panel.locator('.chart-bar').count()).toBe(8);
+    expect(await panel.locator('.chart-warmup').count()).toBe(1);
     const total = await panel.locator('[data-testid="workload-total"] td').allTextContents();
     expect(total[0]).toBe('all rounds');
     expect(total[1]).toBe('40');

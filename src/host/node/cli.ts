@@ -15,7 +15,7 @@ import { shellCommand } from './commands/shell.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { testCommand, type ReporterName } from './commands/test.js';
 import { workloadCommand } from './commands/workload.js';
-import { DEFAULT_CLIENTS, DEFAULT_REQUESTS } from '../core/workloads/on-machine.js';
+import { DEFAULT_CLIENTS, DEFAULT_REQUESTS, WARMUP_BATCH_REQUESTS } from '../core/workloads/on-machine.js';
 
 const MAIN_HELP = `Usage: epoll-lab <command> [options]
 
@@ -202,9 +202,10 @@ summary. --quick: fewer repetitions, no suite wall times.
       }),
   },
   workload: {
-    help: `Usage: epoll-lab workload redis|memcached|echo [--clients N] [--requests N] [--json FILE] [--kernel V]
+    help: `Usage: epoll-lab workload redis|memcached|echo [--clients N] [--requests N] [--warmup steady|brief] [--json FILE] [--kernel V]
 
-Runs a real server under load, natively on this host and then in a guest
+Runs a real server under load, natively on this host (on all cores, then
+pinned to one CPU as the guest has one) and then in a guest
 booted from the workloads image (the base image plus images/workloads/layer.cpio,
 built first if missing; it has its own post-boot snapshot), and compares them.
 Both run the same i386 binaries: redis-server with redis-benchmark -t set,get,
@@ -212,12 +213,17 @@ memcached with memaslap (every get verified), or the project's edge-triggered
 epoll-echo-server with epoll-echo-load (every echoed byte checked). Each server
 must start, answer a known request correctly, shut down cleanly with no errors
 in its log, and the guest kernel must report no warnings.
+Before the measured run each machine warms up: v86 compiles guest code to
+WebAssembly only after it has run a while, and a restored guest starts cold.
   --clients N     concurrent connections (default ${DEFAULT_CLIENTS})
   --requests N    requests: per command for redis, in all otherwise (default ${DEFAULT_REQUESTS})
+  --warmup MODE   steady (default): batches of ${WARMUP_BATCH_REQUESTS} requests until one is within 10 %
+                  of the one before (at most 12), each reported; brief: one batch of a
+                  fifth of the requests (checks it works; does not measure steady state)
   --json FILE     also write the report as JSON (format in the README); - prints only JSON
 Exit status: 0 when both runs passed, 1 when a server failed (its log is shown), 2 for bad arguments.
 `,
-    options: { ...common, clients: { type: 'string' }, requests: { type: 'string' }, json: { type: 'string' } },
+    options: { ...common, clients: { type: 'string' }, requests: { type: 'string' }, warmup: { type: 'string' }, json: { type: 'string' } },
     run: async (values, positionals) => {
       const [workload, ...extra] = positionals;
       if (!workload || extra.length) throw new UsageError('workload needs one name: epoll-lab workload redis|memcached|echo');
@@ -225,6 +231,7 @@ Exit status: 0 when both runs passed, 1 when a server failed (its log is shown),
         workload,
         ...(typeof values['clients'] === 'string' && { clients: values['clients'] }),
         ...(typeof values['requests'] === 'string' && { requests: values['requests'] }),
+        ...(typeof values['warmup'] === 'string' && { warmup: values['warmup'] }),
         ...(typeof values['json'] === 'string' && { json: values['json'] }),
         ...kernelOf(values),
         logger: loggerOf(values),

@@ -6,7 +6,7 @@
 import * as Comlink from 'comlink';
 import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
 import type { RunSelection } from '../../host/core/testing/runner.js';
-import type { LoadFigures } from '../../host/core/workloads/parse.js';
+import type { MachineFigures } from '../../host/core/workloads/on-machine.js';
 import type { ExecOutput, GuestServiceApi, ServiceHooks, StartResult, WatchEvent, WorkloadEvent, WorkloadRequest } from '../shared/service-api.js';
 
 /** What the panels may ask of the guest. */
@@ -18,7 +18,7 @@ export interface GuestCommands {
   listSuites(): Promise<SuiteInfo[]>;
   runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void): Promise<RunReport>;
   hasWorkloads(): Promise<boolean>;
-  runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<LoadFigures>;
+  runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<MachineFigures>;
 }
 
 export class GuestClient implements GuestCommands {
@@ -79,7 +79,7 @@ export class GuestClient implements GuestCommands {
     return this.remote.hasWorkloads();
   }
 
-  runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<LoadFigures> {
+  runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<MachineFigures> {
     return this.remote.runWorkload(request, Comlink.proxy(onEvent));
   }
 

@@ -7,8 +7,7 @@
 import type { GuestInfo } from '../../host/core/guest.js';
 import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
 import type { RunSelection } from '../../host/core/testing/runner.js';
-import type { WorkloadProgress } from '../../host/core/workloads/on-machine.js';
-import type { LoadFigures } from '../../host/core/workloads/parse.js';
+import type { MachineFigures, WorkloadProgress } from '../../host/core/workloads/on-machine.js';
 
 /** Where starting a guest has got to, for the stage indicator. */
 export type Stage = 'loading-assets' | 'restoring' | 'booting' | 'ready' | 'failed';
@@ -69,6 +68,8 @@ export interface WorkloadRequest {
   readonly requests: number;
   /** The measured requests in this many load runs, each reported as it ends. */
   readonly rounds: number;
+  /** 'steady' warms up until throughput settles (to measure); 'brief' only checks it works. */
+  readonly warmup: 'steady' | 'brief';
 }
 
 /** How a workload run is going: fetching and unpacking the layer (once per guest), then runOnMachine's progress. */
@@ -102,7 +103,7 @@ export interface GuestServiceApi {
    * the layer into it first if this guest has not got it yet; resolves to
    * the combined figures, rejects with the server's log when it fails.
    */
-  runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<LoadFigures>;
+  runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<MachineFigures>;
   /** Runs suites, each in a fresh guest restored beside the interactive one. */
   runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void): Promise<RunReport>;
 }

@@ -14,8 +14,7 @@ import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/res
 import { runSuites, type GuestLease, type RunSelection } from '../../host/core/testing/runner.js';
 import { listSuites } from '../../host/core/testing/suites.js';
 import { faultsSince, guestMachine } from '../../host/core/workloads/machine.js';
-import { resolveWorkload, runOnMachine } from '../../host/core/workloads/on-machine.js';
-import type { LoadFigures } from '../../host/core/workloads/parse.js';
+import { resolveWorkload, runOnMachine, type MachineFigures } from '../../host/core/workloads/on-machine.js';
 import { toFailure } from '../shared/failure.js';
 import type { ExecOutput, GuestServiceApi, ServiceHooks, Stage, StartResult, WatchEvent, WorkloadEvent, WorkloadRequest } from '../shared/service-api.js';
 import { browserPlatform } from './browser-platform.js';
@@ -140,7 +139,7 @@ export class GuestService implements GuestServiceApi {
     return this.source?.hasWorkloads ?? false;
   }
 
-  async runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<LoadFigures> {
+  async runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<MachineFigures> {
     // The same checks and messages as the CLI's flags.
     const { definition, clients, requests } = resolveWorkload(request);
     const source = this.requireSource();
@@ -166,6 +165,7 @@ export class GuestService implements GuestServiceApi {
         serverArgs: [],
         logger: silentLogger,
         rounds: request.rounds,
+        warmup: request.warmup,
         onProgress: onEvent,
       });
       const problem = faultsSince(guest, faults, `the ${definition.name} run`);

@@ -4,16 +4,21 @@
  * the browser, which reads the benchmark's JSON.
  */
 import type { WorkloadName } from './definitions.js';
-import type { LoadFigures } from './parse.js';
+import type { MachineFigures } from './on-machine.js';
 
 export interface WorkloadReport {
   readonly workload: WorkloadName;
   readonly clients: number;
   readonly requests: number;
-  readonly guest: LoadFigures;
-  readonly native: LoadFigures;
-  /** guest.opsPerSec / native.opsPerSec. */
+  readonly guest: MachineFigures;
+  /** On all of the host's cores. */
+  readonly native: MachineFigures;
+  /** Pinned to one CPU, as the guest has one. */
+  readonly nativeOneCpu: MachineFigures;
+  /** guest ÷ native ops/s. */
   readonly ratio: number;
+  /** guest ÷ native-on-one-CPU ops/s. */
+  readonly ratioOneCpu: number;
   /** `uname -r` of the guest. */
   readonly kernel: string;
   /** How the guest came up and how long that took. */
@@ -26,23 +31,36 @@ export interface FiguresJson {
   readonly p50Us: number;
   readonly p99Us: number;
   readonly ops: number;
+  /** Each warm-up batch's ops/s, before the measured run. */
+  readonly warmup: { readonly batchRequests: number; readonly opsPerSec: readonly number[]; readonly steady: boolean };
 }
 
 /** The stable JSON form of a workload run: keys are only ever added, never renamed. */
 export interface WorkloadJson {
-  readonly workload: WorkloadReport['workload'];
+  readonly workload: WorkloadName;
   readonly clients: number;
   readonly requests: number;
   readonly guest: FiguresJson;
   readonly native: FiguresJson;
+  readonly nativeOneCpu: FiguresJson;
   /** guest ops/s ÷ native ops/s. */
   readonly ratio: number;
+  /** guest ops/s ÷ native-on-one-CPU ops/s. */
+  readonly ratioOneCpu: number;
   readonly kernel: string;
   readonly guestStart: WorkloadReport['guestStart'];
 }
 
-function figuresJson(f: LoadFigures): FiguresJson {
-  return { opsPerSec: Math.round(f.opsPerSec * 10) / 10, p50Us: f.p50Us, p99Us: f.p99Us, ops: f.ops };
+const tenths = (v: number) => Math.round(v * 10) / 10;
+
+function figuresJson({ load, warmup }: MachineFigures): FiguresJson {
+  return {
+    opsPerSec: tenths(load.opsPerSec),
+    p50Us: load.p50Us,
+    p99Us: load.p99Us,
+    ops: load.ops,
+    warmup: { batchRequests: warmup.batchRequests, opsPerSec: warmup.opsPerSec.map(tenths), steady: warmup.steady },
+  };
 }
 
 export function reportJson(r: WorkloadReport): WorkloadJson {
@@ -52,7 +70,9 @@ export function reportJson(r: WorkloadReport): WorkloadJson {
     requests: r.requests,
     guest: figuresJson(r.guest),
     native: figuresJson(r.native),
+    nativeOneCpu: figuresJson(r.nativeOneCpu),
     ratio: Number(r.ratio.toPrecision(4)),
+    ratioOneCpu: Number(r.ratioOneCpu.toPrecision(4)),
     kernel: r.kernel,
     guestStart: r.guestStart,
   };

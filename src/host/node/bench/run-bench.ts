@@ -105,7 +105,7 @@ async function runWorkloads(quick: boolean, logger: Logger, buildLogger: BuildLo
   const reports: WorkloadJson[] = [];
   for (const workload of WORKLOAD_NAMES) {
     logger.info(`workload ${workload}…`);
-    reports.push(reportJson(await runWorkload({ workload, images, logger, ...(quick && QUICK_WORKLOAD) })));
+    reports.push(reportJson(await runWorkload({ workload, images, logger, ...(quick && { ...QUICK_WORKLOAD, warmup: 'brief' as const }) })));
   }
   return reports;
 }

@@ -17,6 +17,7 @@ export interface WorkloadCommandOptions {
   readonly workload: string;
   readonly clients?: string;
   readonly requests?: string;
+  readonly warmup?: string;
   /** Where to write the JSON report; "-" is stdout (instead of the table). */
   readonly json?: string;
   readonly kernel?: string;
@@ -29,9 +30,15 @@ function wholeNumber(value: string | undefined, flag: string): number | undefine
   return Number(value);
 }
 
+function warmupMode(value: string | undefined): 'steady' | 'brief' | undefined {
+  if (value === undefined || value === 'steady' || value === 'brief') return value;
+  throw new UsageError(`--warmup is steady or brief, not ${JSON.stringify(value)}`);
+}
+
 export async function workloadCommand(options: WorkloadCommandOptions): Promise<number> {
   const clients = wholeNumber(options.clients, '--clients');
   const requests = wholeNumber(options.requests, '--requests');
+  const warmup = warmupMode(options.warmup);
   // Bad names and numbers fail before anything is built or booted.
   resolveWorkload({
     workload: options.workload,
@@ -46,6 +53,7 @@ export async function workloadCommand(options: WorkloadCommandOptions): Promise<
     workload: options.workload,
     ...(clients !== undefined && { clients }),
     ...(requests !== undefined && { requests }),
+    ...(warmup && { warmup }),
     images,
     logger: options.logger,
   });

@@ -1,16 +1,26 @@
 /**
  * The native Machine: the workloads layer's programs run on this host
  * (see native-root.ts for how), with the same arguments as in the guest.
+ * Optionally every program runs pinned to one CPU (util-linux `taskset`),
+ * so server and load share a core as they share the guest's one CPU.
  */
 import { spawn } from 'node:child_process';
-import type { Machine, ServerExit } from '../../core/workloads/machine.js';
+import type { Machine, ServerExit, ToolCommand } from '../../core/workloads/machine.js';
 import type { NativeRoot } from './native-root.js';
 
-export function nativeMachine(root: NativeRoot): Machine {
+/** The CPU the one-CPU baseline pins to. */
+const PINNED_CPU = '0';
+
+export function nativeMachine(root: NativeRoot, options: { readonly oneCpu?: boolean } = {}): Machine {
+  const argv = (command: ToolCommand) => [
+    ...(options.oneCpu ? ['taskset', '--cpu-list', PINNED_CPU] : []),
+    ...root.command(command.path, command.dynamic),
+    ...command.args,
+  ];
   return {
     kind: 'native',
     run(command, timeoutMs) {
-      const [file, ...args] = [...root.command(command.path, command.dynamic), ...command.args];
+      const [file, ...args] = argv(command);
       return new Promise((resolve, reject) => {
         const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
@@ -33,7 +43,7 @@ export function nativeMachine(root: NativeRoot): Machine {
       });
     },
     start(command) {
-      const [file, ...args] = [...root.command(command.path, command.dynamic), ...command.args];
+      const [file, ...args] = argv(command);
       const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let log = '';
       let running = true;

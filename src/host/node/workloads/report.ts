@@ -1,4 +1,5 @@
 /** A workload report as a person reads it: a table (the JSON form is core/workloads/report.ts). */
+import type { MachineFigures } from '../../core/workloads/on-machine.js';
 import type { WorkloadReport } from '../../core/workloads/report.js';
 
 /** What each workload calls a request, for the table's heading. */
@@ -12,18 +13,28 @@ const number = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 export function formatReport(r: WorkloadReport): string {
-  const rows: [string, string, string, string][] = [
-    ['', 'ops/s', 'p50 µs', 'p99 µs'],
-    ['guest', number(r.guest.opsPerSec, 1), number(r.guest.p50Us), number(r.guest.p99Us)],
-    ['native', number(r.native.opsPerSec, 1), number(r.native.p50Us), number(r.native.p99Us)],
+  const row = (label: string, { load, warmup }: MachineFigures): string[] => [
+    label,
+    number(load.opsPerSec, 1),
+    number(load.p50Us),
+    number(load.p99Us),
+    warmup.opsPerSec.map((v) => number(v)).join(' → ') + (warmup.steady ? '' : ' (not steady)'),
   ];
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const table = rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]! + 2))).join('')).join('\n');
-  const slower = r.ratio > 0 ? ` (native is ${number(1 / r.ratio, 1)}× faster)` : '';
+  const rows = [
+    ['', 'ops/s', 'p50 µs', 'p99 µs', `warm-up batches of ${number(r.guest.warmup.batchRequests)}, ops/s`],
+    row('guest', r.guest),
+    row('native', r.native),
+    row('native, 1 CPU', r.nativeOneCpu),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((cells) => cells[i]!.length)));
+  const table = rows
+    .map((cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : i === 4 ? `  ${cell}` : cell.padStart(widths[i]! + 2))).join('').trimEnd())
+    .join('\n');
+  const slower = (ratio: number) => (ratio > 0 ? `native is ${number(1 / ratio, 1)}× faster` : 'no native figure');
   return (
     `${r.workload}: ${r.clients} clients, ${number(r.requests)} ${REQUEST_MEANING[r.workload]}\n` +
     `guest: Linux ${r.kernel} in v86, ${r.guestStart.origin === 'restored' ? 'restored from its snapshot' : 'cold-booted'} in ${number(r.guestStart.ms / 1000, 1)} s\n\n` +
     `${table}\n\n` +
-    `guest/native throughput: ${r.ratio.toPrecision(3)}${slower}\n`
+    `guest/native throughput: ${r.ratio.toPrecision(3)} (${slower(r.ratio)}); against native on one CPU: ${r.ratioOneCpu.toPrecision(3)} (${slower(r.ratioOneCpu)})\n`
   );
 }

@@ -1,16 +1,15 @@
 /**
  * Running a workload from the CLI or the benchmark: the server and its
- * load tool natively on this host, then in a guest started from the
- * workloads image, each through runOnMachine(), and the two compared.
- * `epoll-lab workload`, `epoll-lab bench` and test/workloads.test.ts all
- * call runWorkload().
+ * load tool natively on this host (on all its cores, then pinned to one
+ * CPU like the guest), then in a guest started from the workloads image,
+ * each through runOnMachine(), and compared. `epoll-lab workload`,
+ * `epoll-lab bench` and test/workloads.test.ts all call runWorkload().
  */
 import { performance } from 'node:perf_hooks';
 import { GuestFaultError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { faultsSince, guestMachine } from '../../core/workloads/machine.js';
-import { resolveWorkload, runOnMachine } from '../../core/workloads/on-machine.js';
-import type { LoadFigures } from '../../core/workloads/parse.js';
+import { resolveWorkload, runOnMachine, type MachineFigures, type MachineRun } from '../../core/workloads/on-machine.js';
 import type { WorkloadReport } from '../../core/workloads/report.js';
 import type { SnapshotCache } from '../snapshot-cache.js';
 import { startGuest } from '../start-guest.js';
@@ -27,19 +26,24 @@ export interface WorkloadOptions {
   readonly logger: Logger;
   /** Appended to the server's arguments (a test makes a server fail with one). */
   readonly serverArgs?: readonly string[];
+  /** See MachineRun.warmup; default 'steady'. */
+  readonly warmup?: MachineRun['warmup'];
   readonly cache?: SnapshotCache;
 }
 
 export async function runWorkload(options: WorkloadOptions): Promise<WorkloadReport> {
   const { definition, clients, requests } = resolveWorkload(options);
   const { logger } = options;
-  const run = { definition, clients, requests, serverArgs: options.serverArgs ?? [], logger };
+  const run: MachineRun = { definition, clients, requests, serverArgs: options.serverArgs ?? [], logger, warmup: options.warmup ?? 'steady' };
 
-  // Native first: it takes a second, and a layer that cannot run at all fails here, before a guest boots.
+  // Native first: it takes seconds, and a layer that cannot run at all fails here, before a guest boots.
   const root = await unpackLayer(options.images.layer);
-  let native: LoadFigures;
+  let native: MachineFigures;
+  let nativeOneCpu: MachineFigures;
   try {
     native = await runOnMachine(nativeMachine(root), await freePort(), run);
+    logger.info('native, pinned to one CPU as the guest is:');
+    nativeOneCpu = await runOnMachine(nativeMachine(root, { oneCpu: true }), await freePort(), run);
   } finally {
     await root.dispose();
   }
@@ -48,21 +52,24 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRep
   const { guest, origin } = await startGuest({ images: options.images, logger, ...(options.cache && { cache: options.cache }) });
   const guestStart = { origin, ms: Math.round(performance.now() - started) };
   logger.info(`guest: ${origin === 'restored' ? 'restored the workloads snapshot' : 'cold-booted the workloads image'} in ${guestStart.ms} ms`);
-  let figures: LoadFigures;
+  let inGuest: MachineFigures;
   try {
-    figures = await runOnMachine(guestMachine(guest), definition.guestPort, run);
+    inGuest = await runOnMachine(guestMachine(guest), definition.guestPort, run);
     const faults = faultsSince(guest, 0, `the ${definition.name} run`);
     if (faults) throw new GuestFaultError(faults, guest.kernelLog().split('\n').slice(-40));
   } finally {
     await guest.dispose();
   }
+  const ratio = (baseline: MachineFigures) => (baseline.load.opsPerSec > 0 ? inGuest.load.opsPerSec / baseline.load.opsPerSec : 0);
   return {
     workload: definition.name,
     clients,
     requests,
-    guest: figures,
+    guest: inGuest,
     native,
-    ratio: native.opsPerSec > 0 ? figures.opsPerSec / native.opsPerSec : 0,
+    nativeOneCpu,
+    ratio: ratio(native),
+    ratioOneCpu: ratio(nativeOneCpu),
     kernel: guest.info.release,
     guestStart,
   };

@@ -60,10 +60,11 @@ export class WorkloadsPanel implements Panel {
   private async run(): Promise<void> {
     if (this.state.phase === 'running') return;
     this.dispatch({ type: 'start' });
-    const { workload, clients, requests } = this.state;
+    const { workload, clients, requests, warmupMode } = this.state;
     try {
-      const figures = await this.guest.runWorkload({ workload, clients, requests, rounds: ROUNDS }, (event) => this.dispatch({ type: 'event', event }));
-      this.dispatch({ type: 'done', figures });
+      const request = { workload, clients, requests, rounds: ROUNDS, warmup: warmupMode };
+      const { load } = await this.guest.runWorkload(request, (event) => this.dispatch({ type: 'event', event }));
+      this.dispatch({ type: 'done', figures: load });
     } catch (error) {
       this.dispatch({ type: 'failed', message: (error as Error).message });
     }
@@ -104,6 +105,16 @@ export class WorkloadsPanel implements Panel {
         ),
         number('clients', state.clients, MAX_CLIENTS, 'clients'),
         number('requests', state.requests, MAX_PANEL_REQUESTS, 'requests'),
+        h('label', { className: 'label' }, 'warm-up',
+          h('select', {
+            className: 'input',
+            attrs: { name: 'warmup', disabled: running, title: 'until steady: batches of 1000 requests until one is within 10 % of the one before' },
+            on: { change: (event) => this.dispatch({ type: 'choose', warmupMode: (event.target as HTMLSelectElement).value as 'steady' | 'brief' }) },
+          },
+            h('option', { attrs: { value: 'steady', selected: state.warmupMode === 'steady' } }, 'until steady'),
+            h('option', { attrs: { value: 'brief', selected: state.warmupMode === 'brief' } }, 'brief'),
+          ),
+        ),
         h('button', { className: 'button button-primary', attrs: { type: 'button', disabled, 'data-action': 'run-workload' }, on: { click: () => void this.run() } },
           running ? 'running…' : 'Run'),
       ),
@@ -111,14 +122,25 @@ export class WorkloadsPanel implements Panel {
         ? h('p', { className: 'message' }, 'This build has no workloads layer. Run `npm run build:images -- --with-workloads`, then restart `npm start` or rebuild.')
         : null,
       h('p', { className: 'explain' }, ABOUT[state.workload],
-        ` Runs in this tab's guest over loopback: a warm-up, then ${ROUNDS} rounds of the requests. `,
+        ` Runs in this tab's guest over loopback: a warm-up (grey bars: v86 compiles hot guest code to WebAssembly as it runs, `,
+        'and compiled code is not part of the snapshot, so a fresh guest starts slow), ',
+        `then ${ROUNDS} measured rounds of the requests (blue). `,
         `While it runs, the Epoll inspector shows ${SERVERS[state.workload]}'s interest list.`),
       h('p', { className: `summary summary-${state.phase === 'failed' ? 'bad' : state.phase === 'done' ? 'good' : 'neutral'}`, attrs: { 'data-testid': 'workload-step' } }, state.step),
       state.error ? h('pre', { className: 'output', attrs: { 'data-testid': 'workload-error' } }, state.error) : null,
       this.renderFigures(),
-      state.rounds.length || running ? throughputChart(state.rounds.map((r) => r.opsPerSec), ROUNDS, `ops/s per round, ${state.rounds.length} of ${ROUNDS} rounds`) : null,
+      state.warmup.length || running ? this.renderChart() : null,
       this.renderReference(),
     );
+  }
+
+  private renderChart(): SVGSVGElement {
+    const { warmup, rounds } = this.state;
+    const values = [
+      ...warmup.map((f) => ({ value: f.opsPerSec, kind: 'warmup' as const })),
+      ...rounds.map((f) => ({ value: f.opsPerSec, kind: 'round' as const })),
+    ];
+    return throughputChart(values, warmup.length + ROUNDS, `ops/s per warm-up batch (${warmup.length}) and measured round (${rounds.length} of ${ROUNDS})`);
   }
 
   private renderFigures(): HTMLElement | null {

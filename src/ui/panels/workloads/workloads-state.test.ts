@@ -52,7 +52,8 @@ describe('the Workloads panel state', () => {
 describe('the throughput chart', () => {
   it('scales to a round ceiling and leaves slots for rounds to come', () => {
     expect([niceCeiling(0), niceCeiling(7), niceCeiling(130), niceCeiling(400), niceCeiling(501)]).toEqual([0, 10, 200, 500, 1000]);
-    const { bars, max } = layoutBars([100, 400], 8);
+    const { bars, max } = layoutBars([{ value: 100, kind: 'warmup' }, { value: 400, kind: 'round' }], 8);
+    expect(bars.map((b) => b.label)).toEqual(['w1', '1']);
     expect(max).toBe(500);
     expect(bars[1]!.height / bars[0]!.height).toBeCloseTo(4);
     // Two of eight slots used: the second bar starts one slot after the first.

@@ -19,9 +19,11 @@ export interface WorkloadsState {
   readonly workload: WorkloadName;
   readonly clients: number;
   readonly requests: number;
+  readonly warmupMode: 'steady' | 'brief';
   /** One sentence: what is happening now, or how the last run ended. */
   readonly step: string;
-  /** The measured rounds so far, in order. */
+  /** The warm-up batches so far, then the measured rounds, in order. */
+  readonly warmup: readonly LoadFigures[];
   readonly rounds: readonly LoadFigures[];
   readonly result?: LoadFigures;
   readonly error?: string;
@@ -30,7 +32,13 @@ export interface WorkloadsState {
 }
 
 export type WorkloadsAction =
-  | { readonly type: 'choose'; readonly workload?: WorkloadName; readonly clients?: number; readonly requests?: number }
+  | {
+      readonly type: 'choose';
+      readonly workload?: WorkloadName;
+      readonly clients?: number;
+      readonly requests?: number;
+      readonly warmupMode?: 'steady' | 'brief';
+    }
   | { readonly type: 'start' }
   | { readonly type: 'event'; readonly event: WorkloadEvent }
   | { readonly type: 'done'; readonly figures: LoadFigures }
@@ -48,7 +56,9 @@ export const initialWorkloadsState: WorkloadsState = {
   workload: 'redis',
   clients: DEFAULT_CLIENTS,
   requests: DEFAULT_PANEL_REQUESTS,
+  warmupMode: 'steady',
   step: 'Pick a workload and press Run.',
+  warmup: [],
   rounds: [],
   reference: [],
 };
@@ -64,10 +74,11 @@ export function workloadsReducer(state: WorkloadsState, action: WorkloadsAction)
         ...(action.workload && { workload: action.workload }),
         ...(action.clients !== undefined && { clients: action.clients }),
         ...(action.requests !== undefined && { requests: action.requests }),
+        ...(action.warmupMode && { warmupMode: action.warmupMode }),
       };
     case 'start': {
       const { result: _result, error: _error, ...rest } = state;
-      return { ...rest, phase: 'running', step: 'starting…', rounds: [] };
+      return { ...rest, phase: 'running', step: 'starting…', warmup: [], rounds: [] };
     }
     case 'event':
       return state.phase === 'running' ? applyEvent(state, action.event) : state;
@@ -88,6 +99,12 @@ function applyEvent(state: WorkloadsState, event: WorkloadEvent): WorkloadsState
       return { ...state, step: `unpacking ${(event.bytes / MB).toFixed(1)} MB of programs and libraries into the guest (once per guest)…` };
     case 'phase':
       return { ...state, step: PHASE_TEXT[event.phase](SERVERS[state.workload]) };
+    case 'warmup':
+      return {
+        ...state,
+        warmup: [...state.warmup, event.figures],
+        step: `warm-up batch ${event.batch}: ${Math.round(event.figures.opsPerSec)} ops/s (not counted; v86 compiles the hot guest code as it goes)`,
+      };
     case 'round':
       return {
         ...state,
