@@ -80,4 +80,18 @@ describe('epoll-lab CLI', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--timeout wants a number of seconds');
   });
+
+  it('workload names what is wrong with its arguments before building or booting anything', () => {
+    const cases: [string[], RegExp][] = [
+      [['workload', 'nginx'], /unknown workload "nginx"; choose one of redis, memcached, echo/],
+      [['workload', 'echo', '--clients', '0'], /--clients must be a whole number from 1 to 1000, not 0/],
+      [['workload', 'echo', '--requests', 'many'], /--requests wants a whole number, not "many"/],
+      [['workload', 'echo', '--warmup', 'long'], /--warmup is steady or brief, not "long"/],
+    ];
+    for (const [args, message] of cases) {
+      const result = cli(...args);
+      expect(result.status, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+  });
 });
