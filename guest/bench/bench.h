@@ -84,12 +84,13 @@ uint64_t bench_run(bench_op_fn op, void *ctx, long count);
  * guest code to WebAssembly only after 200,000 instructions have run in
  * it, and a restored guest starts with nothing compiled, so the paths a
  * benchmark uses run interpreted (several times slower) for thousands of
- * operations. Batches of about @batch_ns run until two in a row are no
- * more than 10 % faster than the best before them, after at least
- * @min_ns and at most @max_ns. Natively that is @min_ns.
+ * operations. Batches of at least @batch_ops operations and @batch_ns
+ * run until two in a row are no more than 10 % faster than the best
+ * before them, after at least @min_ns and at most @max_ns. Natively that
+ * is about @min_ns.
  */
-void bench_warm_up(bench_op_fn op, void *ctx, uint64_t batch_ns,
-		   uint64_t min_ns, uint64_t max_ns);
+void bench_warm_up(bench_op_fn op, void *ctx, long batch_ops,
+		   uint64_t batch_ns, uint64_t min_ns, uint64_t max_ns);
 
 /*
  * With @iters non-zero (--iters), that many operations in batches of a

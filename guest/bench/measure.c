@@ -16,8 +16,8 @@ uint64_t bench_run(bench_op_fn op, void *ctx, long count)
 	return bench_now_ns() - t0;
 }
 
-void bench_warm_up(bench_op_fn op, void *ctx, uint64_t batch_ns,
-		   uint64_t min_ns, uint64_t max_ns)
+void bench_warm_up(bench_op_fn op, void *ctx, long batch_ops,
+		   uint64_t batch_ns, uint64_t min_ns, uint64_t max_ns)
 {
 	uint64_t start = bench_now_ns(), now = start, t0;
 	double rate, best = 0;
@@ -31,7 +31,7 @@ void bench_warm_up(bench_op_fn op, void *ctx, uint64_t batch_ns,
 			op(ctx, i++);
 			n++;
 			now = bench_now_ns();
-		} while (now - t0 < batch_ns);
+		} while (n < batch_ops || now - t0 < batch_ns);
 		rate = (double)n / (double)(now - t0);
 		settled = rate > best * 1.1 ? 0 : settled + 1;
 		if (rate > best)

@@ -279,7 +279,7 @@ static void warm_up(struct scale *s, const struct bench_opts *o)
 
 		if (k == CALL_SELECT && !s->select_ok)
 			continue;
-		bench_warm_up(run_call, &op, WARMUP_BATCH_NS,
+		bench_warm_up(run_call, &op, 1, WARMUP_BATCH_NS,
 			      o->quick ? WARMUP_NS_QUICK : WARMUP_NS,
 			      o->quick ? WARMUP_MAX_NS_QUICK : WARMUP_MAX_NS);
 	}
