@@ -156,12 +156,17 @@ export class WorkloadsPanel implements Panel {
         h('td', { className: 'num' }, microseconds(f.p50Us)),
         h('td', { className: 'num' }, microseconds(f.p99Us)),
       );
-    return h('table', { className: 'grid' },
-      h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', { className: 'num' }, 'ops'), h('th', { className: 'num' }, 'ops/s'), h('th', { className: 'num' }, 'p50'), h('th', { className: 'num' }, 'p99'))),
-      h('tbody', {},
-        row(`round ${state.rounds.length}`, last, 'workload-last-round'),
-        row(state.result ? 'all rounds' : 'so far', total, 'workload-total'),
+    return h('div', {},
+      h('table', { className: 'grid' },
+        h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', { className: 'num' }, 'ops'), h('th', { className: 'num' }, 'ops/s'), h('th', { className: 'num' }, 'p50'), h('th', { className: 'num' }, 'p99'))),
+        h('tbody', {},
+          row(`round ${state.rounds.length}`, last, 'workload-last-round'),
+          row(state.result ? 'all rounds' : 'so far', total, 'workload-total'),
+        ),
       ),
+      h('p', { className: 'muted' },
+        'ops/s over all rounds is their operations over their time; its p50 and p99 are the highest round\'s ',
+        '(the load tools report percentiles, not their histograms).'),
     );
   }
 
