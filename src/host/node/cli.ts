@@ -217,9 +217,10 @@ Before the measured run each machine warms up: v86 compiles guest code to
 WebAssembly only after it has run a while, and a restored guest starts cold.
   --clients N     concurrent connections (default ${DEFAULT_CLIENTS})
   --requests N    requests: per command for redis, in all otherwise (default ${DEFAULT_REQUESTS})
-  --warmup MODE   steady (default): batches of ${WARMUP_BATCH_REQUESTS} requests until one is within 10 %
-                  of the one before (at most 12), each reported; brief: one batch of a
-                  fifth of the requests (checks it works; does not measure steady state)
+  --warmup MODE   steady (default): batches of ${WARMUP_BATCH_REQUESTS} requests until two in a row are
+                  no more than 10 % faster than the best before them (at most 12), each
+                  reported; brief: one batch of a fifth of the requests (checks it works;
+                  does not measure steady state)
   --json FILE     also write the report as JSON (format in the README); - prints only JSON
 Exit status: 0 when both runs passed, 1 when a server failed (its log is shown), 2 for bad arguments.
 `,

@@ -9,7 +9,7 @@ import { h, replaceChildren } from '../../app/dom.js';
 import type { GuestCommands } from '../../app/guest-client.js';
 import type { Panel } from '../../app/panel.js';
 import { WORKLOAD_NAMES, type WorkloadName } from '../../../host/core/workloads/definitions.js';
-import { MAX_CLIENTS } from '../../../host/core/workloads/on-machine.js';
+import { MAX_CLIENTS, WARMUP_BATCH_REQUESTS } from '../../../host/core/workloads/on-machine.js';
 import type { LoadFigures } from '../../../host/core/workloads/parse.js';
 import { throughputChart } from './throughput-chart.js';
 import {
@@ -108,7 +108,7 @@ export class WorkloadsPanel implements Panel {
         h('label', { className: 'label' }, 'warm-up',
           h('select', {
             className: 'input',
-            attrs: { name: 'warmup', disabled: running, title: 'until steady: batches of 1000 requests until one is within 10 % of the one before' },
+            attrs: { name: 'warmup', disabled: running, title: `until steady: batches of ${WARMUP_BATCH_REQUESTS} requests until two in a row are no more than 10 % faster than the best before them` },
             on: { change: (event) => this.dispatch({ type: 'choose', warmupMode: (event.target as HTMLSelectElement).value as 'steady' | 'brief' }) },
           },
             h('option', { attrs: { value: 'steady', selected: state.warmupMode === 'steady' } }, 'until steady'),
