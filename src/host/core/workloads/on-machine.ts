@@ -142,9 +142,11 @@ export async function runOnMachine(machine: Machine, port: number, run: MachineR
       });
       logger.info(`${machine.kind}: running the ${definition.name} load (${clients} clients, ${requests} requests)`);
       const parts: LoadFigures[] = [];
-      for (const [index, size] of roundSizes(requests, run.rounds ?? 1).entries()) {
+      // Fewer requests than rounds make fewer rounds; report the count that runs.
+      const sizes = roundSizes(requests, run.rounds ?? 1);
+      for (const [index, size] of sizes.entries()) {
         parts.push(await load(size));
-        report({ kind: 'round', round: index + 1, rounds: run.rounds ?? 1, figures: parts.at(-1)! });
+        report({ kind: 'round', round: index + 1, rounds: sizes.length, figures: parts.at(-1)! });
       }
       figures = parts.length === 1 ? parts[0]! : combineFigures(parts);
       report({ kind: 'phase', phase: 'checking' });
