@@ -77,3 +77,13 @@ export function reportJson(r: WorkloadReport): WorkloadJson {
     guestStart: r.guestStart,
   };
 }
+
+/** A throughput as people read it: whole operations per second, grouped ("46,512"). */
+export function opsPerSecText(opsPerSec: number): string {
+  return Math.round(opsPerSec).toLocaleString('en-US');
+}
+
+/** A latency in microseconds as people read it: "870 µs", or "3.8 ms" from a millisecond up. */
+export function latencyText(microseconds: number): string {
+  return microseconds >= 1000 ? `${(microseconds / 1000).toFixed(1)} ms` : `${microseconds} µs`;
+}

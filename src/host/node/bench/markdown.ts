@@ -1,15 +1,13 @@
 /** The benchmark as a Markdown summary: the README's Performance tables come from here. */
 import type { BenchResult, PerEngine } from './results.js';
 import { ENGINES } from './results.js';
-import type { WorkloadJson } from '../../core/workloads/report.js';
+import { latencyText as latency, opsPerSecText as rate, type WorkloadJson } from '../../core/workloads/report.js';
 
 const ms = (v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`);
 const us = (v: number | null) => (v === null ? '—' : `${v < 10 ? v.toFixed(2) : v.toFixed(1)} µs`);
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const times = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)}×`);
 
-const rate = (v: number) => Math.round(v).toLocaleString('en-US');
-const latency = (microseconds: number) => (microseconds >= 1000 ? `${(microseconds / 1000).toFixed(1)} ms` : `${microseconds} µs`);
 
 const WORKLOAD_LABELS: Readonly<Record<WorkloadJson['workload'], string>> = {
   redis: 'redis SET/GET (redis-benchmark)',

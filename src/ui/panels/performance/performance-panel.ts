@@ -5,10 +5,10 @@
  */
 import { h } from '../../app/dom.js';
 import type { Panel } from '../../app/panel.js';
+import { opsPerSecText } from '../../../host/core/workloads/report.js';
 import { benchResults } from '../../app/bench-results.js';
 import { BENCH_ASSETS_DIR, BENCH_PLOTS } from '../../shared/bench-assets.js';
 
-const rate = (v: number) => Math.round(v).toLocaleString('en-US');
 const HOW = 'npx epoll-lab bench --json docs/bench/bench.json --svg docs/bench';
 
 export class PerformancePanel implements Panel {
@@ -40,8 +40,8 @@ export class PerformancePanel implements Panel {
         h('li', {}, `Pipe ping-pong through epoll_wait: ${bench.pingPongUs.native.toFixed(1)} µs natively, ${bench.pingPongUs.v86.toFixed(0)} µs here (${ratio}×)` +
           (bench.pingPongUs.qemu ? `, ${bench.pingPongUs.qemu.toFixed(0)} µs under QEMU TCG.` : '.')),
         ...(bench.workloads ?? []).map((w) =>
-          h('li', {}, `${w.workload} over loopback (${w.clients} clients): ${rate(w.guest.opsPerSec)} ops/s in the guest, ` +
-            `${rate(w.native.opsPerSec)} natively (${(1 / w.ratio).toFixed(0)}× slower); run it yourself in the Workloads tab.`)),
+          h('li', {}, `${w.workload} over loopback (${w.clients} clients): ${opsPerSecText(w.guest.opsPerSec)} ops/s in the guest, ` +
+            `${opsPerSecText(w.native.opsPerSec)} natively (${(1 / w.ratio).toFixed(0)}× slower); run it yourself in the Workloads tab.`)),
       ),
       ...BENCH_PLOTS.map(({ file, caption }) =>
         h('figure', { className: 'plot' },

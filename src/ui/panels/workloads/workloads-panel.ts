@@ -11,6 +11,7 @@ import type { Panel } from '../../app/panel.js';
 import { WORKLOAD_NAMES, type WorkloadName } from '../../../host/core/workloads/definitions.js';
 import { MAX_CLIENTS, WARMUP_BATCH_REQUESTS } from '../../../host/core/workloads/on-machine.js';
 import type { LoadFigures } from '../../../host/core/workloads/parse.js';
+import { latencyText, opsPerSecText } from '../../../host/core/workloads/report.js';
 import { throughputChart } from './throughput-chart.js';
 import {
   initialWorkloadsState,
@@ -152,9 +153,9 @@ export class WorkloadsPanel implements Panel {
       h('tr', { attrs: { 'data-testid': testid } },
         h('td', {}, label),
         h('td', { className: 'num' }, f.ops.toLocaleString('en-US')),
-        h('td', { className: 'num' }, Math.round(f.opsPerSec).toLocaleString('en-US')),
-        h('td', { className: 'num' }, microseconds(f.p50Us)),
-        h('td', { className: 'num' }, microseconds(f.p99Us)),
+        h('td', { className: 'num' }, opsPerSecText(f.opsPerSec)),
+        h('td', { className: 'num' }, latencyText(f.p50Us)),
+        h('td', { className: 'num' }, latencyText(f.p99Us)),
       );
     return h('div', {},
       h('table', { className: 'grid' },
@@ -175,15 +176,11 @@ export class WorkloadsPanel implements Panel {
     const reference = referenceFor(state);
     if (!reference) return h('p', { className: 'muted' }, 'No benchmark figures for this workload in this build (`npx epoll-lab bench` makes them).');
     const total = soFar(state);
-    const rate = (v: number) => `${Math.round(v).toLocaleString('en-US')} ops/s`;
+    const rate = (v: number) => `${opsPerSecText(v)} ops/s`;
     return h('p', { className: 'muted', attrs: { 'data-testid': 'workload-reference' } },
       `The benchmark (${reference.clients} clients × ${reference.requests} requests): ${rate(reference.native.opsPerSec)} natively on its host, `,
       `${rate(reference.guest.opsPerSec)} in the same guest under Node (${(1 / reference.ratio).toFixed(0)}× slower than native).`,
       total ? ` This tab: ${rate(total.opsPerSec)}, ${(reference.native.opsPerSec / total.opsPerSec).toFixed(0)}× below that native figure.` : '',
     );
   }
-}
-
-function microseconds(us: number): string {
-  return us >= 1000 ? `${(us / 1000).toFixed(1)} ms` : `${us} µs`;
 }
