@@ -53,9 +53,11 @@ export async function prepareGuestAssets(options: GuestAssetsOptions): Promise<P
   const workloads = await loadWorkloadLayer(images, options.imagesDir);
 
   const files: EmittedFile[] = [];
-  const add = async (base: string, extension: string, bytes: ArrayBuffer, sha256 = sha256Hex(new Uint8Array(bytes))) => {
+  const add = async (base: string, extension: string, data: ArrayBuffer | Uint8Array, hash?: string) => {
+    const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+    const sha256 = hash ?? sha256Hex(bytes);
     const fileName = `${base}-${sha256.slice(0, 12)}${extension}.gz`;
-    const source = await gzipAsync(new Uint8Array(bytes), { level: 9 });
+    const source = await gzipAsync(bytes, { level: 9 });
     files.push({ fileName, source });
     return { path: fileName, size: bytes.byteLength, storedSize: source.length, sha256 } satisfies GuestAssetFile;
   };
@@ -64,7 +66,7 @@ export async function prepareGuestAssets(options: GuestAssetsOptions): Promise<P
     add('bzImage', '', images.images.bzimage, images.hashes['kernel']),
     add('initramfs', '.cpio', images.images.initrd, images.hashes['initramfs']),
     snapshot ? add('snapshot', '.v86state', snapshot.state) : undefined,
-    workloads ? add('workloads', '.cpio', toArrayBuffer(workloads.layer), workloads.sha256) : undefined,
+    workloads ? add('workloads', '.cpio', workloads.layer, workloads.sha256) : undefined,
   ]);
   const manifest: GuestAssetsManifest = {
     format: GUEST_ASSETS_FORMAT,
@@ -103,10 +105,6 @@ async function postBootSnapshot(images: LoadedImages, memoryMb: number, options:
 
 function renderManifest(manifest: GuestAssetsManifest): Uint8Array {
   return new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
-}
-
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
 function mb(bytes: number): string {
