@@ -6,8 +6,8 @@
  * message and an exit code (2 for usage errors, 1 for build failures).
  */
 import { parseArgs } from 'node:util';
-import { TEST_PACKAGES } from './build/toolchain.js';
-import { BuildError, UsageError, buildImages, createStreamLogger, DEFAULT_KERNEL } from './build/index.js';
+import { TEST_PACKAGES } from '../src/images/toolchain.js';
+import { BuildError, UsageError, buildImages, createStreamLogger, DEFAULT_KERNEL } from '../src/images/index.js';
 
 const USAGE = `Usage: npx tsx scripts/build-images.ts [--kernel VERSION]... [--cache-dir DIR] [--out DIR]
 

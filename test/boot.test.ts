@@ -11,7 +11,7 @@ import { ImageMismatchError } from '../src/host/core/errors.js';
 import { Guest } from '../src/host/core/guest.js';
 import { defaultImagesDir, loadImages } from '../src/host/node/images.js';
 import { nodePlatform } from '../src/host/node/node-platform.js';
-import { assembleInitramfs, prepareInitramfsInputs, silentLogger } from '../scripts/build/index.js';
+import { assembleInitramfs, prepareInitramfsInputs, silentLogger } from '../src/images/index.js';
 
 describe('guest image', () => {
   const tmpDirs: string[] = [];

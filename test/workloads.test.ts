@@ -6,7 +6,7 @@
  * machine. The layer is built first if images/ has none.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger as silentBuildLogger } from '../scripts/build/index.js';
+import { silentLogger as silentBuildLogger } from '../src/images/index.js';
 import { UsageError } from '../src/host/core/errors.js';
 import type { Guest } from '../src/host/core/guest.js';
 import { silentLogger } from '../src/host/core/logger.js';

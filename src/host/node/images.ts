@@ -6,9 +6,9 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sha256Hex } from '../../../scripts/build/hash.js';
-import { readManifest, type Manifest, type ManifestArtifact } from '../../../scripts/build/manifest.js';
-import { DEFAULT_KERNEL, REPO_ROOT } from '../../../scripts/build/paths.js';
+import { sha256Hex } from '../../images/hash.js';
+import { readManifest, type Manifest, type ManifestArtifact } from '../../images/manifest.js';
+import { DEFAULT_KERNEL, REPO_ROOT } from '../../images/paths.js';
 import { ImageMismatchError, UsageError } from '../core/errors.js';
 import type { GuestImages } from '../core/guest.js';
 

@@ -6,9 +6,9 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { kbuildModuleArgs } from '../../../scripts/build/kernel-extras.js';
-import { kbuildEnv } from '../../../scripts/build/kernel.js';
-import { capture } from '../../../scripts/build/run.js';
+import { kbuildModuleArgs } from '../../images/kernel-extras.js';
+import { kbuildEnv } from '../../images/kernel.js';
+import { capture } from '../../images/run.js';
 import { UsageError } from '../core/errors.js';
 import { GUEST_SHARE_PATH, type Guest } from '../core/guest.js';
 import { loadManifest } from './images.js';

@@ -8,7 +8,7 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { resolveCacheDir } from '../../../scripts/build/cache.js';
+import { resolveCacheDir } from '../../images/cache.js';
 import { EpollLabError } from '../core/errors.js';
 import type { Guest } from '../core/guest.js';
 import { loadModuleInto, type ModuleLoadResult } from './modules.js';

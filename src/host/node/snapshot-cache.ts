@@ -8,8 +8,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { resolveCacheDir, writeFileAtomic } from '../../../scripts/build/cache.js';
-import { KeyHasher } from '../../../scripts/build/hash.js';
+import { resolveCacheDir, writeFileAtomic } from '../../images/cache.js';
+import { KeyHasher } from '../../images/hash.js';
 import type { SnapshotMeta } from '../core/guest.js';
 
 const gzipAsync = promisify(gzip);

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'vite';
-import { REPO_ROOT } from '../../../scripts/build/paths.js';
+import { REPO_ROOT } from '../../images/paths.js';
 import { BENCH_ASSETS_DIR } from '../shared/bench-assets.js';
 
 const SOURCE = path.join(REPO_ROOT, 'docs', 'bench');

@@ -12,7 +12,7 @@
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { sha256Hex } from '../../../scripts/build/hash.js';
+import { sha256Hex } from '../../images/hash.js';
 import { defaultGuestOptions } from '../../host/core/guest.js';
 import type { Logger } from '../../host/core/logger.js';
 import { loadImages, type LoadedImages } from '../../host/node/images.js';

@@ -1,7 +1,7 @@
 /** `epoll-lab bench`: measure, then write JSON, SVG plots and a Markdown summary. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createStreamLogger } from '../../../../scripts/build/log.js';
+import { createStreamLogger } from '../../../images/log.js';
 import type { Logger } from '../../core/logger.js';
 import { benchMarkdown } from '../bench/markdown.js';
 import { runBench } from '../bench/run-bench.js';

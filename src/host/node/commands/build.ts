@@ -1,5 +1,5 @@
 /** `epoll-lab build`: the image pipeline, exactly as `npm run build:images` runs it. */
-import { buildImages, createStreamLogger, DEFAULT_KERNEL } from '../../../../scripts/build/index.js';
+import { buildImages, createStreamLogger, DEFAULT_KERNEL } from '../../../images/index.js';
 
 export interface BuildCommandOptions {
   readonly kernel?: string;

@@ -6,8 +6,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseElfIdent } from '../../../../scripts/build/elf.js';
-import { capture } from '../../../../scripts/build/run.js';
+import { parseElfIdent } from '../../../images/elf.js';
+import { capture } from '../../../images/run.js';
 import { UsageError } from '../../core/errors.js';
 import { GUEST_SHARE_PATH } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';

@@ -4,7 +4,7 @@
  * missing; the work itself is runWorkload().
  */
 import fs from 'node:fs/promises';
-import { createStreamLogger } from '../../../../scripts/build/log.js';
+import { createStreamLogger } from '../../../images/log.js';
 import { UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { ensureWorkloadImages } from '../workloads/images.js';

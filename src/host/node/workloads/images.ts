@@ -9,10 +9,10 @@
  * own post-boot snapshot and the base snapshot is never touched.
  */
 import path from 'node:path';
-import { BuildError, buildImages } from '../../../../scripts/build/index.js';
-import type { Logger as BuildLogger } from '../../../../scripts/build/log.js';
-import { DEFAULT_KERNEL } from '../../../../scripts/build/paths.js';
-import { WORKLOADS_ROLE } from '../../../../scripts/build/workloads.js';
+import { BuildError, buildImages } from '../../../images/index.js';
+import type { Logger as BuildLogger } from '../../../images/log.js';
+import { DEFAULT_KERNEL } from '../../../images/paths.js';
+import { WORKLOADS_ROLE } from '../../../images/workloads.js';
 import { EpollLabError, ImageMismatchError, UsageError } from '../../core/errors.js';
 import { defaultImagesDir, loadArtifact, loadImages, type LoadedImages } from '../images.js';
 

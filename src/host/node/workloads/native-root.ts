@@ -8,8 +8,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { readNewc, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../../../scripts/build/workloads-cpio.js';
-import { LIBRARY_DIRS } from '../../../../scripts/build/workloads.js';
+import { readNewc, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../../images/workloads-cpio.js';
+import { LIBRARY_DIRS } from '../../../images/workloads.js';
 
 export interface NativeRoot {
   readonly dir: string;

@@ -89,7 +89,7 @@ async function compileOne(program: GuestProgram, hasInclude: boolean, opts: Comp
     if (!(await exists(path.join(repoRoot, source)))) {
       throw new GuestSourceMissingError(
         `Guest program ${program.name}: source file ${source} does not exist in ${repoRoot}; ` +
-          `create it or remove the program from scripts/build/guest-programs.ts.`,
+          `create it or remove the program from src/images/guest-programs.ts.`,
       );
     }
   }
@@ -127,7 +127,7 @@ async function compileOne(program: GuestProgram, hasInclude: boolean, opts: Comp
 export async function compilePrograms(programs: readonly GuestProgram[], opts: CompileOptions): Promise<CompiledProgram[]> {
   const problems = programTableProblems(programs);
   if (problems.length) {
-    throw new UsageError(`The guest program table is invalid (${problems.join('; ')}); fix scripts/build/guest-programs.ts.`);
+    throw new UsageError(`The guest program table is invalid (${problems.join('; ')}); fix src/images/guest-programs.ts.`);
   }
   // -I only when the directory exists: gcc warns about missing include dirs
   // under some flag sets, and -Werror would make that fatal.

@@ -18,7 +18,7 @@ export const PIPELINE_VERSION = 1;
 /** The kernel built when none is asked for. */
 export const DEFAULT_KERNEL = '6.1';
 
-/** Absolute path of the repository this file belongs to (scripts/build/ -> ../..). */
+/** Absolute path of the repository this file belongs to (src/images/ -> ../..). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 
 /** Repo-relative locations of the guest inputs. */

@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { SuiteDefinition } from '../../src/host/core/testing/suites.js';
+import type { SuiteDefinition } from '../host/core/testing/suites.js';
 import type { GuestTest } from './guest-programs.js';
 import { GUEST_TESTS_DIR } from './guest-programs.js';
 

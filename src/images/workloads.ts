@@ -218,7 +218,7 @@ async function pickFiles(extracted: string, programs: readonly CompiledProgram[]
       if (!found) {
         throw new BuildError(
           `${guestPath} needs ${soname}, which no package of its library closure provides; ` +
-            'a dependency may be missing from apt-cache depends (check scripts/build/workloads-packages.ts).',
+            'a dependency may be missing from apt-cache depends (check src/images/workloads-packages.ts).',
         );
       }
       neededBy.set(found, guestPath);

@@ -18,7 +18,7 @@ import { discoverGuestTests, GUEST_PROGRAMS, testLinks, testsProgram } from './g
 import { KeyHasher, sha256Hex } from './hash.js';
 import { buildKernelExtras } from './kernel-extras.js';
 import { suiteDefinitions } from './suites.js';
-import { SUITES_FILE } from '../../src/host/core/testing/suites.js';
+import { SUITES_FILE } from '../host/core/testing/suites.js';
 import type { InitramfsImage } from './initramfs.js';
 import { assembleInitramfs } from './initramfs.js';
 import type { KernelBuild } from './kernel.js';

@@ -37,7 +37,7 @@ export const GUEST_PROGRAMS: readonly GuestProgram[] = [
 
 /**
  * The workload programs: compiled the same way, but packed into the
- * workloads layer (scripts/build/workloads.ts), not the base initramfs, so
+ * workloads layer (src/images/workloads.ts), not the base initramfs, so
  * the base image and its snapshot do not change with them.
  */
 export const WORKLOAD_PROGRAMS: readonly GuestProgram[] = [
