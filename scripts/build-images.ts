@@ -7,15 +7,17 @@
  */
 import { parseArgs } from 'node:util';
 import { TEST_PACKAGES } from '../src/images/toolchain.js';
-import { BuildError, UsageError, buildImages, createStreamLogger, DEFAULT_KERNEL } from '../src/images/index.js';
+import { BuildError, UsageError, buildImages, createStreamLogger, DEFAULT_KERNEL, KERNEL_SERIES } from '../src/images/index.js';
 
 const USAGE = `Usage: npx tsx scripts/build-images.ts [--kernel VERSION]... [--cache-dir DIR] [--out DIR]
 
 Build the epoll-lab guest images (SeaBIOS, an i386 Linux bzImage, a busybox
 initramfs) from Debian packages and write images/manifest.json.
 
-  --kernel VERSION  kernel series to build, e.g. 6.1 (default ${DEFAULT_KERNEL});
-                    repeat to build several; needs Debian's linux-source-VERSION
+  --kernel VERSION  kernel to build: ${KERNEL_SERIES.join(', ')} or all (default ${DEFAULT_KERNEL});
+                    repeat to build several. Each is Debian's linux-source
+                    package at the version pinned in src/images/kernel-sources.ts,
+                    downloaded into the cache with apt configuration of our own
   --cache-dir DIR   build cache (default $EPOLL_LAB_CACHE, else
                     $XDG_CACHE_HOME/epoll-lab, else ~/.cache/epoll-lab)
   --out DIR         output directory (default images/ in the repository)

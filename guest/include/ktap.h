@@ -496,6 +496,58 @@ static inline int kernel_at_least_sub(unsigned int major, unsigned int minor,
 	return kernel_version() >= KTAP_KVER(major, minor, sub);
 }
 
+/*
+ * A behaviour that changed in a kernel release. The case asks whether the
+ * running kernel has the change, checks the value that kernel must give, and
+ * the harness prints one diagnostic line the host reads into its report:
+ *
+ *	# kernel-change since 6.9.0: yes: unknown ioctls on an epoll fd fail ...
+ *	# kernel-change since 6.17.0 (backported to 6.1.149, 6.12.41): no: ...
+ *
+ * so a run across kernels can say, for each case whose checked value
+ * differs, which release changed what. `why` is one sentence naming the
+ * change. KERNEL_SINCE_BACKPORTED lists the first release of each stable
+ * series that carries a backport, as KTAP_KVER values.
+ */
+#define KERNEL_SINCE(why, major, minor, sub) \
+	ktap_kernel_change(why, KTAP_KVER(major, minor, sub), NULL)
+#define KERNEL_SINCE_BACKPORTED(why, major, minor, sub, ...) \
+	ktap_kernel_change(why, KTAP_KVER(major, minor, sub), \
+			   (const unsigned int[]){ __VA_ARGS__, 0 })
+
+static inline void ktap_print_release(unsigned int v)
+{
+	printf("%u.%u.%u", v >> 16, (v >> 8) & 0xff, v & 0xff);
+}
+
+static inline int ktap_kernel_change(const char *why, unsigned int since,
+				     const unsigned int *backports)
+{
+	static const char *printed[16];
+	unsigned int now = kernel_version();
+	int has = now >= since, i, seen = 0;
+
+	for (i = 0; backports && backports[i]; i++)
+		if ((now >> 8) == (backports[i] >> 8) && now >= backports[i])
+			has = 1;
+	/* Once per case, however often the case asks. */
+	for (i = 0; i < 16 && printed[i]; i++)
+		seen |= printed[i] == why;
+	if (seen)
+		return has;
+	if (i < 16)
+		printed[i] = why;
+	printf("# kernel-change since ");
+	ktap_print_release(since);
+	for (i = 0; backports && backports[i]; i++) {
+		printf(i ? ", " : " (backported to ");
+		ktap_print_release(backports[i]);
+	}
+	printf("%s: %s: %s\n", backports && backports[0] ? ")" : "",
+	       has ? "yes" : "no", why);
+	return has;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The runner */
 

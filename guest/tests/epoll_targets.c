@@ -396,7 +396,8 @@ TEST(target_pidfd_after_reap)
 	ASSERT_GE(pfd, 0);
 	EXPECT_CHILD_OK(pid);
 	ep = ep_watch(pfd, EPOLLIN);
-	if (kernel_at_least(6, 9))
+	if (KERNEL_SINCE("6.9 made a pidfd report EPOLLHUP once its process is reaped, "
+			 "before it only EPOLLIN", 6, 9, 0))
 		EXPECT_EVENTS(ep_events_now(ep, 0), EPOLLIN | EPOLLHUP);
 	else
 		EXPECT_EVENTS(ep_events_now(ep, 0), EPOLLIN);

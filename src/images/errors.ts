@@ -41,21 +41,6 @@ export class PackageUnavailableError extends BuildError {
   }
 }
 
-/** The Debian linux-source tarball for a kernel version is not on disk. */
-export class KernelSourceMissingError extends BuildError {
-  constructor(
-    readonly kernel: string,
-    readonly tarball: string,
-  ) {
-    const pkg = `linux-source-${kernel}`;
-    super(
-      `Kernel ${kernel} needs ${tarball} from the Debian package ${pkg}, which is not there; ` +
-        `run \`apt-get install ${pkg}\` (add an apt source that carries it if apt cannot find it) ` +
-        `or build another kernel with --kernel.`,
-    );
-  }
-}
-
 /** Options from the config fragment that Kconfig silently dropped or changed. */
 export class KernelConfigError extends BuildError {
   constructor(

@@ -35,8 +35,11 @@ import {
   readManifest,
   writeManifest,
 } from './manifest.js';
-import { DEFAULT_KERNEL, REPO_ROOT, defaultOutDir, kernelSourcePackage } from './paths.js';
-import { ensureToolchain, gccVersion, installedVersions } from './toolchain.js';
+import { REPO_ROOT, defaultOutDir } from './paths.js';
+import { DEFAULT_KERNEL, debianKernel, resolveKernelNames } from './kernel-sources.js';
+import { debianKernelSource } from './debian-kernel.js';
+import { looksLikeTree, userTreeSource } from './user-tree.js';
+import { binutilsVersion, ensureToolchain, gccVersion, installedVersions } from './toolchain.js';
 import type { Userland } from './userland.js';
 import { prepareUserland } from './userland.js';
 import { buildWorkloadsLayer, keptWorkloadsLayer } from './workloads.js';
@@ -60,22 +63,21 @@ export interface BuildOptions {
   workloads?: boolean;
 }
 
-/** A kernel series as Debian names its linux-source packages: 6.1, 6.12. */
-const KERNEL_SERIES = /^\d+\.\d+$/;
-
-function validateKernels(kernels: readonly string[]): string[] {
-  const unique = [...new Set(kernels)];
-  if (!unique.length) throw new UsageError('No kernel to build; pass --kernel 6.1 (for example).');
-  for (const k of unique) {
-    if (!KERNEL_SERIES.test(k)) throw new UsageError(`"${k}" is not a kernel series like 6.1 or 6.12; pass e.g. --kernel 6.1.`);
-  }
-  return unique;
+/** Debian kernel names (with "all" expanded) and source-tree paths, each checked. */
+function validateKernels(kernels: readonly string[]): { names: string[]; trees: string[] } {
+  if (!kernels.length) throw new UsageError(`No kernel to build; pass --kernel ${DEFAULT_KERNEL} (for example).`);
+  const trees = kernels.filter(looksLikeTree);
+  return { names: resolveKernelNames(kernels.filter((k) => !looksLikeTree(k))), trees };
 }
 
 /** Packages recorded in the manifest (the ones whose bits end up in the images). */
 function manifestPackages(kernels: readonly string[], versions: Map<string, string>, busyboxVersion: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of [...kernels.map(kernelSourcePackage), 'seabios', 'gcc', 'libc6-dev-i386']) {
+  for (const series of kernels) {
+    const pinned = debianKernel(series);
+    if (pinned) out[pinned.package] = pinned.version;
+  }
+  for (const name of ['seabios', 'gcc', 'libc6-dev-i386']) {
     const v = versions.get(name);
     if (v) out[name] = v;
   }
@@ -127,7 +129,10 @@ export async function prepareInitramfsInputs(options: BuildOptions, logger: Logg
 /** Build every image for `options.kernels` and write images/manifest.json. */
 export async function buildImages(options: BuildOptions, logger: Logger): Promise<Manifest> {
   const started = Date.now();
-  const kernels = validateKernels(options.kernels ?? [DEFAULT_KERNEL]);
+  const asked = validateKernels(options.kernels ?? [DEFAULT_KERNEL]);
+  // Source trees are checked before anything is built: a wrong path fails in a second.
+  const treeSources = await Promise.all(asked.trees.map((tree) => userTreeSource(tree)));
+  const kernels = [...asked.names, ...treeSources.map((t) => t.name)];
   const { repoRoot, cacheDir, outDir } = resolvePaths(options);
   const tests = await discoverGuestTests(repoRoot);
   const programs = options.programs ?? [...GUEST_PROGRAMS, testsProgram(tests)];
@@ -138,7 +143,6 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
     logger.info(`cache ${cacheDir}, output ${outDir}`);
 
     const versions = await ensureToolchain({
-      kernels,
       logger,
       logDir: path.join(cacheDir, 'logs'),
       install: options.installPackages ?? true,
@@ -163,10 +167,11 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
     // the second kernel does not leave the first one's images out of step
     // with the manifest.
     const kernelBuilds: KernelBuild[] = [];
-    for (const kernel of kernels) {
-      const sourceVersion = versions.get(kernelSourcePackage(kernel)) ?? '';
-      kernelBuilds.push(await buildKernel({ kernel, sourceVersion, gccVersion: gcc, repoRoot, cacheDir, logger }));
+    const sources = [...asked.names.map((name) => debianKernelSource(name, cacheDir, logger)), ...treeSources];
+    for (const source of sources) {
+      kernelBuilds.push(await buildKernel({ source, gccVersion: gcc, repoRoot, cacheDir, logger }));
     }
+    const binutils = await binutilsVersion();
 
     // --- install images ---------------------------------------------------
     const built: Record<string, ManifestKernel> = {};
@@ -201,6 +206,12 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
       built[k.kernel] = {
         release: k.release,
         buildDir: k.buildDir,
+        sourceDir: k.sourceDir,
+        source: k.source,
+        configSha256: k.configSha256,
+        gcc,
+        binutils,
+        unknownOptions: k.unknownOptions,
         cmdline: DEFAULT_CMDLINE,
         inputsHash: new KeyHasher('kernel-images')
           .add('kernel', k.key)
@@ -260,5 +271,6 @@ export type { Busybox } from './busybox.js';
 export type { CompiledProgram } from './compile.js';
 export type { Userland } from './userland.js';
 export { resolveCacheDir } from './cache.js';
-export { DEFAULT_KERNEL, REPO_ROOT } from './paths.js';
+export { REPO_ROOT } from './paths.js';
+export { ALL_KERNELS, DEFAULT_KERNEL, KERNEL_SERIES, resolveKernelNames } from './kernel-sources.js';
 export * from './errors.js';

@@ -99,8 +99,8 @@ function kselftestProgram(kernel: KernelBuild): GuestProgram {
     cflags: [
       '-pthread',
       '-I',
-      path.join(kernel.buildDir, 'tools/testing/selftests'),
-      `-ffile-prefix-map=${kernel.buildDir}=linux`,
+      path.join(kernel.sourceDir, 'tools/testing/selftests'),
+      `-ffile-prefix-map=${kernel.sourceDir}=linux`,
       '-Wno-error',
       '-w',
     ],

@@ -16,12 +16,12 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { BuildError, GuestSourceMissingError, KernelConfigError, KernelSourceMissingError } from './errors.js';
-import { KeyHasher, shortKey } from './hash.js';
+import { BuildError, GuestSourceMissingError, KernelConfigError } from './errors.js';
+import { KeyHasher, sha256Hex, shortKey } from './hash.js';
 import { configMismatches, parseConfig } from './kconfig.js';
-import type { Logger } from './log.js';
+import type { Logger, Step } from './log.js';
 import { withStep } from './log.js';
-import { GUEST_PATHS, PIPELINE_VERSION, kernelSourcePackage, kernelTarball } from './paths.js';
+import { GUEST_PATHS, PIPELINE_VERSION } from './paths.js';
 import { capture, run } from './run.js';
 import { exists, installFile, makeTempDir, publishDir, readStamp, STAMP, writeStamp } from './cache.js';
 import { makeJobs } from './toolchain.js';
@@ -30,31 +30,53 @@ import { makeJobs } from './toolchain.js';
 const KEEP_TREES = 2;
 
 export interface KernelBuild {
-  /** Kernel series asked for, e.g. "6.1". */
+  /** The kernel's name: a Debian series ("6.12") or a user tree's ("tree-1a2b3c4d"). */
   kernel: string;
   /** `uname -r` of the built kernel, e.g. "6.1.176". */
   release: string;
-  /** Absolute path of the configured, built source tree (for `make -C`). */
+  /** Absolute path of the configured, built tree (for `make -C`; the O= directory for a user tree). */
   buildDir: string;
+  /** Absolute path of the source tree (buildDir itself for a Debian kernel). */
+  sourceDir: string;
   /** Absolute path of arch/x86/boot/bzImage inside buildDir. */
   bzImage: string;
   /** Full cache key (sha256 hex) of this build's inputs. */
   key: string;
+  /** Where the source came from, for reports: "linux-source-6.12 6.12.117-1" or a git describe. */
+  source: string;
+  /** sha256 of the final .config. */
+  configSha256: string;
+  /** Fragment options this kernel's Kconfig does not know (renamed or dropped upstream). */
+  unknownOptions: string[];
 }
 
 interface KernelStamp {
   kernel: string;
   release: string;
   key: string;
-  sourceVersion: string;
+  source: string;
   gcc: string;
   pipeline: number;
+  configSha256: string;
+  unknownOptions: string[];
+}
+
+/** Where a kernel's source comes from. */
+export interface KernelSource {
+  /** The kernel's name (directory and log names, the manifest key). */
+  readonly name: string;
+  /** Human-readable origin, recorded in the manifest and reports. */
+  readonly description: string;
+  /** Everything about the source that determines the build: package and version, or the tree's content. */
+  readonly identity: readonly (readonly [string, string])[];
+  /** A Debian kernel: unpack a fresh source tree into `dir` (which becomes the build tree). */
+  readonly unpack?: (dir: string, step: Step) => Promise<void>;
+  /** A user's tree: built out of tree (O=), never written to. */
+  readonly tree?: string;
 }
 
 export interface KernelOptions {
-  kernel: string;
-  /** Installed version of linux-source-<kernel>. */
-  sourceVersion: string;
+  source: KernelSource;
   gccVersion: string;
   repoRoot: string;
   cacheDir: string;
@@ -92,7 +114,7 @@ export function kbuildEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Process
 }
 
 /** Read the fragment, failing clearly when it is missing. */
-async function readFragment(repoRoot: string): Promise<{ file: string; text: string }> {
+export async function readFragment(repoRoot: string): Promise<{ file: string; text: string }> {
   const file = path.join(repoRoot, GUEST_PATHS.kernelFragment);
   try {
     return { file, text: await fs.readFile(file, 'utf8') };
@@ -104,94 +126,148 @@ async function readFragment(repoRoot: string): Promise<{ file: string; text: str
 }
 
 /** Cache key over everything that determines the kernel build. */
-export function kernelKey(opts: { kernel: string; sourceVersion: string; fragment: string; gccVersion: string }): string {
-  return new KeyHasher('kernel')
-    .add('package', kernelSourcePackage(opts.kernel))
-    .add('source-version', opts.sourceVersion)
+export function kernelKey(opts: { identity: KernelSource['identity']; fragment: string; gccVersion: string }): string {
+  const hasher = new KeyHasher('kernel');
+  for (const [name, value] of opts.identity) hasher.add(name, value);
+  return hasher
     .add('fragment', opts.fragment)
     .add('pipeline', PIPELINE_VERSION)
     .add('gcc', opts.gccVersion)
     .digest();
 }
 
-/** Build (or reuse) the kernel for opts.kernel. */
-export async function buildKernel(opts: KernelOptions): Promise<KernelBuild> {
-  const { kernel, logger } = opts;
-  const tarball = kernelTarball(kernel);
-  if (!(await exists(tarball))) throw new KernelSourceMissingError(kernel, tarball);
+/**
+ * Which of `names` (CONFIG_FOO) this tree's Kconfig files define. An option
+ * the fragment sets that the kernel does not define was renamed or dropped
+ * upstream: that is reported per kernel, while an option the kernel knows but
+ * did not take is an error (usually an unmet dependency).
+ */
+async function definedSymbols(sourceDir: string, names: readonly string[]): Promise<Set<string>> {
+  if (!names.length) return new Set();
+  const bare = names.map((n) => n.replace(/^CONFIG_/, ''));
+  const { stdout } = await capture(
+    'grep',
+    ['-rhoE', '--include=Kconfig*', `^[[:space:]]*(menu)?config[[:space:]]+(${bare.join('|')})[[:space:]]*$`, '.'],
+    { cwd: sourceDir, okCodes: [0, 1] },
+  );
+  return new Set(stdout.split('\n').map((l) => l.trim().split(/\s+/)[1]).filter(Boolean).map((n) => `CONFIG_${n}`));
+}
 
+/** Build (or reuse) the kernel from opts.source. */
+export async function buildKernel(opts: KernelOptions): Promise<KernelBuild> {
+  const { source, logger } = opts;
+  const kernel = source.name;
   const fragment = await readFragment(opts.repoRoot);
-  const key = kernelKey({ kernel, sourceVersion: opts.sourceVersion, fragment: fragment.text, gccVersion: opts.gccVersion });
+  const key = kernelKey({ identity: source.identity, fragment: fragment.text, gccVersion: opts.gccVersion });
   const kernelsDir = path.join(opts.cacheDir, 'kernel');
-  const buildDir = path.join(kernelsDir, `${kernel}-${shortKey(key)}`);
+  // A user's tree keeps one build directory across edits, so make rebuilds
+  // only what changed; a Debian kernel gets one per key.
+  const buildDir = path.join(kernelsDir, source.tree ? kernel : `${kernel}-${shortKey(key)}`);
+  const sourceDir = source.tree ?? buildDir;
   const bzImage = path.join(buildDir, 'arch/x86/boot/bzImage');
+  const result = (stamp: KernelStamp): KernelBuild => ({
+    kernel,
+    release: stamp.release,
+    buildDir,
+    sourceDir,
+    bzImage,
+    key,
+    source: stamp.source,
+    configSha256: stamp.configSha256,
+    unknownOptions: stamp.unknownOptions,
+  });
 
   const stamp = await readStamp<KernelStamp>(buildDir);
   if (stamp && stamp.key === key && (await exists(bzImage))) {
     logger.cached(`kernel ${kernel}`, stamp.release);
     await ensureModuleSymvers(buildDir);
-    return { kernel, release: stamp.release, buildDir, bzImage, key };
+    // Trees stamped before the stamp recorded these: derive them now.
+    const configSha256 = stamp.configSha256 ?? sha256Hex(await fs.readFile(path.join(buildDir, '.config')));
+    return result({ ...stamp, source: stamp.source ?? source.description, configSha256, unknownOptions: stamp.unknownOptions ?? [] });
   }
 
   const logBase = path.join(opts.cacheDir, 'logs', `kernel-${kernel}-${shortKey(key)}`);
   const env = kbuildEnv();
-  const make = (args: string[]): string[] => ['ARCH=i386', ...args];
+  const make = (args: string[]): string[] =>
+    source.tree ? ['-C', source.tree, `O=${buildDir}`, 'ARCH=i386', ...args] : ['ARCH=i386', ...args];
 
-  if (await exists(buildDir)) {
-    // Left by an interrupted build. make could resume it, but a half-written
-    // object from a killed compiler is not worth the risk of a wrong kernel.
-    await withStep(logger, `kernel ${kernel}: discard incomplete build tree ${buildDir}`, () =>
-      fs.rm(buildDir, { recursive: true, force: true }),
-    );
+  if (source.unpack) {
+    if (await exists(buildDir)) {
+      // Left by an interrupted build. make could resume it, but a half-written
+      // object from a killed compiler is not worth the risk of a wrong kernel.
+      await withStep(logger, `kernel ${kernel}: discard incomplete build tree ${buildDir}`, () =>
+        fs.rm(buildDir, { recursive: true, force: true }),
+      );
+    }
+    await withStep(logger, `kernel ${kernel}: unpack ${source.description}`, async (step) => {
+      const tmp = await makeTempDir(kernelsDir, `${kernel}-${shortKey(key)}`);
+      try {
+        await source.unpack!(tmp, step);
+        const top = await fs.readdir(tmp);
+        if (top.length !== 1 || !top[0]) {
+          throw new BuildError(`${source.description} did not unpack to a single source directory (got ${top.length} entries).`);
+        }
+        await publishDir(path.join(tmp, top[0]), buildDir);
+      } finally {
+        await fs.rm(tmp, { recursive: true, force: true });
+      }
+    });
+  } else {
+    await fs.mkdir(buildDir, { recursive: true });
+    // The stamp says "complete"; from here until it is rewritten, it is not.
+    await fs.rm(path.join(buildDir, STAMP), { force: true });
   }
 
-  await withStep(logger, `kernel ${kernel}: extract ${path.basename(tarball)}`, async (step) => {
-    const tmp = await makeTempDir(kernelsDir, `${kernel}-${shortKey(key)}`);
-    try {
-      await run('tar', ['-xJf', tarball, '--no-same-owner', '-C', tmp], { env, step, logFile: `${logBase}-extract.log` });
-      const top = await fs.readdir(tmp);
-      if (top.length !== 1 || !top[0]) {
-        throw new BuildError(
-          `${tarball} did not unpack to a single source directory (got ${top.length} entries); ` +
-            `reinstall it with \`apt-get install --reinstall ${kernelSourcePackage(kernel)}\`.`,
-        );
-      }
-      await publishDir(path.join(tmp, top[0]), buildDir);
-    } finally {
-      await fs.rm(tmp, { recursive: true, force: true });
-    }
-  });
-
+  let unknownOptions: string[] = [];
   await withStep(logger, `kernel ${kernel}: configure (tinyconfig + ${path.basename(fragment.file)})`, async (step) => {
-    const inTree = { cwd: buildDir, env, step };
+    const inTree = { cwd: source.tree ?? buildDir, env, step };
     await run('make', make(['tinyconfig']), { ...inTree, logFile: `${logBase}-tinyconfig.log` });
-    await run('sh', ['scripts/kconfig/merge_config.sh', '-m', '.config', fragment.file], {
+    // In the build directory: merge_config.sh makes its temporary files in
+    // the current directory, and a user's tree is never written to.
+    await run('sh', [path.join(sourceDir, 'scripts/kconfig/merge_config.sh'), '-m', '-O', buildDir, path.join(buildDir, '.config'), fragment.file], {
       ...inTree,
+      cwd: buildDir,
       logFile: `${logBase}-merge-config.log`,
     });
     await run('make', make(['olddefconfig']), { ...inTree, logFile: `${logBase}-olddefconfig.log` });
     const config = await fs.readFile(path.join(buildDir, '.config'), 'utf8');
-    const mismatches = configMismatches(parseConfig(fragment.text), parseConfig(config));
-    if (mismatches.length) throw new KernelConfigError(kernel, mismatches, GUEST_PATHS.kernelFragment);
+    const wanted = parseConfig(fragment.text);
+    const mismatches = configMismatches(wanted, parseConfig(config));
+    const names = mismatches.map((m) => m.slice(0, m.indexOf(':')));
+    const defined = await definedSymbols(sourceDir, names);
+    unknownOptions = names.filter((n) => !defined.has(n));
+    const real = mismatches.filter((m) => defined.has(m.slice(0, m.indexOf(':'))));
+    if (real.length) throw new KernelConfigError(kernel, real, GUEST_PATHS.kernelFragment);
+    if (unknownOptions.length) {
+      logger.warn(`kernel ${kernel}: its Kconfig does not define ${unknownOptions.join(', ')} (renamed or dropped upstream); built without them`);
+    }
   });
 
   await withStep(logger, `kernel ${kernel}: make bzImage modules_prepare`, async (step) => {
     await run('make', make([`-j${makeJobs()}`, 'bzImage', 'modules_prepare']), {
-      cwd: buildDir,
+      cwd: source.tree ?? buildDir,
       env,
       step,
       logFile: `${logBase}-make.log`,
     });
   });
 
-  const { stdout } = await capture('make', make(['-s', 'kernelrelease']), { cwd: buildDir, env });
-  const release = stdout.trim();
-  const made: KernelStamp = { kernel, release, key, sourceVersion: opts.sourceVersion, gcc: opts.gccVersion, pipeline: PIPELINE_VERSION };
+  const { stdout } = await capture('make', make(['-s', 'kernelrelease']), { cwd: source.tree ?? buildDir, env });
+  const made: KernelStamp = {
+    kernel,
+    release: stdout.trim(),
+    key,
+    source: source.description,
+    gcc: opts.gccVersion,
+    pipeline: PIPELINE_VERSION,
+    configSha256: sha256Hex(await fs.readFile(path.join(buildDir, '.config'))),
+    unknownOptions,
+  };
   await writeStamp(buildDir, made);
-  logger.info(`kernel ${kernel}: built ${release} in ${buildDir}`);
-  await pruneOldTrees(kernelsDir, kernel, buildDir, logger);
+  logger.info(`kernel ${kernel}: built ${made.release} in ${buildDir}`);
+  if (!source.tree) await pruneOldTrees(kernelsDir, kernel, buildDir, logger);
   await ensureModuleSymvers(buildDir);
-  return { kernel, release, buildDir, bzImage, key };
+  return result(made);
 }
 
 /**

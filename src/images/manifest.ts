@@ -13,7 +13,8 @@ import path from 'node:path';
 import { installBytes } from './cache.js';
 import { KeyHasher, sha256File } from './hash.js';
 import type { Logger } from './log.js';
-import { PIPELINE_VERSION, kernelSourcePackage } from './paths.js';
+import { PIPELINE_VERSION } from './paths.js';
+import { debianKernel } from './kernel-sources.js';
 
 /**
  * Default kernel command line.
@@ -47,6 +48,17 @@ export interface ManifestKernel {
   release: string;
   /** Absolute path of the cached kernel build tree (for `make -C ... M=`). */
   buildDir: string;
+  /** Absolute path of its source tree: buildDir for a Debian kernel, the user's tree for --kernel DIR. */
+  sourceDir?: string;
+  /** Where the source came from: "linux-source-6.12 6.12.117-1", or a user tree's git describe. */
+  source?: string;
+  /** sha256 of the kernel's final .config. */
+  configSha256?: string;
+  /** The compiler and linker that built it (first line of --version). */
+  gcc?: string;
+  binutils?: string;
+  /** Fragment options this kernel's Kconfig does not define (renamed or dropped upstream). */
+  unknownOptions?: string[];
   /** Kernel command line to boot with. */
   cmdline: string;
   /** Hash of everything this kernel's artifacts were built from. */
@@ -192,9 +204,9 @@ export async function keptFromPrevious(
     }
     kernels[k] = entry;
     artifacts.push(...own);
-    const pkg = kernelSourcePackage(k);
-    const version = previous.packages[pkg];
-    if (version) packages[pkg] = version;
+    const pkg = debianKernel(k)?.package;
+    const version = pkg && previous.packages[pkg];
+    if (pkg && version) packages[pkg] = version;
   }
   return { kernels, artifacts, packages };
 }

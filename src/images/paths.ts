@@ -15,9 +15,6 @@ import path from 'node:path';
  */
 export const PIPELINE_VERSION = 1;
 
-/** The kernel built when none is asked for. */
-export const DEFAULT_KERNEL = '6.1';
-
 /** Absolute path of the repository this file belongs to (src/images/ -> ../..). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 
@@ -31,16 +28,6 @@ export const GUEST_PATHS = {
 /** Default output directory for images and the manifest. */
 export function defaultOutDir(repoRoot: string): string {
   return path.join(repoRoot, 'images');
-}
-
-/** Debian's kernel source tarball for a kernel version, e.g. 6.1. */
-export function kernelTarball(kernel: string): string {
-  return `/usr/src/linux-source-${kernel}.tar.xz`;
-}
-
-/** Debian package that ships kernelTarball(kernel). */
-export function kernelSourcePackage(kernel: string): string {
-  return `linux-source-${kernel}`;
 }
 
 export const SEABIOS_BIN = '/usr/share/seabios/bios.bin';

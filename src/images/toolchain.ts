@@ -12,7 +12,6 @@ import path from 'node:path';
 import { PackageUnavailableError, MissingPackagesError, CommandFailedError } from './errors.js';
 import type { Logger } from './log.js';
 import { capture, formatCommand, run } from './run.js';
-import { kernelSourcePackage } from './paths.js';
 
 /** Packages needed on the host whatever the kernel version. */
 export const HOST_PACKAGES = [
@@ -39,9 +38,12 @@ export const HOST_PACKAGES = [
  */
 export const TEST_PACKAGES = ['chromium', 'qemu-system-x86'] as const;
 
-/** Everything to have installed for building `kernels`, plus `extra`. */
-export function requiredPackages(kernels: readonly string[], extra: readonly string[] = []): string[] {
-  return [...kernels.map(kernelSourcePackage), ...HOST_PACKAGES, ...extra];
+/**
+ * Everything to have installed, plus `extra`. Kernel sources are not
+ * installed: they are downloaded into the cache (see debian-kernel.ts).
+ */
+export function requiredPackages(extra: readonly string[] = []): string[] {
+  return [...HOST_PACKAGES, ...extra];
 }
 
 /** Installed versions, by package name; absent packages are missing from the map. */
@@ -91,7 +93,6 @@ function installLine(packages: readonly string[], needArch: boolean): string {
 }
 
 export interface ToolchainOptions {
-  kernels: readonly string[];
   logger: Logger;
   /** Directory for apt logs. */
   logDir: string;
@@ -102,16 +103,6 @@ export interface ToolchainOptions {
 }
 
 function unavailableMessage(packages: readonly string[]): string {
-  const kernelPkgs = packages.filter((p) => p.startsWith('linux-source-'));
-  if (kernelPkgs.length) {
-    const versions = kernelPkgs.map((p) => p.slice('linux-source-'.length));
-    return (
-      `The Debian package ${kernelPkgs.join(', ')} (needed for --kernel ${versions.join(', ')}) is not installed ` +
-      `and this machine's apt sources do not offer it; add an apt source that carries it ` +
-      `(e.g. a newer Debian release or backports) and run \`apt-get install ${kernelPkgs.join(' ')}\`, ` +
-      `or build another kernel with --kernel.`
-    );
-  }
   return (
     `The Debian packages ${packages.join(', ')} are not installed and apt has no candidate for them; ` +
     `check /etc/apt/sources.list and run \`${installLine(packages, true)}\`.`
@@ -125,7 +116,7 @@ function unavailableMessage(packages: readonly string[]): string {
  */
 export async function ensureToolchain(opts: ToolchainOptions): Promise<Map<string, string>> {
   const { logger } = opts;
-  const wanted = requiredPackages(opts.kernels, opts.extraPackages);
+  const wanted = requiredPackages(opts.extraPackages);
   let versions = await installedVersions(wanted);
   const missing = wanted.filter((p) => !versions.has(p));
   const needArch = !(await foreignArchitectures()).includes('i386');
@@ -177,6 +168,12 @@ export async function ensureToolchain(opts: ToolchainOptions): Promise<Map<strin
 /** The compiler's self-description, e.g. "gcc (Debian 12.2.0-14+deb12u1) 12.2.0". */
 export async function gccVersion(): Promise<string> {
   const { stdout } = await capture('gcc', ['--version'], { env: { ...process.env, LC_ALL: 'C' } });
+  return stdout.split('\n')[0]?.trim() ?? '';
+}
+
+/** The linker's self-description, e.g. "GNU ld (GNU Binutils for Debian) 2.40". */
+export async function binutilsVersion(): Promise<string> {
+  const { stdout } = await capture('ld', ['--version'], { env: { ...process.env, LC_ALL: 'C' } });
   return stdout.split('\n')[0]?.trim() ?? '';
 }
 

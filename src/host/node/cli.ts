@@ -6,6 +6,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EpollLabError, GuestFaultError, UsageError } from '../core/errors.js';
 import { createCliLogger } from './cli-logger.js';
+import { BuildError, UsageError as BuildUsageError } from '../../images/errors.js';
 import { benchCommand } from './commands/bench.js';
 import { buildCommand } from './commands/build.js';
 import { execCommand } from './commands/exec.js';
@@ -15,6 +16,7 @@ import { shellCommand } from './commands/shell.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { testCommand, type ReporterName } from './commands/test.js';
 import { workloadCommand } from './commands/workload.js';
+import { ALL_KERNELS, DEFAULT_KERNEL, KERNEL_SERIES, resolveKernelNames } from '../../images/kernel-sources.js';
 import { DEFAULT_CLIENTS, DEFAULT_REQUESTS, WARMUP_BATCH_REQUESTS } from '../core/workloads/on-machine.js';
 
 const MAIN_HELP = `Usage: epoll-lab <command> [options]
@@ -34,7 +36,8 @@ Commands:
   module load X      load DIR's module or FILE.ko into the running shell (or a fresh guest)
 
 Every command takes --help. Common options:
-  --kernel V         kernel version to use (default 6.1)
+  --kernel V         kernel: ${KERNEL_SERIES.join(', ')} or ${ALL_KERNELS} (default ${DEFAULT_KERNEL}); ${ALL_KERNELS}
+                     runs build, test, exec, run, snapshot and module build on each
   --verbose          show progress and debug messages on stderr
 
 Environment:
@@ -62,8 +65,36 @@ function timeoutMs(value: string | boolean | string[] | undefined, fallbackSecon
   return Math.round(seconds * 1000);
 }
 
-const kernelOf = (values: Record<string, string | boolean | string[] | undefined>) =>
-  typeof values['kernel'] === 'string' ? { kernel: values['kernel'] } : {};
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** The kernels --kernel names (default DEFAULT_KERNEL; "all" is every pinned kernel), checked once here. */
+function kernelsOf(values: Values): string[] {
+  return resolveKernelNames([typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL]);
+}
+
+/** For commands that drive one guest: the one kernel --kernel names. */
+function kernelOf(values: Values, command: string): { kernel: string } {
+  const kernels = kernelsOf(values);
+  if (kernels.length !== 1) {
+    throw new UsageError(`${command} works on one kernel at a time; pass --kernel ${KERNEL_SERIES.join('|')}`);
+  }
+  return { kernel: kernels[0]! };
+}
+
+/**
+ * Runs `one` for each kernel --kernel names, with a header line when there
+ * are several; the status is the first non-zero one (0 when all were 0).
+ */
+async function eachKernel(values: Values, one: (kernel: string) => Promise<number>): Promise<number> {
+  const kernels = kernelsOf(values);
+  let status = 0;
+  for (const kernel of kernels) {
+    if (kernels.length > 1) process.stderr.write(`== kernel ${kernel}\n`);
+    const code = await one(kernel);
+    if (status === 0) status = code;
+  }
+  return status;
+}
 const loggerOf = (values: Record<string, string | boolean | string[] | undefined>) => createCliLogger(values['verbose'] === true);
 
 const COMMANDS: Readonly<Record<string, CommandSpec>> = {
@@ -92,7 +123,7 @@ Exit status: 0 if no case failed, 1 if any failed, 2 for bad arguments.
         suites: (values['suite'] as string[] | undefined) ?? [],
         cases: (values['case'] as string[] | undefined) ?? [],
         ...(typeof values['filter'] === 'string' && { filter: values['filter'] }),
-        kernel: typeof values['kernel'] === 'string' ? values['kernel'] : '6.1',
+        kernel: typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL,
         reporter: (typeof values['reporter'] === 'string' ? values['reporter'] : 'pretty') as ReporterName,
         ...(typeof values['output'] === 'string' && { output: values['output'] }),
         ...(typeof values['shard'] === 'string' && { shard: values['shard'] }),
@@ -108,7 +139,7 @@ images/manifest.json. The kernel build tree is cached outside the clone
 Debian packages are installed; otherwise the apt-get line to run is printed.
 `,
     options: { ...common },
-    run: async (values) => buildCommand({ ...kernelOf(values), verbose: values['verbose'] === true }),
+    run: async (values) => buildCommand({ kernels: kernelsOf(values), verbose: values['verbose'] === true }),
   },
   shell: {
     help: `Usage: epoll-lab shell [--kernel V]
@@ -117,7 +148,7 @@ Starts a guest (from the post-boot snapshot) and connects this terminal to its
 console, in raw mode; window size changes reach the guest. Press Ctrl-] to quit.
 `,
     options: { ...common },
-    run: async (values) => shellCommand({ ...kernelOf(values), logger: loggerOf(values) }),
+    run: async (values) => shellCommand({ ...kernelOf(values, 'shell'), logger: loggerOf(values) }),
   },
   exec: {
     help: `Usage: epoll-lab exec [--kernel V] [--timeout S] [--json] -- CMD [ARG…]
@@ -130,13 +161,15 @@ signal N killed it, or 124 when --timeout (default 600 s) ran out.
     options: { ...common, timeout: { type: 'string' }, json: { type: 'boolean' } },
     run: async (values, positionals) => {
       if (positionals.length === 0) throw new UsageError('exec needs a command: epoll-lab exec -- CMD [ARG…]');
-      return execCommand({
-        argv: positionals,
-        ...kernelOf(values),
-        timeoutMs: timeoutMs(values['timeout'], 600),
-        json: values['json'] === true,
-        logger: loggerOf(values),
-      });
+      return eachKernel(values, (kernel) =>
+        execCommand({
+          argv: positionals,
+          kernel,
+          timeoutMs: timeoutMs(values['timeout'], 600),
+          json: values['json'] === true,
+          logger: loggerOf(values),
+        }),
+      );
     },
   },
   run: {
@@ -150,7 +183,9 @@ fresh guest through the 9p share and run with ARGs; the exit status is as for ex
     run: async (values, positionals) => {
       const [file, ...args] = positionals;
       if (!file) throw new UsageError('run needs a file: epoll-lab run FILE [-- ARG…]');
-      return runCommand({ file, args, ...kernelOf(values), timeoutMs: timeoutMs(values['timeout'], 600), logger: loggerOf(values) });
+      return eachKernel(values, (kernel) =>
+        runCommand({ file, args, kernel, timeoutMs: timeoutMs(values['timeout'], 600), logger: loggerOf(values) }),
+      );
     },
   },
   module: {
@@ -169,15 +204,18 @@ command afterwards (e.g. a test). --fresh never uses the running shell.
     run: async (values, positionals) => {
       const [action, target, ...args] = positionals;
       if (!action || !target) throw new UsageError('module needs an action and a target: epoll-lab module build|load DIR');
-      return moduleCommand({
-        action,
-        target,
-        args,
-        kernel: typeof values['kernel'] === 'string' ? values['kernel'] : '6.1',
-        fresh: values['fresh'] === true,
-        ...(typeof values['then'] === 'string' && { then: values['then'] }),
-        logger: loggerOf(values),
-      });
+      const one = (kernel: string) =>
+        moduleCommand({
+          action,
+          target,
+          args,
+          kernel,
+          fresh: values['fresh'] === true,
+          ...(typeof values['then'] === 'string' && { then: values['then'] }),
+          logger: loggerOf(values),
+        });
+      // Loading into the running shell has one kernel; building or a fresh guest can go round them all.
+      return action === 'load' && values['fresh'] !== true ? one(kernelOf(values, 'module load').kernel) : eachKernel(values, one);
     },
   },
   bench: {
@@ -234,7 +272,7 @@ Exit status: 0 when both runs passed, 1 when a server failed (its log is shown),
         ...(typeof values['requests'] === 'string' && { requests: values['requests'] }),
         ...(typeof values['warmup'] === 'string' && { warmup: values['warmup'] }),
         ...(typeof values['json'] === 'string' && { json: values['json'] }),
-        ...kernelOf(values),
+        ...kernelOf(values, 'workload'),
         logger: loggerOf(values),
       });
     },
@@ -249,11 +287,16 @@ so they are replaced by themselves when any of those change.
 `,
     options: { ...common, rebuild: { type: 'boolean' } },
     run: async (values) =>
-      snapshotCommand({ ...kernelOf(values), rebuild: values['rebuild'] === true, logger: loggerOf(values) }),
+      eachKernel(values, (kernel) => snapshotCommand({ kernel, rebuild: values['rebuild'] === true, logger: loggerOf(values) })),
   },
 };
 
 function report(error: unknown): number {
+  // The image pipeline's errors: one sentence each, already saying what to do.
+  if (error instanceof BuildError) {
+    process.stderr.write(`epoll-lab: ${error.message}\n`);
+    return error instanceof BuildUsageError ? 2 : 1;
+  }
   if (error instanceof EpollLabError) {
     process.stderr.write(`epoll-lab: ${error.message}\n`);
     if (error instanceof GuestFaultError && error.kernelLog.length > 0) {

@@ -8,9 +8,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../../images/hash.js';
 import { readManifest, type Manifest, type ManifestArtifact } from '../../images/manifest.js';
-import { DEFAULT_KERNEL, REPO_ROOT } from '../../images/paths.js';
+import { REPO_ROOT } from '../../images/paths.js';
+import { DEFAULT_KERNEL } from '../../images/kernel-sources.js';
 import { ImageMismatchError, UsageError } from '../core/errors.js';
 import type { GuestImages } from '../core/guest.js';
+import type { KernelIdentity } from '../core/testing/results.js';
 
 export const BUILD_HINT = 'run `npx epoll-lab build` to build the guest images';
 
@@ -52,6 +54,20 @@ export async function loadArtifact(imagesDir: string, artifact: ManifestArtifact
     );
   }
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+/** Where a built kernel came from, as the manifest records it, for reports. */
+export function kernelIdentity(manifest: Manifest, kernel: string): KernelIdentity {
+  const entry = manifest.kernels[kernel];
+  if (!entry) throw new UsageError(`no image for kernel ${kernel}`, `run \`npx epoll-lab build --kernel ${kernel}\``);
+  return {
+    name: kernel,
+    release: entry.release,
+    source: entry.source ?? 'unknown (images built before sources were recorded; rebuild)',
+    configSha256: entry.configSha256 ?? '',
+    gcc: entry.gcc ?? '',
+    binutils: entry.binutils ?? '',
+  };
 }
 
 export async function loadImages(kernel = DEFAULT_KERNEL, imagesDir = defaultImagesDir()): Promise<LoadedImages> {

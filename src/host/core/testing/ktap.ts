@@ -13,6 +13,7 @@
  * in, never an error: a guest prints what it likes. Indented (nested)
  * result lines are treated as diagnostics of the enclosing case.
  */
+import { parseKernelChanges } from './kernel-changes.js';
 import type { CaseResult, CaseStatus } from './results.js';
 
 const RESULT = /^(not ok|ok)\s+(\d+)\s*(?:-\s*)?([^#]*?)\s*(?:#\s*(.*))?$/;
@@ -90,6 +91,8 @@ export class KtapParser {
     if (directive && !skip) this.pending.push(directive);
     if (skip) this.pending.push(`SKIP: ${directive!.replace(/^skip\s*/i, '')}`);
     const at = this.now();
+    const output = this.pending.join('\n').trim();
+    const changes = parseKernelChanges(output);
     const parsed: KtapCase = {
       number: Number(number),
       // kselftest prints a skip as "ok N # SKIP reason", without the name;
@@ -97,7 +100,8 @@ export class KtapParser {
       name: name!.trim() || this.lastRunName() || `case ${number}`,
       status,
       durationMs: Math.round(at - this.lastResultAt),
-      output: this.pending.join('\n').trim(),
+      output,
+      ...(changes.length ? { changes } : {}),
     };
     this.lastResultAt = at;
     this.pending = [];

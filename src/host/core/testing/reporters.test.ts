@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { matrixDiff, toJunit, toTap } from './reporters.js';
+import { matrixDiff } from './matrix.js';
+import { toJunit, toMatrixText, toTap } from './reporters.js';
+import { parseKernelChanges } from './kernel-changes.js';
+import { parseKtap } from './ktap.js';
 import { summarize, type RunReport, type SuiteResult } from './results.js';
 
 function report(kernel: string, suites: SuiteResult[]): RunReport {
@@ -34,14 +37,64 @@ describe('reporters', () => {
     expect(xml).toContain('<skipped message="ENOSYS"/>');
   });
 
-  it('matrix diff lists only cases whose status differs, and absent ones', () => {
+  it('matrix diff lists only cases whose status differs, and absent ones, each with a reason', () => {
     const newer: SuiteResult[] = [
-      { name: 'epoll-ctl', cases: [suites[0]!.cases[0]!, suites[0]!.cases[1]!, { ...suites[0]!.cases[2]!, status: 'pass' }] },
+      { name: 'epoll-ctl', cases: [suites[0]!.cases[0]!, suites[0]!.cases[1]!, { ...suites[0]!.cases[2]!, status: 'pass', output: '' }] },
       { name: 'extra', cases: [{ name: 'x', status: 'pass', durationMs: 0, output: '' }] },
     ];
     expect(matrixDiff([report('6.1', suites), report('6.12', newer)])).toEqual([
-      { suite: 'epoll-ctl', case: 'pidfd', statuses: { '6.1': 'skip', '6.12': 'pass' } },
-      { suite: 'extra', case: 'x', statuses: { '6.1': 'absent', '6.12': 'pass' } },
+      { suite: 'epoll-ctl', case: 'pidfd', statuses: { '6.1': 'skip', '6.12': 'pass' }, reasons: ['6.1: SKIP: ENOSYS', '6.12: pass'], changes: [] },
+      {
+        suite: 'extra',
+        case: 'x',
+        statuses: { '6.1': 'absent', '6.12': 'pass' },
+        reasons: ['6.1: the image has no such case', '6.12: pass'],
+        changes: [],
+      },
     ]);
+  });
+
+  it('matrix diff lists a passing case whose kernel-version gate answered differently, with the gate sentence', () => {
+    const gate = (answer: string) =>
+      parseKtap(`KTAP version 1\n1..1\n# kernel-change since 6.9.0: ${answer}: 6.9 made unknown ioctls EINVAL\nok 1 unknown_ioctl\n`).cases.map(
+        ({ number: _n, ...c }) => c,
+      );
+    const runs = [
+      report('6.1.176', [{ name: 'epoll-create', cases: gate('no') }]),
+      report('6.12.117', [{ name: 'epoll-create', cases: gate('yes') }]),
+      report('7.2.13', [{ name: 'epoll-create', cases: gate('yes') }]),
+    ];
+    const diff = matrixDiff(runs);
+    expect(diff).toEqual([
+      {
+        suite: 'epoll-create',
+        case: 'unknown_ioctl',
+        statuses: { '6.1.176': 'pass', '6.12.117': 'pass', '7.2.13': 'pass' },
+        reasons: ['since 6.9: 6.9 made unknown ioctls EINVAL'],
+        changes: [
+          { since: '6.9.0', backports: [], reason: '6.9 made unknown ioctls EINVAL', kernels: { '6.1.176': false, '6.12.117': true, '7.2.13': true } },
+        ],
+      },
+    ]);
+    // The same gate answered alike everywhere is no difference.
+    expect(matrixDiff([runs[1]!, runs[2]!])).toEqual([]);
+    const text = toMatrixText({ runs, diff });
+    expect(text).toMatch(/epoll-create\s+1\/0\/0\s+1\/0\/0\s+1\/0\/0/);
+    expect(text).toContain('1 case differs between kernels:');
+    expect(text).toContain('since 6.9: 6.9 made unknown ioctls EINVAL');
+  });
+
+  it('reads backports from a gate line', () => {
+    expect(
+      parseKernelChanges('kernel-change since 6.17.0 (backported to 6.1.149, 6.12.41): yes: two-way depth check'),
+    ).toEqual([{ since: '6.17.0', backports: ['6.1.149', '6.12.41'], applies: true, reason: 'two-way depth check' }]);
+  });
+
+  it('JUnit holds several kernels in one document', () => {
+    const xml = toJunit([report('6.1.176', suites), report('7.2.13', suites)]);
+    expect(xml.match(/<\?xml/g)).toHaveLength(1);
+    expect(xml).toContain('<testsuite name="6.1.176: epoll-ctl"');
+    expect(xml).toContain('<testsuite name="7.2.13: epoll-ctl"');
+    expect(xml).toContain('tests="6" failures="2" skipped="2"');
   });
 });

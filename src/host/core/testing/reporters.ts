@@ -2,45 +2,37 @@
  * Report formats over the one result model. Pure functions of a finished
  * run, so the CLI, CI and the browser's download button print the same.
  */
-import type { CaseStatus, RunReport } from './results.js';
-
-/** A case whose status differs between kernels in a matrix run. */
-export interface MatrixDifference {
-  readonly suite: string;
-  readonly case: string;
-  /** Status per kernel release; "absent" when a kernel's image lacks the case. */
-  readonly statuses: Readonly<Record<string, CaseStatus | 'absent'>>;
-}
-
-export interface MatrixReport {
-  readonly runs: readonly RunReport[];
-  readonly diff: readonly MatrixDifference[];
-}
-
-export function matrixDiff(runs: readonly RunReport[]): MatrixDifference[] {
-  const table = new Map<string, Map<string, CaseStatus>>();
-  for (const run of runs) {
-    for (const suite of run.suites) {
-      for (const c of suite.cases) {
-        const key = `${suite.name}\0${c.name}`;
-        if (!table.has(key)) table.set(key, new Map());
-        table.get(key)!.set(run.kernel, c.status);
-      }
-    }
-  }
-  const diff: MatrixDifference[] = [];
-  for (const [key, byKernel] of table) {
-    const statuses = Object.fromEntries(runs.map((r) => [r.kernel, byKernel.get(r.kernel) ?? 'absent'] as const));
-    if (new Set(Object.values(statuses)).size > 1) {
-      const [suite, name] = key.split('\0') as [string, string];
-      diff.push({ suite, case: name, statuses });
-    }
-  }
-  return diff;
-}
+import { matrixTable, type MatrixReport } from './matrix.js';
+import type { RunReport } from './results.js';
 
 export function toJson(report: RunReport | MatrixReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/** The matrix for people: suite × kernel with pass/fail/skip counts, then every difference with its reason. */
+export function toMatrixText(report: MatrixReport): string {
+  const kernels = report.runs.map((r) => r.kernel);
+  const rows = matrixTable(report.runs).map((row) => [
+    row.suite,
+    ...kernels.map((k) => {
+      const cell = row.cells[k];
+      return cell ? `${cell.pass}/${cell.fail}/${cell.skip}` : '—';
+    }),
+  ]);
+  const header = ['suite (pass/fail/skip)', ...kernels];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const out = ['', line(header), ...rows.map(line), ''];
+  if (!report.diff.length) out.push('no differences between kernels');
+  else {
+    out.push(`${report.diff.length} ${report.diff.length === 1 ? 'case differs' : 'cases differ'} between kernels:`);
+    for (const d of report.diff) {
+      const statuses = Object.entries(d.statuses).map(([k, s]) => `${k} ${s}`).join(', ');
+      out.push(`  ${d.suite}: ${d.case} (${statuses})`);
+      for (const reason of d.reasons) out.push(`      ${reason}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
 }
 
 /** TAP 13, one flat list: "suite: case" names, diagnostics as YAML-free # lines. */
@@ -66,28 +58,39 @@ function xml(text: string): string {
     .replace(/"/g, '&quot;');
 }
 
-/** JUnit XML as CI systems read it: a testsuite per suite, failure/skipped children. */
-export function toJunit(report: RunReport): string {
+/**
+ * JUnit XML as CI systems read it: a testsuite per suite, failure/skipped
+ * children. Several kernels go into one document, their suites named
+ * "RELEASE: suite", so a matrix run is one file a CI can read.
+ */
+export function toJunit(reports: RunReport | readonly RunReport[]): string {
+  const runs = Array.isArray(reports) ? (reports as readonly RunReport[]) : [reports as RunReport];
+  const many = runs.length > 1;
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  const total = report.summary.pass + report.summary.fail + report.summary.skip;
-  out.push(`<testsuites name="epoll-lab ${xml(report.kernel)}" tests="${total}" failures="${report.summary.fail}" skipped="${report.summary.skip}">`);
-  for (const suite of report.suites) {
-    const fail = suite.cases.filter((c) => c.status === 'fail').length;
-    const skip = suite.cases.filter((c) => c.status === 'skip').length;
-    const seconds = suite.cases.reduce((t, c) => t + c.durationMs, 0) / 1000;
-    out.push(`  <testsuite name="${xml(suite.name)}" tests="${suite.cases.length}" failures="${fail}" skipped="${skip}" time="${seconds.toFixed(3)}">`);
-    for (const c of suite.cases) {
-      const open = `    <testcase classname="${xml(suite.name)}" name="${xml(c.name)}" time="${(c.durationMs / 1000).toFixed(3)}"`;
-      if (c.status === 'pass') {
-        out.push(`${open}/>`);
-        continue;
+  const sum = (key: 'pass' | 'fail' | 'skip') => runs.reduce((n, r) => n + r.summary[key], 0);
+  const total = sum('pass') + sum('fail') + sum('skip');
+  const title = runs.map((r) => r.kernel).join(', ');
+  out.push(`<testsuites name="epoll-lab ${xml(title)}" tests="${total}" failures="${sum('fail')}" skipped="${sum('skip')}">`);
+  for (const report of runs) {
+    for (const suite of report.suites) {
+      const name = many ? `${report.kernel}: ${suite.name}` : suite.name;
+      const fail = suite.cases.filter((c) => c.status === 'fail').length;
+      const skip = suite.cases.filter((c) => c.status === 'skip').length;
+      const seconds = suite.cases.reduce((t, c) => t + c.durationMs, 0) / 1000;
+      out.push(`  <testsuite name="${xml(name)}" tests="${suite.cases.length}" failures="${fail}" skipped="${skip}" time="${seconds.toFixed(3)}">`);
+      for (const c of suite.cases) {
+        const open = `    <testcase classname="${xml(name)}" name="${xml(c.name)}" time="${(c.durationMs / 1000).toFixed(3)}"`;
+        if (c.status === 'pass') {
+          out.push(`${open}/>`);
+          continue;
+        }
+        out.push(`${open}>`);
+        if (c.status === 'fail') out.push(`      <failure message="failed">${xml(c.output)}</failure>`);
+        else out.push(`      <skipped message="${xml(c.output.replace(/^SKIP: /, ''))}"/>`);
+        out.push('    </testcase>');
       }
-      out.push(`${open}>`);
-      if (c.status === 'fail') out.push(`      <failure message="failed">${xml(c.output)}</failure>`);
-      else out.push(`      <skipped message="${xml(c.output.replace(/^SKIP: /, ''))}"/>`);
-      out.push('    </testcase>');
+      out.push('  </testsuite>');
     }
-    out.push('  </testsuite>');
   }
   out.push('</testsuites>');
   return `${out.join('\n')}\n`;

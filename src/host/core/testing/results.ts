@@ -5,6 +5,8 @@
  * so field names here are a stable, documented format (README, "Reports").
  */
 
+import type { KernelChange } from './kernel-changes.js';
+
 export type CaseStatus = 'pass' | 'fail' | 'skip';
 
 export interface CaseResult {
@@ -13,6 +15,8 @@ export interface CaseResult {
   readonly durationMs: number;
   /** The case's diagnostic lines (its `#` lines), and the skip reason if any. */
   readonly output: string;
+  /** The kernel-version gates the case passed through (see kernel-changes.ts); absent when none. */
+  readonly changes?: readonly KernelChange[];
 }
 
 export interface SuiteResult {
@@ -26,9 +30,26 @@ export interface Summary {
   readonly skip: number;
 }
 
+/** Which kernel a report came from, precisely enough to rebuild it. */
+export interface KernelIdentity {
+  /** The name it was asked for: a Debian series ("6.12") or a source tree's path. */
+  readonly name: string;
+  /** `uname -r` in the guest. */
+  readonly release: string;
+  /** "linux-source-6.12 6.12.117-1", or a user tree's git describe / content hash. */
+  readonly source: string;
+  /** sha256 of the kernel's final .config. */
+  readonly configSha256: string;
+  /** First line of `gcc --version` and `ld --version` on the building host. */
+  readonly gcc: string;
+  readonly binutils: string;
+}
+
 export interface RunReport {
   /** `uname -r` of the guest kernel the suites ran on. */
   readonly kernel: string;
+  /** Where that kernel came from (absent only when the images carry no record of it). */
+  readonly identity?: KernelIdentity;
   readonly suites: readonly SuiteResult[];
   readonly summary: Summary;
 }

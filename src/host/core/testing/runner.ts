@@ -5,11 +5,11 @@
  * leak into the next: a crash fails the cases it cut short, with the
  * kernel's log, and the run goes on.
  */
-import { GuestFaultError } from '../errors.js';
+import { GuestFaultError, UsageError } from '../errors.js';
 import type { Guest } from '../guest.js';
 import { KtapParser, type KtapCase } from './ktap.js';
 import { summarize, type CaseResult, type RunEvent, type RunReport, type SuiteResult } from './results.js';
-import { readSuites, selectSuites, shardSuites, type SuiteDefinition } from './suites.js';
+import { listProgram, readSuites, selectSuites, shardSuites, type SuiteDefinition } from './suites.js';
 
 export interface RunSelection {
   /** Suite names; empty means every suite that runs by default. */
@@ -41,9 +41,14 @@ export async function runSuites(
   const first = await factory();
   let kernel: string;
   let suites: SuiteDefinition[];
+  let programCases: Map<string, string[]> | undefined;
   try {
     kernel = first.guest.info.release;
     suites = shardSuites(selectSuites(await readSuites(first.guest), selection.suites ?? [], selection.exclude ?? []), selection.shard);
+    if (selection.cases?.length) {
+      programCases = await locateCases(first.guest, suites, selection.cases);
+      suites = suites.filter((s) => s.programs.some((p) => programCases!.has(p)));
+    }
   } finally {
     await first.release();
   }
@@ -51,7 +56,7 @@ export async function runSuites(
   for (const suite of suites) {
     const lease = await factory();
     try {
-      results.push(await runSuite(lease.guest, suite, selection, onEvent));
+      results.push(await runSuite(lease.guest, suite, selection, onEvent, programCases));
     } finally {
       await lease.release();
     }
@@ -59,16 +64,54 @@ export async function runSuites(
   return { kernel, suites: results, summary: summarize(results) };
 }
 
-/** Arguments that make a program run only the selected cases. */
-function caseArgs(suite: SuiteDefinition, selection: RunSelection): string[] {
+/**
+ * Which program holds each named case: a name may be in any suite, so ask
+ * every selected program for its list. A name no program has is a usage
+ * error that offers the names closest to it.
+ */
+async function locateCases(guest: Guest, suites: readonly SuiteDefinition[], names: readonly string[]): Promise<Map<string, string[]>> {
+  const byProgram = new Map<string, string[]>();
+  const known: string[] = [];
+  for (const suite of suites) {
+    for (const program of suite.programs) {
+      const listed = await listProgram(guest, suite, program);
+      known.push(...listed);
+      const wanted = names.filter((n) => listed.includes(n));
+      if (wanted.length) byProgram.set(program, wanted);
+    }
+  }
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length) {
+    const near = closeNames(unknown[0]!, known);
+    throw new UsageError(
+      `no case named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ${suites.length === 1 ? `suite ${suites[0]!.name}` : 'the selected suites'}` +
+        (near.length ? `; close names: ${near.join(', ')}` : ''),
+      'list the cases with the Tests panel, or run a suite program with --list in `epoll-lab shell`',
+    );
+  }
+  return byProgram;
+}
+
+/** Up to five known names sharing the most words with `name`. */
+function closeNames(name: string, known: readonly string[]): string[] {
+  const words = new Set(name.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean));
+  return known
+    .map((k) => ({ k, score: k.toLowerCase().split(/[^a-z0-9]+/).filter((w) => words.has(w)).length }))
+    .filter((x) => x.score > 0)
+    .sort((a, b) => b.score - a.score || a.k.localeCompare(b.k))
+    .slice(0, 5)
+    .map((x) => x.k);
+}
+
+/** Arguments that make a program run only the selected cases (`names`: the program's share of them). */
+function caseArgs(suite: SuiteDefinition, selection: RunSelection, names: readonly string[] | undefined): string[] {
   if (suite.format === 'ktap') {
-    if (selection.cases?.length) return [...selection.cases];
+    if (names?.length) return [...names];
     if (selection.filter) return ['--filter', selection.filter];
     return [];
   }
   // guest/kselftest's main(): -t NAME... runs the named tests ("global.epoll1" -> "epoll1").
-  const names = selection.cases ?? [];
-  return names.length ? ['-t', ...names.map((name) => name.slice(name.indexOf('.') + 1))] : [];
+  return names?.length ? ['-t', ...names.map((name) => name.slice(name.indexOf('.') + 1))] : [];
 }
 
 export async function runSuite(
@@ -76,6 +119,7 @@ export async function runSuite(
   suite: SuiteDefinition,
   selection: RunSelection,
   onEvent: (event: RunEvent) => void,
+  programCases?: ReadonlyMap<string, readonly string[]>,
 ): Promise<SuiteResult> {
   const cases: CaseResult[] = [];
   const record = (result: CaseResult) => {
@@ -92,7 +136,8 @@ export async function runSuite(
       }
     }
     for (const program of suite.programs) {
-      await runProgram(guest, suite, program, selection, record);
+      if (programCases && !programCases.has(program)) continue;
+      await runProgram(guest, suite, program, caseArgs(suite, selection, programCases?.get(program)), record);
     }
   } catch (error) {
     if (!(error instanceof GuestFaultError)) throw error;
@@ -112,7 +157,7 @@ async function runProgram(
   guest: Guest,
   suite: SuiteDefinition,
   program: string,
-  selection: RunSelection,
+  args: readonly string[],
   record: (result: CaseResult) => void,
 ): Promise<void> {
   const stderr: string[] = [];
@@ -120,7 +165,7 @@ async function runProgram(
     ({ number: _number, ...result }: KtapCase) => record(result),
     () => performance.now(),
   );
-  const child = guest.spawn([program, ...caseArgs(suite, selection)], {
+  const child = guest.spawn([program, ...args], {
     timeoutMs: suite.timeoutMs,
     onStdout: (data) => parser.push(decoder.decode(data, { stream: true })),
     onStderr: (data) => stderr.push(decoder.decode(data)),

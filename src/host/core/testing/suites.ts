@@ -46,7 +46,8 @@ export async function listSuites(guest: Guest, suites?: readonly SuiteDefinition
   return infos;
 }
 
-async function listProgram(guest: Guest, suite: SuiteDefinition, program: string): Promise<string[]> {
+/** One program's case names, as its results will name them. */
+export async function listProgram(guest: Guest, suite: SuiteDefinition, program: string): Promise<string[]> {
   const flag = suite.format === 'ktap' ? '--list' : '-l';
   const result = await guest.exec([program, flag], { timeoutMs: 30_000 });
   const lines = decoder.decode(result.stdout).split('\n').map((l) => l.trim()).filter(Boolean);

@@ -4,13 +4,22 @@
  * report. The exit status is 0 only if nothing failed.
  */
 import fs from 'node:fs/promises';
-import { UsageError } from '../../core/errors.js';
+import { EpollLabError, GuestFaultError, UsageError } from '../../core/errors.js';
+import { BuildError, UsageError as BuildUsageError } from '../../../images/errors.js';
+import { buildImages, createStreamLogger, type Manifest } from '../../../images/index.js';
+import { looksLikeTree, userTreeNameOf } from '../../../images/user-tree.js';
+import { startGuest } from '../start-guest.js';
 import type { Logger } from '../../core/logger.js';
-import { matrixDiff, toJson, toJunit, toTap } from '../../core/testing/reporters.js';
+import { matrixDiff, type MatrixReport } from '../../core/testing/matrix.js';
+import { toJson, toJunit, toMatrixText, toTap } from '../../core/testing/reporters.js';
+import { resolveKernelNames } from '../../../images/kernel-sources.js';
 import type { RunEvent, RunReport } from '../../core/testing/results.js';
 import { runSuites, type RunSelection } from '../../core/testing/runner.js';
-import { loadManifest } from '../images.js';
+import { kernelIdentity, loadManifest } from '../images.js';
 import { restoredGuestFactory } from '../start-guest.js';
+
+/** What `git bisect run` reads as "this commit cannot be tested". */
+export const BISECT_CANNOT_TEST = 125;
 
 export const REPORTERS = ['pretty', 'tap', 'junit', 'json'] as const;
 export type ReporterName = (typeof REPORTERS)[number];
@@ -52,21 +61,17 @@ function prettyProgress(write: (text: string) => void): (event: RunEvent) => voi
 }
 
 function render(reporter: ReporterName, runs: readonly RunReport[]): string {
-  if (reporter === 'json') return toJson(runs.length === 1 ? runs[0]! : { runs, diff: matrixDiff(runs) });
-  const one = reporter === 'tap' ? toTap : reporter === 'junit' ? toJunit : prettySummary;
-  return runs.map(one).join('\n') + (runs.length > 1 ? prettyDiff(runs) : '');
+  const matrix: MatrixReport | undefined = runs.length > 1 ? { runs, diff: matrixDiff(runs) } : undefined;
+  if (reporter === 'json') return toJson(matrix ?? runs[0]!);
+  if (reporter === 'junit') return toJunit(runs);
+  if (reporter === 'tap') return runs.map(toTap).join('\n');
+  return runs.map(prettySummary).join('') + (matrix ? toMatrixText(matrix) : '');
 }
 
 function prettySummary(run: RunReport): string {
   const { pass, fail, skip } = run.summary;
-  return `\nLinux ${run.kernel}: ${pass} passed, ${fail} failed, ${skip} skipped\n`;
-}
-
-function prettyDiff(runs: readonly RunReport[]): string {
-  const diff = matrixDiff(runs);
-  if (diff.length === 0) return '\nno differences between kernels\n';
-  const lines = diff.map((d) => `  ${d.suite}: ${d.case}: ${Object.entries(d.statuses).map(([k, s]) => `${k} ${s}`).join(', ')}`);
-  return `\ndifferences between kernels:\n${lines.join('\n')}\n`;
+  const source = run.identity ? ` (${run.identity.source})` : '';
+  return `\nLinux ${run.kernel}${source}: ${pass} passed, ${fail} failed, ${skip} skipped\n`;
 }
 
 export async function testCommand(options: TestCommandOptions): Promise<number> {
@@ -79,12 +84,60 @@ export async function testCommand(options: TestCommandOptions): Promise<number> 
     ...(options.filter && { filter: options.filter }),
     ...(options.shard && { shard: parseShard(options.shard)! }),
   };
-  const kernels = options.kernel === 'all' ? Object.keys((await loadManifest()).kernels) : [options.kernel];
+  if (looksLikeTree(options.kernel)) return testTree(options, selection);
+  const kernels = resolveKernelNames([options.kernel]);
+  // Every kernel's images must be there before the first suite starts: a
+  // matrix run that stops after an hour for want of a build helps nobody.
+  const manifest = await loadManifest();
+  const missing = kernels.filter((k) => !manifest.kernels[k]);
+  if (missing.length) {
+    throw new UsageError(
+      `no image for kernel ${missing.join(', ')} (built: ${Object.keys(manifest.kernels).join(', ') || 'none'})`,
+      `run \`npx epoll-lab build --kernel ${options.kernel}\``,
+    );
+  }
+  return runAndReport(options, selection, manifest, kernels);
+}
+
+/**
+ * `test --kernel DIR`: build the tree, boot it, test it. The exit status is
+ * what `git bisect run` expects: 0 when every selected case passed, 1 when
+ * one failed, 125 ("cannot test this commit") when the kernel does not
+ * configure, build or boot; 2 stays a usage error.
+ */
+async function testTree(options: TestCommandOptions, selection: RunSelection): Promise<number> {
+  let name: string;
+  let manifest: Manifest;
+  try {
+    manifest = await buildImages({ kernels: [options.kernel] }, createStreamLogger(process.stderr));
+    name = await userTreeNameOf(options.kernel);
+  } catch (error) {
+    if (!(error instanceof BuildError) || error instanceof BuildUsageError) throw error;
+    process.stderr.write(`epoll-lab: the kernel in ${options.kernel} did not configure or build: ${error.message}\n`);
+    return BISECT_CANNOT_TEST;
+  }
+  try {
+    // Boot it once (this also saves its snapshot): a kernel that does not
+    // come up cannot be judged, which is not the same as failing a case.
+    const { guest } = await startGuest({ kernel: name, logger: options.logger });
+    await guest.dispose();
+  } catch (error) {
+    if (error instanceof UsageError || !(error instanceof EpollLabError)) throw error;
+    const log = error instanceof GuestFaultError && error.kernelLog.length ? `\nkernel log (last lines):\n${error.kernelLog.map((l) => `  ${l}`).join('\n')}` : '';
+    process.stderr.write(`epoll-lab: the kernel built from ${options.kernel} did not boot: ${error.message}${log}\n`);
+    return BISECT_CANNOT_TEST;
+  }
+  return runAndReport(options, selection, manifest, [name]);
+}
+
+async function runAndReport(options: TestCommandOptions, selection: RunSelection, manifest: Manifest, kernels: readonly string[]): Promise<number> {
   const live = options.reporter === 'pretty' ? prettyProgress((t) => process.stdout.write(t)) : undefined;
   const runs: RunReport[] = [];
   for (const kernel of kernels) {
-    if (live) process.stdout.write(`== kernel ${kernel}\n`);
-    runs.push(await runSuites(restoredGuestFactory({ kernel, logger: options.logger }), selection, live));
+    const identity = kernelIdentity(manifest, kernel);
+    if (live) process.stdout.write(`== kernel ${kernel}: Linux ${identity.release} from ${identity.source}\n`);
+    const run = await runSuites(restoredGuestFactory({ kernel, logger: options.logger }), selection, live);
+    runs.push({ kernel: run.kernel, identity, suites: run.suites, summary: run.summary });
   }
   const text = render(options.reporter, runs);
   if (options.output) await fs.writeFile(options.output, text);

@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { BuildError, buildImages } from '../../../images/index.js';
 import type { Logger as BuildLogger } from '../../../images/log.js';
-import { DEFAULT_KERNEL } from '../../../images/paths.js';
+import { DEFAULT_KERNEL } from '../../../images/kernel-sources.js';
 import { WORKLOADS_ROLE } from '../../../images/workloads.js';
 import { EpollLabError, ImageMismatchError, UsageError } from '../../core/errors.js';
 import { defaultImagesDir, loadArtifact, loadImages, type LoadedImages } from '../images.js';

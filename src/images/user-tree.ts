@@ -1,0 +1,112 @@
+/**
+ * A user's own Linux source tree as a KernelSource: a git checkout or an
+ * unpacked tarball, perhaps with a patch to fs/eventpoll.c.
+ *
+ * It is built out of tree (make O=<cache>/kernel/tree-…), never written to,
+ * and its build directory is kept across edits so that changing one file
+ * rebuilds in seconds, as make would in place. The cache key is the tree's
+ * content as make sees it (every file's path, size and modification time),
+ * so any edit — committed or not — makes a new kernel.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from './errors.js';
+import { KeyHasher, shortKey } from './hash.js';
+import type { KernelSource } from './kernel.js';
+import { capture } from './run.js';
+
+/** Whether a --kernel value means a directory rather than a kernel name. */
+export function looksLikeTree(value: string): boolean {
+  return value.includes('/') || value === '.' || value === '..';
+}
+
+/** Directories whose content never reaches the kernel build. */
+const IGNORED = new Set(['.git', '.pc']);
+
+/** Path, size and mtime of every file under `root`, sorted: what make decides by. */
+async function treeListing(root: string): Promise<string> {
+  const lines: string[] = [];
+  async function walk(rel: string): Promise<void> {
+    const entries = await fs.readdir(path.join(root, rel), { withFileTypes: true });
+    for (const entry of entries) {
+      if (IGNORED.has(entry.name)) continue;
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(child);
+      else {
+        const stat = await fs.lstat(path.join(root, child), { bigint: true });
+        lines.push(`${child}\t${stat.size}\t${stat.mtimeNs}`);
+      }
+    }
+  }
+  await walk('');
+  return lines.sort().join('\n');
+}
+
+/** `git describe --always --dirty` of a checkout, or undefined for a plain directory. */
+async function gitDescribe(root: string): Promise<string | undefined> {
+  const has = await fs.stat(path.join(root, '.git')).catch(() => undefined);
+  if (!has) return undefined;
+  const { stdout } = await capture('git', ['-C', root, 'describe', '--always', '--dirty', '--tags'], { okCodes: [0, 128] });
+  return stdout.trim() || undefined;
+}
+
+/** The kernel version its top Makefile declares, e.g. "6.1.176", or undefined when it declares none. */
+async function makefileVersion(root: string): Promise<string | undefined> {
+  const text = await fs.readFile(path.join(root, 'Makefile'), 'utf8').catch(() => '');
+  const field = (name: string) => new RegExp(`^${name}\\s*=\\s*(\\S*)`, 'm').exec(text)?.[1];
+  const version = field('VERSION');
+  if (!version) return undefined;
+  return [version, field('PATCHLEVEL') ?? '0', field('SUBLEVEL') || '0'].join('.');
+}
+
+/** The name a tree's images go by: one per real path, so its build directory survives edits. */
+export function userTreeName(realPath: string): string {
+  return `tree-${shortKey(new KeyHasher('tree-path').add('path', realPath).digest())}`;
+}
+
+/** The image name --kernel DIR refers to (the directory must exist). */
+export async function userTreeNameOf(dir: string): Promise<string> {
+  return userTreeName(await fs.realpath(path.resolve(dir)));
+}
+
+/**
+ * Check that `dir` is a Linux tree we can build for i386, and describe it.
+ * Every refusal is a UsageError naming what is wrong and what to do.
+ */
+export async function userTreeSource(dir: string): Promise<KernelSource> {
+  const root = path.resolve(dir);
+  const stat = await fs.stat(root).catch(() => undefined);
+  if (!stat?.isDirectory()) {
+    throw new UsageError(`--kernel ${dir}: no such directory; pass a Linux source tree, or a kernel name such as 6.1.`);
+  }
+  const version = await makefileVersion(root);
+  const hasEpoll = await fs.stat(path.join(root, 'fs/eventpoll.c')).catch(() => undefined);
+  if (!version || !hasEpoll) {
+    throw new UsageError(
+      `--kernel ${dir}: ${root} is not a Linux source tree (${!version ? 'no top-level Makefile with VERSION' : 'no fs/eventpoll.c'}); pass the top directory of a kernel checkout or tarball.`,
+    );
+  }
+  if (!(await fs.stat(path.join(root, 'arch/x86/Kconfig')).catch(() => undefined))) {
+    throw new UsageError(`--kernel ${dir}: the tree has no arch/x86 (a tree for other architectures only?); epoll-lab builds it with ARCH=i386, so it needs arch/x86.`);
+  }
+  for (const built of ['.config', 'include/config/auto.conf']) {
+    if (await fs.stat(path.join(root, built)).catch(() => undefined)) {
+      throw new UsageError(
+        `--kernel ${dir}: the tree has been configured or built in place (it has ${built}), and kbuild refuses to build such a tree out of tree; ` +
+          `run \`make mrproper\` in it (this deletes its build outputs and .config) or pass a clean copy.`,
+      );
+    }
+  }
+  const real = await fs.realpath(root);
+  const described = (await gitDescribe(real)) ?? `Linux ${version} source tree`;
+  const content = new KeyHasher('tree-content').add('listing', await treeListing(real)).digest();
+  return {
+    name: userTreeName(real),
+    description: `${described} at ${real} (content ${shortKey(content)})`,
+    identity: [
+      ['tree', real],
+      ['content', content],
+    ],
+    tree: real,
+  };
+}
