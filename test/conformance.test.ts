@@ -1,29 +1,10 @@
 /**
- * The conformance suites and the scull suite, run the way `epoll-lab test`
- * runs them: each suite in a fresh guest restored from the snapshot.
+ * The harness itself, in the guest: crashes, hangs and failures stay in
+ * their case, and a run can be narrowed to one case. The suites themselves
+ * run on every kernel in matrix.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { failures, runInGuests } from './suites.js';
-
-const OWN_SUITES = [
-  'epoll-abi', 'epoll-create', 'epoll-ctl', 'epoll-events', 'epoll-exclusive', 'epoll-lifetime', 'epoll-limits',
-  'epoll-nesting', 'epoll-pwait', 'epoll-targets', 'epoll-triggers', 'epoll-wait', 'epoll-waiters',
-];
-
-describe('epoll conformance in the guest kernel', () => {
-  it('passes every case of the epoll suites (at least 150)', { timeout: 600_000 }, async () => {
-    const report = await runInGuests({ suites: OWN_SUITES }, 'conformance.json');
-    expect(failures(report)).toEqual([]);
-    expect(report.suites.map((s) => s.name)).toEqual(OWN_SUITES);
-    expect(report.summary.pass).toBeGreaterThanOrEqual(150);
-  });
-
-  it('passes the scull and hello-poll driver suites', { timeout: 600_000 }, async () => {
-    const report = await runInGuests({ suites: ['scull', 'hello-poll'] }, 'drivers.json');
-    expect(failures(report)).toEqual([]);
-    expect(report.summary.pass).toBeGreaterThanOrEqual(50);
-  });
-});
+import { runInGuests } from './suites.js';
 
 describe('the harness', () => {
   it('reports crashing, hanging and failing cases as failures and goes on', async () => {

@@ -3,10 +3,11 @@
  * Its own file so vitest runs it beside the other suites: it sleeps a lot.
  */
 import { expect, it } from 'vitest';
+import { KERNEL_SERIES } from '../src/images/kernel-sources.js';
 import { failures, runInGuests } from './suites.js';
 
-it('passes the kernel epoll selftest, skipping only what one CPU cannot run', { timeout: 1_200_000 }, async () => {
-  const report = await runInGuests({ suites: ['kselftest-epoll'] }, 'kselftest-epoll.json');
+it.each(KERNEL_SERIES)('Linux %s passes its own epoll selftest, skipping only what one CPU cannot run', { timeout: 1_200_000 }, async (kernel) => {
+  const report = await runInGuests({ suites: ['kselftest-epoll'] }, `kselftest-epoll-${kernel}.json`, kernel);
   expect(failures(report)).toEqual([]);
   const cases = report.suites[0]!.cases;
   expect(cases).toHaveLength(64);

@@ -4,15 +4,35 @@ import path from 'node:path';
 import { toJson } from '../src/host/core/testing/reporters.js';
 import type { RunReport } from '../src/host/core/testing/results.js';
 import { runSuites, type RunSelection } from '../src/host/core/testing/runner.js';
-import { restoredGuestFactory } from '../src/host/node/start-guest.js';
+import { restoredGuestFactory, startGuest } from '../src/host/node/start-guest.js';
+import { listSuites, readSuites, selectSuites } from '../src/host/core/testing/suites.js';
+import { kernelIdentity, loadManifest } from '../src/host/node/images.js';
+import { DEFAULT_KERNEL } from '../src/images/kernel-sources.js';
 
 export const RESULTS_DIR = path.resolve(import.meta.dirname, '../test-results');
 
-export async function runInGuests(selection: RunSelection, reportName: string): Promise<RunReport> {
-  const report = await runSuites(restoredGuestFactory(), selection);
+export async function runInGuests(selection: RunSelection, reportName: string, kernel = DEFAULT_KERNEL): Promise<RunReport> {
+  const run = await runSuites(restoredGuestFactory({ kernel }), selection);
+  const report = { kernel: run.kernel, identity: kernelIdentity(await loadManifest(), kernel), suites: run.suites, summary: run.summary };
   await fs.mkdir(RESULTS_DIR, { recursive: true });
   await fs.writeFile(path.join(RESULTS_DIR, reportName), toJson(report));
   return report;
+}
+
+/** "suite: case" for every case the image lists in the selected suites, as the image itself says. */
+export async function listedCases(kernel: string, selection: Pick<RunSelection, 'suites' | 'exclude'>): Promise<string[]> {
+  const { guest } = await startGuest({ kernel });
+  try {
+    const suites = selectSuites(await readSuites(guest), selection.suites ?? [], selection.exclude ?? []);
+    return (await listSuites(guest, suites)).flatMap((s) => s.cases.map((c) => `${s.name}: ${c}`));
+  } finally {
+    await guest.dispose();
+  }
+}
+
+/** "suite: case" for every case a run reported. */
+export function ranCases(report: RunReport): string[] {
+  return report.suites.flatMap((s) => s.cases.map((c) => `${s.name}: ${c.name}`));
 }
 
 /** "suite: case: output" for every failed case, so a failing assertion shows why. */

@@ -9,28 +9,37 @@
  * of epoll-in-epoll links through the new link would exceed 4 links, i.e.
  * more than 5 instances in a row, or when TO already (indirectly) watches
  * EP (a cycle). Kernels before "eventpoll: Fix semi-unbounded recursion"
- * (CVE-2025-38614; mainline 6.17, stable 6.1.149) only counted the links
- * below TO, so there a chain built top-down had no limit and one built
- * bottom-up allowed 7 instances; the depth cases skip on such kernels.
+ * (CVE-2025-38614; mainline 6.17, stable 6.1.149 and 6.12.43) only counted
+ * the links below TO, so there a chain built top-down had no limit and one
+ * built bottom-up allowed 7 instances; the depth cases skip on such kernels.
  */
 #include "ktap.h"
 #include "epoll_util.h"
 
 #define MAX_CHAIN 8
 
-/* Whether this kernel counts links above and below the new one. */
+/*
+ * Whether this kernel counts the links above the new one as well as those
+ * below it: ep_loop_check() adds ep_get_upwards_depth_proc() of EP to the
+ * depth below TO. The stable releases come from the changelog.Debian.gz
+ * that Debian's linux-source-6.1 and linux-source-6.12 packages ship: it
+ * lists the fix under ChangeLog-6.1.149 and ChangeLog-6.12.43. The
+ * fs/eventpoll.c of 6.1.176, 6.12.117 and 7.2.13 all have the upward walk.
+ * Other stable series are not listed: a backport there makes the depth
+ * cases skip, not fail.
+ */
 static int has_two_way_depth_check(void)
 {
-	unsigned int v = kernel_version();
-
-	return kernel_at_least(6, 17) ||
-	       (v >= KTAP_KVER(6, 1, 149) && v < KTAP_KVER(6, 2, 0));
+	return KERNEL_SINCE_BACKPORTED("6.17 made an ADD of an epoll fd count the nesting above the new link "
+				       "as well as below it (CVE-2025-38614): more than 5 instances in a row "
+				       "fail with ELOOP however the chain is built",
+				       6, 17, 0, KTAP_KVER(6, 1, 149), KTAP_KVER(6, 12, 43));
 }
 
 static void need_two_way_depth_check(void)
 {
 	if (!has_two_way_depth_check())
-		SKIP("kernel may predate the two-way nesting depth check (CVE-2025-38614 fix: 6.17, 6.1.149)");
+		SKIP("kernel predates the two-way nesting depth check (CVE-2025-38614 fix: 6.17, 6.1.149, 6.12.43)");
 }
 
 /*

@@ -14,10 +14,16 @@ import { moduleCommand } from './commands/module.js';
 import { runCommand } from './commands/run.js';
 import { shellCommand } from './commands/shell.js';
 import { snapshotCommand } from './commands/snapshot.js';
-import { testCommand, type ReporterName } from './commands/test.js';
+import { REPORTERS, testCommand, type ReporterName } from './commands/test.js';
+import { reportCommand } from './commands/report.js';
 import { workloadCommand } from './commands/workload.js';
+import { looksLikeTree, userTreeNameOf } from '../../images/user-tree.js';
+import { loadManifest } from './images.js';
 import { ALL_KERNELS, DEFAULT_KERNEL, KERNEL_SERIES, resolveKernelNames } from '../../images/kernel-sources.js';
 import { DEFAULT_CLIENTS, DEFAULT_REQUESTS, WARMUP_BATCH_REQUESTS } from '../core/workloads/on-machine.js';
+
+/** How --kernel is written in the usage lines. */
+const KERNEL_SPEC = `${KERNEL_SERIES.join('|')}|${ALL_KERNELS}|DIR`;
 
 const MAIN_HELP = `Usage: epoll-lab <command> [options]
 
@@ -34,10 +40,12 @@ Commands:
   bench              measure start-up, suite time and epoll latency/scaling vs native and QEMU
   workload NAME      run redis, memcached or the epoll echo server under load, guest vs native
   module load X      load DIR's module or FILE.ko into the running shell (or a fresh guest)
+  report merge F…    combine JSON reports (shards, kernels) into one, with the matrix diff
 
 Every command takes --help. Common options:
-  --kernel V         kernel: ${KERNEL_SERIES.join(', ')} or ${ALL_KERNELS} (default ${DEFAULT_KERNEL}); ${ALL_KERNELS}
-                     runs build, test, exec, run, snapshot and module build on each
+  --kernel V         kernel: ${KERNEL_SERIES.join(', ')}, ${ALL_KERNELS}, or a Linux source tree DIR
+                     (default ${DEFAULT_KERNEL}); ${ALL_KERNELS} runs build, test, exec, run, snapshot
+                     and module build on each; DIR must be built first (test builds it)
   --verbose          show progress and debug messages on stderr
 
 Environment:
@@ -67,16 +75,28 @@ function timeoutMs(value: string | boolean | string[] | undefined, fallbackSecon
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-/** The kernels --kernel names (default DEFAULT_KERNEL; "all" is every pinned kernel), checked once here. */
-function kernelsOf(values: Values): string[] {
-  return resolveKernelNames([typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL]);
+/**
+ * The kernels --kernel names, checked once here: a Debian kernel (default
+ * DEFAULT_KERNEL; "all" is every pinned kernel), or a source tree, which
+ * must have been built (`build --kernel DIR`; `test` builds it itself).
+ */
+async function kernelsOf(values: Values): Promise<string[]> {
+  const asked = typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL;
+  if (!looksLikeTree(asked)) return resolveKernelNames([asked]);
+  const name = await userTreeNameOf(asked).catch(() => {
+    throw new UsageError(`--kernel ${asked}: no such directory; pass a Linux source tree, or ${KERNEL_SERIES.join('|')}|${ALL_KERNELS}`);
+  });
+  if (!(await loadManifest()).kernels[name]) {
+    throw new UsageError(`the tree ${asked} has no image yet`, `run \`npx epoll-lab build --kernel ${asked}\` first`);
+  }
+  return [name];
 }
 
 /** For commands that drive one guest: the one kernel --kernel names. */
-function kernelOf(values: Values, command: string): { kernel: string } {
-  const kernels = kernelsOf(values);
+async function kernelOf(values: Values, command: string): Promise<{ kernel: string }> {
+  const kernels = await kernelsOf(values);
   if (kernels.length !== 1) {
-    throw new UsageError(`${command} works on one kernel at a time; pass --kernel ${KERNEL_SERIES.join('|')}`);
+    throw new UsageError(`${command} works on one kernel at a time; pass --kernel ${KERNEL_SERIES.join('|')} or a source tree`);
   }
   return { kernel: kernels[0]! };
 }
@@ -86,7 +106,7 @@ function kernelOf(values: Values, command: string): { kernel: string } {
  * are several; the status is the first non-zero one (0 when all were 0).
  */
 async function eachKernel(values: Values, one: (kernel: string) => Promise<number>): Promise<number> {
-  const kernels = kernelsOf(values);
+  const kernels = await kernelsOf(values);
   let status = 0;
   for (const kernel of kernels) {
     if (kernels.length > 1) process.stderr.write(`== kernel ${kernel}\n`);
@@ -99,15 +119,26 @@ const loggerOf = (values: Record<string, string | boolean | string[] | undefined
 
 const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   test: {
-    help: `Usage: epoll-lab test [--suite NAME…] [--case NAME…] [--filter TEXT] [--kernel 6.1|all]
-                      [--reporter pretty|tap|junit|json] [--output FILE] [--shard K/N]
+    help: `Usage: epoll-lab test [--suite NAME…] [--case NAME…] [--filter TEXT] [--kernel ${KERNEL_SERIES.join('|')}|all|DIR]
+                      [--reporter ${REPORTERS.join('|')}] [--output FILE] [--shard K/N]
 
 Runs the guest's test suites (the epoll conformance programs, kselftest-epoll,
 scull), each suite in a fresh guest restored from the post-boot snapshot, and
-reports every case. --suite and --case may repeat; --filter keeps cases whose
-name contains TEXT; --kernel all runs every kernel in images/manifest.json and
-lists the cases whose status differs. The JSON format is described in the README.
-Exit status: 0 if no case failed, 1 if any failed, 2 for bad arguments.
+reports every case. --suite and --case may repeat (a case is found in whichever
+suite has it); --filter keeps cases whose name contains TEXT.
+--kernel all runs every kernel (${KERNEL_SERIES.join(', ')}) and prints the matrix:
+suite × kernel with pass/fail/skip counts, then every case whose result or
+checked value differs between kernels, with the case's own sentence on which
+release changed what (JSON: {runs, diff}).
+--kernel DIR builds the Linux source tree DIR out of tree (never writing into
+it; the build directory is kept, so an edit rebuilds quickly) and tests it:
+  git bisect run npx epoll-lab test --kernel . --case NAME
+Every report names its kernel: uname -r, the Debian package or the tree's git
+describe, the .config's sha256, gcc and binutils. ktap prints KTAP with that
+identity in a header comment. The JSON format is described in the README.
+Exit status: 0 if no case failed, 1 if any failed, 2 for bad arguments;
+with --kernel DIR, 125 when that kernel does not configure, build or boot
+(git bisect run then skips the commit).
 `,
     options: {
       ...common,
@@ -131,27 +162,30 @@ Exit status: 0 if no case failed, 1 if any failed, 2 for bad arguments.
       }),
   },
   build: {
-    help: `Usage: epoll-lab build [--kernel V]
+    help: `Usage: epoll-lab build [--kernel ${KERNEL_SERIES.join('|')}|all|DIR]
 
 Builds the guest images from Debian packages into images/ and writes
-images/manifest.json. The kernel build tree is cached outside the clone
+images/manifest.json. Each kernel is Debian's linux-source package at the
+version pinned in src/images/kernel-sources.ts, downloaded into the cache with
+apt configuration of our own (the machine's apt setup is not changed). DIR is
+your own Linux source tree, built out of tree with the same config fragment. The kernel build tree is cached outside the clone
 (EPOLL_LAB_CACHE), so a rebuild with no changes takes seconds. As root, missing
 Debian packages are installed; otherwise the apt-get line to run is printed.
 `,
     options: { ...common },
-    run: async (values) => buildCommand({ kernels: kernelsOf(values), verbose: values['verbose'] === true }),
+    run: async (values) => buildCommand({ kernels: [typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL], verbose: values['verbose'] === true }),
   },
   shell: {
-    help: `Usage: epoll-lab shell [--kernel V]
+    help: `Usage: epoll-lab shell [--kernel ${KERNEL_SPEC}]
 
 Starts a guest (from the post-boot snapshot) and connects this terminal to its
 console, in raw mode; window size changes reach the guest. Press Ctrl-] to quit.
 `,
     options: { ...common },
-    run: async (values) => shellCommand({ ...kernelOf(values, 'shell'), logger: loggerOf(values) }),
+    run: async (values) => shellCommand({ ...(await kernelOf(values, 'shell')), logger: loggerOf(values) }),
   },
   exec: {
-    help: `Usage: epoll-lab exec [--kernel V] [--timeout S] [--json] -- CMD [ARG…]
+    help: `Usage: epoll-lab exec [--kernel ${KERNEL_SPEC}] [--timeout S] [--json] -- CMD [ARG…]
 
 Runs CMD in a fresh guest restored from the post-boot snapshot. stdout and
 stderr stream through separately; the exit status is the command's, 128+N when
@@ -173,7 +207,7 @@ signal N killed it, or 124 when --timeout (default 600 s) ran out.
     },
   },
   run: {
-    help: `Usage: epoll-lab run [--kernel V] [--timeout S] FILE [-- ARG…]
+    help: `Usage: epoll-lab run [--kernel ${KERNEL_SPEC}] [--timeout S] FILE [-- ARG…]
 
 FILE is a C source file (compiled here with gcc -m32 -static -O2 -Wall; compiler
 errors are shown as gcc prints them) or a 32-bit i386 ELF. It is copied into a
@@ -189,7 +223,7 @@ fresh guest through the 9p share and run with ARGs; the exit status is as for ex
     },
   },
   module: {
-    help: `Usage: epoll-lab module build DIR [--kernel V]
+    help: `Usage: epoll-lab module build DIR [--kernel ${KERNEL_SPEC}]
        epoll-lab module load DIR|FILE.ko [--kernel V] [--fresh] [--then CMD] [-- PARAM=VALUE…]
 
 build runs \`make -C <image kernel tree> ARCH=i386 M=DIR modules\` and prints the
@@ -215,7 +249,7 @@ command afterwards (e.g. a test). --fresh never uses the running shell.
           logger: loggerOf(values),
         });
       // Loading into the running shell has one kernel; building or a fresh guest can go round them all.
-      return action === 'load' && values['fresh'] !== true ? one(kernelOf(values, 'module load').kernel) : eachKernel(values, one);
+      return action === 'load' && values['fresh'] !== true ? one((await kernelOf(values, 'module load')).kernel) : eachKernel(values, one);
     },
   },
   bench: {
@@ -272,13 +306,35 @@ Exit status: 0 when both runs passed, 1 when a server failed (its log is shown),
         ...(typeof values['requests'] === 'string' && { requests: values['requests'] }),
         ...(typeof values['warmup'] === 'string' && { warmup: values['warmup'] }),
         ...(typeof values['json'] === 'string' && { json: values['json'] }),
-        ...kernelOf(values, 'workload'),
+        ...(await kernelOf(values, 'workload')),
         logger: loggerOf(values),
       });
     },
   },
+  report: {
+    help: `Usage: epoll-lab report merge FILE… [--reporter ${REPORTERS.join('|')}] [--output FILE]
+
+Combines JSON reports written by \`epoll-lab test --reporter json\` — shards of
+one kernel's run (--shard K/N) and runs on several kernels — into one report.
+With more than one kernel it is the matrix: each kernel's run, and every case
+whose result or checked value differs between them with the reason (JSON:
+{runs, diff}; pretty: the suite × kernel table and the differences).
+Exit status: 0 if no case failed, 1 if one did, 2 for bad arguments or files.
+`,
+    options: { ...common, reporter: { type: 'string' }, output: { type: 'string', short: 'o' } },
+    run: async (values, positionals) => {
+      const [action, ...files] = positionals;
+      if (!action) throw new UsageError('report needs an action: epoll-lab report merge FILE…');
+      return reportCommand({
+        action,
+        files,
+        reporter: typeof values['reporter'] === 'string' ? values['reporter'] : 'pretty',
+        ...(typeof values['output'] === 'string' && { output: values['output'] }),
+      });
+    },
+  },
   snapshot: {
-    help: `Usage: epoll-lab snapshot [--kernel V] [--rebuild]
+    help: `Usage: epoll-lab snapshot [--kernel ${KERNEL_SPEC}] [--rebuild]
 
 Makes sure the post-boot snapshot for the current images exists (cold-booting
 once to make it) and prints where it is and how big. --rebuild discards it first.

@@ -95,3 +95,41 @@ export function toJunit(reports: RunReport | readonly RunReport[]): string {
   out.push('</testsuites>');
   return `${out.join('\n')}\n`;
 }
+
+/** The kernel's identity as one KTAP comment line. */
+function identityComment(report: RunReport): string {
+  const id = report.identity;
+  if (!id) return `# epoll-lab kernel: release=${report.kernel}`;
+  const q = (v: string) => JSON.stringify(v);
+  return (
+    `# epoll-lab kernel: name=${q(id.name)} release=${q(id.release)} source=${q(id.source)} ` +
+    `config-sha256=${id.configSha256} gcc=${q(id.gcc)} binutils=${q(id.binutils)}`
+  );
+}
+
+/**
+ * KTAP version 1, as the guest's harnesses print it: one subtest per suite
+ * holding its cases with their diagnostic lines, the kernel's identity in a
+ * header comment. Several kernels give one KTAP document each, one after
+ * the other.
+ */
+export function toKtap(reports: RunReport | readonly RunReport[]): string {
+  const runs = Array.isArray(reports) ? (reports as readonly RunReport[]) : [reports as RunReport];
+  const out: string[] = [];
+  for (const report of runs) {
+    out.push('KTAP version 1', identityComment(report), `1..${report.suites.length}`);
+    report.suites.forEach((suite, i) => {
+      const sub = ['KTAP version 1', `# Subtest: ${suite.name}`, `1..${suite.cases.length}`];
+      suite.cases.forEach((c, j) => {
+        const diagnostics = c.output && c.status !== 'skip' ? c.output.split('\n') : [];
+        for (const line of diagnostics) sub.push(`# ${line}`);
+        const skip = c.status === 'skip' ? ` # SKIP ${c.output.replace(/^SKIP: ?/, '')}` : '';
+        sub.push(`${c.status === 'fail' ? 'not ok' : 'ok'} ${j + 1} ${c.name}${skip}`);
+      });
+      out.push(...sub.map((l) => `    ${l}`));
+      const failed = suite.cases.some((c) => c.status === 'fail');
+      out.push(`${failed ? 'not ok' : 'ok'} ${i + 1} ${suite.name}`);
+    });
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -11,7 +11,7 @@ import { looksLikeTree, userTreeNameOf } from '../../../images/user-tree.js';
 import { startGuest } from '../start-guest.js';
 import type { Logger } from '../../core/logger.js';
 import { matrixDiff, type MatrixReport } from '../../core/testing/matrix.js';
-import { toJson, toJunit, toMatrixText, toTap } from '../../core/testing/reporters.js';
+import { toJson, toJunit, toKtap, toMatrixText, toTap } from '../../core/testing/reporters.js';
 import { resolveKernelNames } from '../../../images/kernel-sources.js';
 import type { RunEvent, RunReport } from '../../core/testing/results.js';
 import { runSuites, type RunSelection } from '../../core/testing/runner.js';
@@ -21,7 +21,7 @@ import { restoredGuestFactory } from '../start-guest.js';
 /** What `git bisect run` reads as "this commit cannot be tested". */
 export const BISECT_CANNOT_TEST = 125;
 
-export const REPORTERS = ['pretty', 'tap', 'junit', 'json'] as const;
+export const REPORTERS = ['pretty', 'tap', 'junit', 'json', 'ktap'] as const;
 export type ReporterName = (typeof REPORTERS)[number];
 
 export interface TestCommandOptions {
@@ -60,11 +60,12 @@ function prettyProgress(write: (text: string) => void): (event: RunEvent) => voi
   };
 }
 
-function render(reporter: ReporterName, runs: readonly RunReport[]): string {
+export function render(reporter: ReporterName, runs: readonly RunReport[]): string {
   const matrix: MatrixReport | undefined = runs.length > 1 ? { runs, diff: matrixDiff(runs) } : undefined;
   if (reporter === 'json') return toJson(matrix ?? runs[0]!);
   if (reporter === 'junit') return toJunit(runs);
   if (reporter === 'tap') return runs.map(toTap).join('\n');
+  if (reporter === 'ktap') return toKtap(runs);
   return runs.map(prettySummary).join('') + (matrix ? toMatrixText(matrix) : '');
 }
 
