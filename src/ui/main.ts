@@ -17,11 +17,14 @@ import { InspectorPanel } from './panels/inspector/inspector-panel.js';
 import { KernelLogPanel } from './panels/kernel-log/kernel-log-panel.js';
 import { TestsPanel } from './panels/tests/tests-panel.js';
 import { WorkloadsPanel } from './panels/workloads/workloads-panel.js';
-import { GUEST_ASSETS_DIR, GUEST_ASSETS_FILE } from './shared/guest-assets.js';
+import { GUEST_ASSETS_DIR, GUEST_ASSETS_FILE, GUEST_KERNELS_FILE, guestAssetsFileFor, type GuestKernelList } from './shared/guest-assets.js';
 import { PROMPT_MARK, READY_MARK } from './shared/page-marks.js';
 import type { Stage, StageEvent, StartResult } from './shared/service-api.js';
 
-const assetsUrl = new URL(`${GUEST_ASSETS_DIR}/${GUEST_ASSETS_FILE}`, document.baseURI).href;
+// ?kernel=6.12 picks a kernel (the header's picker sets it, so a link keeps it).
+const guestDir = new URL(`${GUEST_ASSETS_DIR}/`, document.baseURI);
+const askedKernel = new URLSearchParams(location.search).get('kernel');
+let assetsUrl = new URL(askedKernel ? guestAssetsFileFor(askedKernel) : GUEST_ASSETS_FILE, guestDir).href;
 const RESET_TIMEOUT_MS = 20_000;
 
 let stage: Stage = 'loading-assets';
@@ -65,7 +68,42 @@ const terminal = new TerminalView(byId('terminal'), {
 });
 const failure = new FailureView(byId('failure'), () => void reset());
 
-const panels: Panel[] = [new TestsPanel(client), new InspectorPanel(client), new DriversPanel(client), new WorkloadsPanel(client), new KernelLogPanel(client), new PerformancePanel()];
+void offerKernels();
+
+/** Fills the header's kernel picker from guest-kernels.json (absent on a site built with one kernel). */
+async function offerKernels(): Promise<void> {
+  const response = await fetch(new URL(GUEST_KERNELS_FILE, guestDir)).catch(() => undefined);
+  if (!response?.ok) return;
+  const list = (await response.json()) as GuestKernelList;
+  if (askedKernel && !list.kernels.some((k) => k.kernel === askedKernel)) {
+    terminal.note(`epoll-lab: this site has no kernel "${askedKernel}"; it offers ${list.kernels.map((k) => k.kernel).join(', ')}`, 'error');
+  }
+  header.setKernels(list, askedKernel ?? list.default, (kernel) => void switchKernel(list, kernel));
+}
+
+/** Resets the guest onto another kernel: a new Worker started from that kernel's assets. */
+async function switchKernel(list: GuestKernelList, kernel: string): Promise<void> {
+  const entry = list.kernels.find((k) => k.kernel === kernel);
+  if (!entry) return;
+  assetsUrl = new URL(entry.file, guestDir).href;
+  const url = new URL(location.href);
+  url.searchParams.set('kernel', kernel);
+  history.replaceState(null, '', url);
+  const since = performance.now();
+  failure.hide();
+  setPanelsReady(false);
+  header.setResetEnabled(false);
+  header.setPickerEnabled(false);
+  showStage({ stage: 'loading-assets', detail: `Linux ${entry.release}` });
+  terminal.clear();
+  testsPanel.forgetResults();
+  client.restartWorker();
+  await launch(() => client.start(assetsUrl), since);
+  header.setPickerEnabled(true);
+}
+
+const testsPanel = new TestsPanel(client);
+const panels: Panel[] = [testsPanel, new InspectorPanel(client), new DriversPanel(client), new WorkloadsPanel(client), new KernelLogPanel(client), new PerformancePanel()];
 new Tabs(byId('tabs'), byId('panels'), panels);
 header.onReset(() => void reset());
 header.setResetEnabled(false);

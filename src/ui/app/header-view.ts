@@ -1,5 +1,6 @@
 /** The top bar: kernel, memory, how the guest started, the stage indicator. */
 import type { GuestInfo } from '../../host/core/guest.js';
+import type { GuestKernelList } from '../shared/guest-assets.js';
 import type { Stage, StageEvent, StartResult } from '../shared/service-api.js';
 import { byId } from './dom.js';
 
@@ -31,6 +32,26 @@ export class HeaderView {
     byId('fact-started').title =
       `assets ${Math.round(result.timings.assetsMs)} ms, ${result.origin === 'restored' ? 'restore' : 'boot'} ` +
       `${Math.round(result.timings.startMs)} ms, ${(result.downloadedBytes / 1e6).toFixed(1)} MB downloaded`;
+  }
+
+  /** Offers the site's kernels; `onPick` gets the kernel name a person chose. */
+  setKernels(list: GuestKernelList, current: string, onPick: (kernel: string) => void): void {
+    const picker = byId<HTMLSelectElement>('kernel-picker');
+    picker.replaceChildren(
+      ...list.kernels.map((k) => {
+        const option = document.createElement('option');
+        option.value = k.kernel;
+        option.textContent = `${k.kernel} (${k.release})`;
+        return option;
+      }),
+    );
+    picker.value = current;
+    picker.hidden = list.kernels.length < 2;
+    picker.onchange = () => onPick(picker.value);
+  }
+
+  setPickerEnabled(enabled: boolean): void {
+    byId<HTMLSelectElement>('kernel-picker').disabled = !enabled;
   }
 
   onReset(listener: () => void): void {

@@ -15,17 +15,29 @@ import { gzip } from 'node:zlib';
 import { sha256Hex } from '../../images/hash.js';
 import { defaultGuestOptions } from '../../host/core/guest.js';
 import type { Logger } from '../../host/core/logger.js';
-import { loadImages, type LoadedImages } from '../../host/node/images.js';
+import { BUILD_HINT, loadImages, loadManifest, type LoadedImages } from '../../host/node/images.js';
+import { UsageError } from '../../host/core/errors.js';
+import { DEFAULT_KERNEL, KERNEL_SERIES } from '../../images/kernel-sources.js';
 import { loadWorkloadLayer } from '../../host/node/workloads/images.js';
 import { v86Version } from '../../host/node/node-platform.js';
 import { SnapshotCache, type StoredSnapshot } from '../../host/node/snapshot-cache.js';
 import { snapshotKeyFor, startGuest } from '../../host/node/start-guest.js';
-import { GUEST_ASSETS_FORMAT, GUEST_ASSETS_FILE, type GuestAssetFile, type GuestAssetsManifest } from '../shared/guest-assets.js';
+import {
+  GUEST_ASSETS_FORMAT,
+  GUEST_ASSETS_FILE,
+  GUEST_KERNELS_FILE,
+  guestAssetsFileFor,
+  type GuestAssetFile,
+  type GuestAssetsManifest,
+  type GuestKernelEntry,
+  type GuestKernelList,
+} from '../shared/guest-assets.js';
 
 const gzipAsync = promisify(gzip);
 
 export interface GuestAssetsOptions {
-  readonly kernel?: string;
+  /** The kernels the page offers; default every Debian kernel images/ holds. The first is the default. */
+  readonly kernels?: readonly string[];
   readonly imagesDir?: string;
   /** Make (or reuse) the post-boot snapshot; without one the page cold-boots. Default true. */
   readonly snapshot?: boolean;
@@ -45,9 +57,48 @@ export interface PreparedGuestAssets {
   readonly files: readonly EmittedFile[];
 }
 
+/**
+ * Every offered kernel's assets: guest-assets.json for the default kernel
+ * (what the page loads first), guest-assets-<kernel>.json for each, and
+ * guest-kernels.json listing them for the header's picker. Files are
+ * content-addressed, so what kernels share (the BIOS) is stored once, and a
+ * kernel's files are downloaded only when it is picked.
+ */
 export async function prepareGuestAssets(options: GuestAssetsOptions): Promise<PreparedGuestAssets> {
+  const manifest = await loadManifest(options.imagesDir);
+  const kernels = options.kernels ?? offeredKernels(Object.keys(manifest.kernels));
+  if (!kernels.length) throw new UsageError('images/ holds no Debian kernel to offer in the browser', BUILD_HINT);
+  const files = new Map<string, EmittedFile>();
+  const list: GuestKernelEntry[] = [];
+  let first: GuestAssetsManifest | undefined;
+  for (const kernel of kernels) {
+    const one = await prepareKernelAssets(kernel, options);
+    for (const file of one.files) files.set(file.fileName, file);
+    const file = guestAssetsFileFor(kernel);
+    files.set(file, { fileName: file, source: renderJson(one.manifest) });
+    list.push({ kernel, release: one.manifest.release, file });
+    first ??= one.manifest;
+  }
+  const index: GuestKernelList = { default: kernels[0]!, kernels: list };
+  return {
+    manifest: first!,
+    files: [
+      { fileName: GUEST_ASSETS_FILE, source: renderJson(first!) },
+      { fileName: GUEST_KERNELS_FILE, source: renderJson(index) },
+      ...files.values(),
+    ],
+  };
+}
+
+/** The Debian kernels of the matrix that images/ holds, default first. */
+function offeredKernels(built: readonly string[]): string[] {
+  const offered = KERNEL_SERIES.filter((k) => built.includes(k));
+  return [...offered.filter((k) => k === DEFAULT_KERNEL), ...offered.filter((k) => k !== DEFAULT_KERNEL)];
+}
+
+async function prepareKernelAssets(kernel: string, options: GuestAssetsOptions): Promise<{ manifest: GuestAssetsManifest; files: EmittedFile[] }> {
   const { logger } = options;
-  const images = await loadImages(options.kernel, options.imagesDir);
+  const images = await loadImages(kernel, options.imagesDir);
   const memoryMb = defaultGuestOptions.memoryMb;
   const snapshot = options.snapshot === false ? undefined : await postBootSnapshot(images, memoryMb, options);
   const workloads = await loadWorkloadLayer(images, options.imagesDir);
@@ -80,7 +131,7 @@ export async function prepareGuestAssets(options: GuestAssetsOptions): Promise<P
   };
   const sizes = [bios, bzimage, initrd, state, layer].filter((f) => f !== undefined).map((f) => `${f.path} ${mb(f.storedSize)}`);
   logger.info(`guest assets for Linux ${images.release}: ${sizes.join(', ')}`);
-  return { manifest, files: [{ fileName: GUEST_ASSETS_FILE, source: renderManifest(manifest) }, ...files] };
+  return { manifest, files };
 }
 
 /** The post-boot snapshot from the host's cache, booting the guest once to make it if needed. */
@@ -91,7 +142,7 @@ async function postBootSnapshot(images: LoadedImages, memoryMb: number, options:
   if (cached) return cached;
   options.logger.info(`no post-boot snapshot for these images yet: booting Linux ${images.release} once to make it`);
   const { guest } = await startGuest({
-    ...(options.kernel !== undefined && { kernel: options.kernel }),
+    kernel: images.kernel,
     ...(options.imagesDir !== undefined && { imagesDir: options.imagesDir }),
     guest: { memoryMb },
     cache,
@@ -103,8 +154,8 @@ async function postBootSnapshot(images: LoadedImages, memoryMb: number, options:
   return made;
 }
 
-function renderManifest(manifest: GuestAssetsManifest): Uint8Array {
-  return new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+function renderJson(value: object): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 function mb(bytes: number): string {

@@ -11,6 +11,28 @@ export const GUEST_ASSETS_FILE = 'guest-assets.json';
 /** The folder of dist/ (and of the dev server) that holds the guest assets. */
 export const GUEST_ASSETS_DIR = 'guest';
 
+/** guest-kernels.json: the kernels the site offers, for the header's picker. */
+export const GUEST_KERNELS_FILE = 'guest-kernels.json';
+
+/** Each kernel's own guest-assets file; guest-assets.json is the default kernel's. */
+export function guestAssetsFileFor(kernel: string): string {
+  return `guest-assets-${kernel}.json`;
+}
+
+export interface GuestKernelEntry {
+  /** Kernel name, e.g. "6.12". */
+  readonly kernel: string;
+  /** `uname -r` of its guest. */
+  readonly release: string;
+  /** Its guest-assets file, relative to guest-kernels.json. */
+  readonly file: string;
+}
+
+export interface GuestKernelList {
+  readonly default: string;
+  readonly kernels: readonly GuestKernelEntry[];
+}
+
 /** One gzip-compressed file. */
 export interface GuestAssetFile {
   /** Relative to guest-assets.json; content-addressed, so it can be cached forever. */

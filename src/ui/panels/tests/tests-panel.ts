@@ -33,6 +33,12 @@ export class TestsPanel implements Panel {
     this.render();
   }
 
+  /** The guest moved to another kernel: its image may list other cases, and old results are not its. */
+  forgetResults(): void {
+    this.state = initialTestsState;
+    this.render();
+  }
+
   private listIfNeeded(): void {
     if (this.visible && this.ready && (this.state.phase === 'empty' || this.state.phase === 'error')) void this.list();
   }
