@@ -110,7 +110,18 @@ export function combinedInputsHash(kernels: Record<string, ManifestKernel>, pack
 export function normalizeManifest(m: Manifest): Manifest {
   const kernels: Record<string, ManifestKernel> = {};
   for (const [k, v] of Object.entries(sortedRecord(m.kernels, compareKernels))) {
-    kernels[k] = { release: v.release, buildDir: v.buildDir, cmdline: v.cmdline, inputsHash: v.inputsHash };
+    kernels[k] = {
+      release: v.release,
+      buildDir: v.buildDir,
+      ...(v.sourceDir !== undefined && { sourceDir: v.sourceDir }),
+      ...(v.source !== undefined && { source: v.source }),
+      ...(v.configSha256 !== undefined && { configSha256: v.configSha256 }),
+      ...(v.gcc !== undefined && { gcc: v.gcc }),
+      ...(v.binutils !== undefined && { binutils: v.binutils }),
+      ...(v.unknownOptions !== undefined && { unknownOptions: v.unknownOptions }),
+      cmdline: v.cmdline,
+      inputsHash: v.inputsHash,
+    };
   }
   const artifacts = m.artifacts
     .map((a): ManifestArtifact => ({

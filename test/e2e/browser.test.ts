@@ -16,7 +16,8 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageMismatchError, UsageError } from '../../src/host/core/errors.js';
 import { loadImages } from '../../src/host/node/images.js';
-import type { GuestAssetsManifest } from '../../src/ui/shared/guest-assets.js';
+import { GUEST_KERNELS_FILE, type GuestAssetsManifest, type GuestKernelList } from '../../src/ui/shared/guest-assets.js';
+import { KERNEL_SERIES } from '../../src/images/kernel-sources.js';
 import { PROMPT_MARK, READY_MARK } from '../../src/ui/shared/page-marks.js';
 import { serveStatic, type StaticServer } from './static-server.js';
 
@@ -194,6 +195,28 @@ describe('the browser app', () => {
     const plot = page.locator('#panel-performance figure img').first();
     await expect.poll(() => plot.evaluate((img) => { const image = img as unknown as { complete: boolean; naturalWidth: number }; return image.complete ? image.naturalWidth : 0; }), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await page.textContent('#panel-performance')).toMatch(/Pipe ping-pong through epoll_wait: [\d.]+ µs natively/);
+  });
+
+  it('switches the guest to each other kernel from the header picker', { timeout: 300_000 }, async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    const list = JSON.parse(await readFile(path.join(DIST, 'guest', GUEST_KERNELS_FILE), 'utf8')) as GuestKernelList;
+    const picker = page.locator('#kernel-picker');
+    expect(await picker.isVisible()).toBe(list.kernels.length > 1);
+    // npm test builds every kernel of the matrix, and the site offers each.
+    expect(list.kernels.map((k) => k.kernel)).toEqual(KERNEL_SERIES);
+    for (const entry of list.kernels.filter((k) => k.kernel !== list.default)) {
+      const began = Date.now();
+      await picker.selectOption(entry.kernel);
+      await expect.poll(() => page.textContent('#fact-kernel'), { timeout: 120_000 }).toContain(entry.release);
+      await expect.poll(() => page.getAttribute('html', 'data-stage'), { timeout: 60_000 }).toBe('ready');
+      expect(new URL(page.url()).searchParams.get('kernel')).toBe(entry.kernel);
+      await page.click('#terminal');
+      await page.keyboard.type('uname -r\n');
+      await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(new RegExp(`uname -r\\s*\\n${escape(entry.release)}\\s*\\n`));
+      ctx.annotate(`picked ${entry.kernel}: Linux ${entry.release} ready in ${Date.now() - began} ms`);
+    }
+    // Only the picked kernels' snapshots were downloaded, never a kernel or initramfs.
+    expect([...server!.sent.keys()].some((file) => /bzImage|initramfs/.test(file))).toBe(false);
   });
 
   it('kept to its Content-Security-Policy and logged no errors', (ctx) => {
