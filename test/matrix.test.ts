@@ -14,11 +14,25 @@ import { KERNEL_SERIES } from '../src/images/kernel-sources.js';
 import { matrixDiff } from '../src/host/core/testing/matrix.js';
 import { toJson } from '../src/host/core/testing/reporters.js';
 import type { RunReport } from '../src/host/core/testing/results.js';
+import { kernelIdentity, loadManifest } from '../src/host/node/images.js';
+import { startGuest } from '../src/host/node/start-guest.js';
 import { RESULTS_DIR, failures, listedCases, ranCases, runInGuests } from './suites.js';
 
 const runs: RunReport[] = [];
 
 describe.each(KERNEL_SERIES)('Linux %s', (kernel) => {
+  it('carries its own .config at /boot/config-$(uname -r), as the manifest records it', async () => {
+    const { guest } = await startGuest({ kernel });
+    try {
+      const result = await guest.exec(['sh', '-c', 'sha256sum /boot/config-$(uname -r)']);
+      expect(result.exitCode).toBe(0);
+      const identity = kernelIdentity(await loadManifest(), kernel);
+      expect(new TextDecoder().decode(result.stdout).split(' ')[0]).toBe(identity.configSha256);
+    } finally {
+      await guest.dispose();
+    }
+  });
+
   it('passes exactly the cases its image lists, in every default suite but kselftest', { timeout: 900_000 }, async () => {
     const selection = { exclude: ['kselftest-epoll'] };
     const report = await runInGuests(selection, `suites-${kernel}.json`, kernel);

@@ -190,6 +190,10 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
         ...testLinks(tests),
         ...extras,
         { dest: SUITES_FILE, source: { content: suitesJson }, mode: 0o644 },
+        // Where kernel test suites look for the running kernel's config. In the
+        // initramfs (~30 KB) rather than CONFIG_IKCONFIG_PROC, which would grow
+        // every kernel and change the kernel's own build.
+        { dest: `/boot/config-${k.release}`, source: path.join(k.buildDir, '.config'), mode: 0o644 },
       ];
       const initramfs = await withStep(
         logger,

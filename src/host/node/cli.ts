@@ -3,6 +3,7 @@
  * the tests and the UI call, report an error once, exit with a status.
  * No logic lives only here.
  */
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EpollLabError, GuestFaultError, UsageError } from '../core/errors.js';
 import { createCliLogger } from './cli-logger.js';
@@ -253,7 +254,7 @@ command afterwards (e.g. a test). --fresh never uses the running shell.
     },
   },
   bench: {
-    help: `Usage: epoll-lab bench [--json FILE] [--svg DIR] [--quick]
+    help: `Usage: epoll-lab bench [--kernel ${KERNEL_SPEC}] [--json FILE] [--svg DIR] [--quick]
 
 Measures, in one run: v86 cold boot and snapshot restore to the first exec
 result, snapshot size, the suites' wall time; the guest epoll benchmarks
@@ -262,16 +263,25 @@ in v86, natively on this host (the same static binary) and, if
 qemu-system-i386 is installed, under QEMU TCG with the same kernel and
 initramfs. Writes JSON (default bench-results/bench.json; format in the
 README), SVG plots and summary.md (default bench-results/), and prints the
-summary. --quick: fewer repetitions, no suite wall times.
+summary. --quick: fewer repetitions, no suite wall times. With --kernel all each
+kernel is measured in turn, into FILE-<kernel>.json and DIR/<kernel>/.
 `,
     options: { ...common, json: { type: 'string' }, svg: { type: 'string' }, quick: { type: 'boolean' } },
-    run: async (values) =>
-      benchCommand({
-        json: typeof values['json'] === 'string' ? values['json'] : 'bench-results/bench.json',
-        svgDir: typeof values['svg'] === 'string' ? values['svg'] : 'bench-results',
-        quick: values['quick'] === true,
-        logger: loggerOf(values),
-      }),
+    run: async (values) => {
+      const json = typeof values['json'] === 'string' ? values['json'] : 'bench-results/bench.json';
+      const svgDir = typeof values['svg'] === 'string' ? values['svg'] : 'bench-results';
+      const several = (await kernelsOf(values)).length > 1;
+      // Several kernels: one JSON file and one plot folder each, named after the kernel.
+      return eachKernel(values, (kernel) =>
+        benchCommand({
+          kernel,
+          json: several ? json.replace(/(\.json)?$/, `-${kernel}.json`) : json,
+          svgDir: several ? path.join(svgDir, kernel) : svgDir,
+          quick: values['quick'] === true,
+          logger: loggerOf(values),
+        }),
+      );
+    },
   },
   workload: {
     help: `Usage: epoll-lab workload redis|memcached|echo [--clients N] [--requests N] [--warmup steady|brief] [--json FILE] [--kernel V]

@@ -90,6 +90,8 @@ async function timeColdBoot(images: LoadedImages): Promise<number> {
 }
 
 export interface BenchOptions {
+  /** The kernel to measure; default DEFAULT_KERNEL. */
+  readonly kernel?: string;
   readonly quick: boolean;
   readonly logger: Logger;
   /** Progress of building the workloads layer, when it is missing. */
@@ -100,8 +102,8 @@ export interface BenchOptions {
 const QUICK_WORKLOAD = { clients: 2, requests: 100 } as const;
 
 /** Each workload at its default size (or QUICK_WORKLOAD), guest and native. */
-async function runWorkloads(quick: boolean, logger: Logger, buildLogger: BuildLogger): Promise<WorkloadJson[]> {
-  const images = await ensureWorkloadImages({ buildLogger });
+async function runWorkloads(kernel: string, quick: boolean, logger: Logger, buildLogger: BuildLogger): Promise<WorkloadJson[]> {
+  const images = await ensureWorkloadImages({ kernel, buildLogger });
   const reports: WorkloadJson[] = [];
   for (const workload of WORKLOAD_NAMES) {
     logger.info(`workload ${workload}…`);
@@ -113,7 +115,8 @@ async function runWorkloads(quick: boolean, logger: Logger, buildLogger: BuildLo
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const { logger, quick } = options;
   const notes: string[] = [];
-  const images = await loadImages();
+  const images = await loadImages(options.kernel);
+  const kernel = images.kernel;
   const repeats = quick ? 1 : 3;
 
   logger.info('cold boot (v86)…');
@@ -121,7 +124,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   for (let i = 0; i < repeats; i++) coldBoots.push(await timeColdBoot(images));
 
   // Make sure the snapshot exists, then time starts from it.
-  await (await startGuest({ logger })).guest.dispose();
+  await (await startGuest({ kernel, logger })).guest.dispose();
   const cache = new SnapshotCache();
   const key = snapshotKeyFor(images, defaultGuestOptions.memoryMb);
   const stored = await cache.load(key);
@@ -137,14 +140,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     restores.push(performance.now() - started);
     await restored.dispose();
     started = performance.now();
-    const { guest } = await startGuest({ logger });
+    const { guest } = await startGuest({ kernel, logger });
     await guest.exec(['true']);
     starts.push(performance.now() - started);
     await guest.dispose();
   }
 
   logger.info('epoll-bench in v86…');
-  const { guest } = await startGuest({ logger });
+  const { guest } = await startGuest({ kernel, logger });
   let v86: EngineFigures;
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-bench-'));
   const nativeBinary = path.join(workDir, 'epoll-bench');
@@ -193,15 +196,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   } else {
     logger.info('suite wall time…');
     let started = performance.now();
-    await runSuites(restoredGuestFactory({ logger }), { exclude: [KSELFTEST_SUITE] });
+    await runSuites(restoredGuestFactory({ kernel, logger }), { exclude: [KSELFTEST_SUITE] });
     suiteWallMs = performance.now() - started;
     logger.info('kselftest-epoll wall time…');
     started = performance.now();
-    await runSuites(restoredGuestFactory({ logger }), { suites: [KSELFTEST_SUITE] });
+    await runSuites(restoredGuestFactory({ kernel, logger }), { suites: [KSELFTEST_SUITE] });
     kselftestWallMs = performance.now() - started;
   }
 
-  const workloads = await runWorkloads(quick, logger, options.buildLogger);
+  const workloads = await runWorkloads(kernel, quick, logger, options.buildLogger);
 
   const perEngine = <K extends keyof EngineFigures>(k: K): PerEngine<EngineFigures[K]> => ({
     native: native[k],

@@ -9,6 +9,7 @@ import { ENGINES } from '../bench/results.js';
 import { latencyChart, scalingChart } from '../bench/svg.js';
 
 export interface BenchCommandOptions {
+  readonly kernel: string;
   readonly json: string;
   readonly svgDir: string;
   readonly quick: boolean;
@@ -16,7 +17,7 @@ export interface BenchCommandOptions {
 }
 
 export async function benchCommand(options: BenchCommandOptions): Promise<number> {
-  const result = await runBench({ quick: options.quick, logger: options.logger, buildLogger: createStreamLogger(process.stderr) });
+  const result = await runBench({ kernel: options.kernel, quick: options.quick, logger: options.logger, buildLogger: createStreamLogger(process.stderr) });
   await fs.mkdir(path.dirname(path.resolve(options.json)), { recursive: true });
   await fs.writeFile(options.json, `${JSON.stringify(result, null, 2)}\n`);
   await fs.mkdir(options.svgDir, { recursive: true });
