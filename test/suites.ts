@@ -3,17 +3,16 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { toJson } from '../src/host/core/testing/reporters.js';
 import type { RunReport } from '../src/host/core/testing/results.js';
-import { runSuites, type RunSelection } from '../src/host/core/testing/runner.js';
-import { restoredGuestFactory, startGuest } from '../src/host/node/start-guest.js';
+import type { RunSelection } from '../src/host/core/testing/runner.js';
+import { runOnKernel } from '../src/host/node/kernel-run.js';
+import { startGuest } from '../src/host/node/start-guest.js';
 import { listSuites, readSuites, selectSuites } from '../src/host/core/testing/suites.js';
-import { kernelIdentity, loadManifest } from '../src/host/node/images.js';
 import { DEFAULT_KERNEL } from '../src/images/kernel-sources.js';
 
 export const RESULTS_DIR = path.resolve(import.meta.dirname, '../test-results');
 
 export async function runInGuests(selection: RunSelection, reportName: string, kernel = DEFAULT_KERNEL): Promise<RunReport> {
-  const run = await runSuites(restoredGuestFactory({ kernel }), selection);
-  const report = { kernel: run.kernel, identity: kernelIdentity(await loadManifest(), kernel), suites: run.suites, summary: run.summary };
+  const report = await runOnKernel(kernel, selection);
   await fs.mkdir(RESULTS_DIR, { recursive: true });
   await fs.writeFile(path.join(RESULTS_DIR, reportName), toJson(report));
   return report;

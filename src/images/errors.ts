@@ -56,6 +56,21 @@ export class KernelConfigError extends BuildError {
   }
 }
 
+/**
+ * A kernel's own configure or build failed (its make, its config check, or
+ * the drivers and selftest built against it) — as opposed to the host or
+ * the project's userland. For a user's tree this means "this commit cannot
+ * be tested", which `test --kernel DIR` reports as exit status 125.
+ */
+export class KernelBuildFailedError extends BuildError {
+  constructor(
+    readonly kernel: string,
+    cause: Error,
+  ) {
+    super(cause.message, { cause });
+  }
+}
+
 /** A command exited non-zero (or could not be started). */
 export class CommandFailedError extends BuildError {
   constructor(

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { installBios } from './bios.js';
 import { BUSYBOX_PACKAGE } from './busybox.js';
 import { installBytes, installFile, lockCache, resolveCacheDir, sweepTemporaries } from './cache.js';
-import { UsageError } from './errors.js';
+import { CommandFailedError, KernelBuildFailedError, UsageError } from './errors.js';
 import type { GuestProgram } from './guest-programs.js';
 import { discoverGuestTests, GUEST_PROGRAMS, testLinks, testsProgram } from './guest-programs.js';
 import { KeyHasher, sha256Hex } from './hash.js';
@@ -184,6 +184,11 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
         gccVersion: gcc,
         libcVersion: versions.get('libc6-dev-i386') ?? '',
         logger,
+      }).catch((error: unknown) => {
+        // The drivers and the selftest are built against this kernel's own
+        // tree: when they do not build, the kernel (a user's commit) is at fault.
+        if (error instanceof CommandFailedError) throw new KernelBuildFailedError(k.kernel, error);
+        throw error;
       });
       const files = [
         ...userland.inputs.files,

@@ -56,7 +56,7 @@ export function resolveKernelNames(names: readonly string[]): string[] {
     for (const series of expanded) {
       if (!debianKernel(series)) {
         throw new UsageError(
-          `"${name}" is not a kernel epoll-lab knows; pass --kernel ${[...KERNEL_SERIES, ALL_KERNELS].join('|')}, or a Linux source directory.`,
+          `"${name}" is not a kernel epoll-lab knows; pass --kernel ${[...KERNEL_SERIES, ALL_KERNELS].join('|')}, or a Linux source directory as a path (./${name} for one here).`,
         );
       }
       if (!out.includes(series)) out.push(series);

@@ -16,7 +16,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { BuildError, GuestSourceMissingError, KernelConfigError } from './errors.js';
+import { BuildError, CommandFailedError, GuestSourceMissingError, KernelBuildFailedError, KernelConfigError } from './errors.js';
 import { KeyHasher, sha256Hex, shortKey } from './hash.js';
 import { configMismatches, parseConfig } from './kconfig.js';
 import type { Logger, Step } from './log.js';
@@ -183,7 +183,8 @@ export async function buildKernel(opts: KernelOptions): Promise<KernelBuild> {
     await ensureModuleSymvers(buildDir);
     // Trees stamped before the stamp recorded these: derive them now.
     const configSha256 = stamp.configSha256 ?? sha256Hex(await fs.readFile(path.join(buildDir, '.config')));
-    return result({ ...stamp, source: stamp.source ?? source.description, configSha256, unknownOptions: stamp.unknownOptions ?? [] });
+    // The description is today's: a tree re-tagged without a content change is the same build, named anew.
+    return result({ ...stamp, source: source.description, configSha256, unknownOptions: stamp.unknownOptions ?? [] });
   }
 
   const logBase = path.join(opts.cacheDir, 'logs', `kernel-${kernel}-${shortKey(key)}`);
@@ -219,38 +220,43 @@ export async function buildKernel(opts: KernelOptions): Promise<KernelBuild> {
   }
 
   let unknownOptions: string[] = [];
-  await withStep(logger, `kernel ${kernel}: configure (tinyconfig + ${path.basename(fragment.file)})`, async (step) => {
-    const inTree = { cwd: source.tree ?? buildDir, env, step };
-    await run('make', make(['tinyconfig']), { ...inTree, logFile: `${logBase}-tinyconfig.log` });
-    // In the build directory: merge_config.sh makes its temporary files in
-    // the current directory, and a user's tree is never written to.
-    await run('sh', [path.join(sourceDir, 'scripts/kconfig/merge_config.sh'), '-m', '-O', buildDir, path.join(buildDir, '.config'), fragment.file], {
-      ...inTree,
-      cwd: buildDir,
-      logFile: `${logBase}-merge-config.log`,
+  try {
+    await withStep(logger, `kernel ${kernel}: configure (tinyconfig + ${path.basename(fragment.file)})`, async (step) => {
+      const inTree = { cwd: source.tree ?? buildDir, env, step };
+      await run('make', make(['tinyconfig']), { ...inTree, logFile: `${logBase}-tinyconfig.log` });
+      // In the build directory: merge_config.sh makes its temporary files in
+      // the current directory, and a user's tree is never written to.
+      await run('sh', [path.join(sourceDir, 'scripts/kconfig/merge_config.sh'), '-m', '-O', buildDir, path.join(buildDir, '.config'), fragment.file], {
+        ...inTree,
+        cwd: buildDir,
+        logFile: `${logBase}-merge-config.log`,
+      });
+      await run('make', make(['olddefconfig']), { ...inTree, logFile: `${logBase}-olddefconfig.log` });
+      const config = await fs.readFile(path.join(buildDir, '.config'), 'utf8');
+      const wanted = parseConfig(fragment.text);
+      const mismatches = configMismatches(wanted, parseConfig(config));
+      const names = mismatches.map((m) => m.slice(0, m.indexOf(':')));
+      const defined = await definedSymbols(sourceDir, names);
+      unknownOptions = names.filter((n) => !defined.has(n));
+      const real = mismatches.filter((m) => defined.has(m.slice(0, m.indexOf(':'))));
+      if (real.length) throw new KernelConfigError(kernel, real, GUEST_PATHS.kernelFragment);
+      if (unknownOptions.length) {
+        logger.warn(`kernel ${kernel}: its Kconfig does not define ${unknownOptions.join(', ')} (renamed or dropped upstream); built without them`);
+      }
     });
-    await run('make', make(['olddefconfig']), { ...inTree, logFile: `${logBase}-olddefconfig.log` });
-    const config = await fs.readFile(path.join(buildDir, '.config'), 'utf8');
-    const wanted = parseConfig(fragment.text);
-    const mismatches = configMismatches(wanted, parseConfig(config));
-    const names = mismatches.map((m) => m.slice(0, m.indexOf(':')));
-    const defined = await definedSymbols(sourceDir, names);
-    unknownOptions = names.filter((n) => !defined.has(n));
-    const real = mismatches.filter((m) => defined.has(m.slice(0, m.indexOf(':'))));
-    if (real.length) throw new KernelConfigError(kernel, real, GUEST_PATHS.kernelFragment);
-    if (unknownOptions.length) {
-      logger.warn(`kernel ${kernel}: its Kconfig does not define ${unknownOptions.join(', ')} (renamed or dropped upstream); built without them`);
-    }
-  });
 
-  await withStep(logger, `kernel ${kernel}: make bzImage modules_prepare`, async (step) => {
-    await run('make', make([`-j${makeJobs()}`, 'bzImage', 'modules_prepare']), {
-      cwd: source.tree ?? buildDir,
-      env,
-      step,
-      logFile: `${logBase}-make.log`,
+    await withStep(logger, `kernel ${kernel}: make bzImage modules_prepare`, async (step) => {
+      await run('make', make([`-j${makeJobs()}`, 'bzImage', 'modules_prepare']), {
+        cwd: source.tree ?? buildDir,
+        env,
+        step,
+        logFile: `${logBase}-make.log`,
+      });
     });
-  });
+  } catch (error) {
+    if (error instanceof CommandFailedError || error instanceof KernelConfigError) throw new KernelBuildFailedError(kernel, error);
+    throw error;
+  }
 
   const { stdout } = await capture('make', make(['-s', 'kernelrelease']), { cwd: source.tree ?? buildDir, env });
   const made: KernelStamp = {

@@ -2,7 +2,9 @@
  * apt with configuration of our own, inside the cache: a sources list that
  * names the Debian suites we need, its own lists directory and its own
  * archive cache. The machine's apt configuration is only read, to learn which
- * Debian mirror it uses; it is never changed, and nothing else of it is used.
+ * Debian mirror it uses; it is never changed, and nothing else of it is used:
+ * APT_CONFIG points apt at our own configuration file, which replaces the
+ * machine's apt.conf, apt.conf.d (and so its update hooks) and preferences.
  *
  * Used for packages we download but never install: the kernel sources of
  * suites the machine does not run (trixie, sid).
@@ -57,8 +59,10 @@ export async function machineDebianMirror(): Promise<string> {
 }
 
 export interface PrivateApt {
-  /** The options that point apt-get and apt-cache at our configuration. */
+  /** The options that point apt-get and apt-cache at our sources, lists and cache. */
   readonly args: readonly string[];
+  /** The environment to run apt in: APT_CONFIG names our configuration file. */
+  readonly env: NodeJS.ProcessEnv;
   readonly mirror: string;
   readonly suites: readonly string[];
 }
@@ -81,9 +85,23 @@ export async function privateApt(cacheDir: string, suites: readonly string[]): P
   await fs.mkdir(partsDir, { recursive: true });
   const sourceList = path.join(root, 'sources.list');
   if ((await fs.readFile(sourceList, 'utf8').catch(() => '')) !== sources) await writeFileAtomic(sourceList, sources);
+  // Read instead of /etc/apt/apt.conf: no apt.conf.d parts (no hooks), no
+  // pinning preferences; everything else is apt's default.
+  const emptyDir = path.join(root, 'empty.d');
+  await fs.mkdir(emptyDir, { recursive: true });
+  const config = path.join(root, 'apt.conf');
+  const configText = [
+    `Dir::Etc::main "/dev/null";`,
+    `Dir::Etc::parts "${emptyDir}";`,
+    `Dir::Etc::preferences "/dev/null";`,
+    `Dir::Etc::preferencesparts "${emptyDir}";`,
+    '',
+  ].join('\n');
+  if ((await fs.readFile(config, 'utf8').catch(() => '')) !== configText) await writeFileAtomic(config, configText);
   return {
     mirror,
     suites: unique,
+    env: { ...APT_ENV, APT_CONFIG: config },
     args: [
       '-o', `Dir::Etc::sourcelist=${sourceList}`,
       '-o', `Dir::Etc::sourceparts=${partsDir}`,
@@ -96,13 +114,13 @@ export async function privateApt(cacheDir: string, suites: readonly string[]): P
 /** `apt-get update` on our own lists. */
 export async function refreshLists(apt: PrivateApt, logDir: string, logger: Logger): Promise<void> {
   await withStep(logger, `apt: update lists for ${apt.suites.join(', ')} (${apt.mirror})`, (step) =>
-    run('apt-get', [...apt.args, 'update'], { env: APT_ENV, step, logFile: path.join(logDir, 'private-apt-update.log') }),
+    run('apt-get', [...apt.args, 'update'], { env: apt.env, step, logFile: path.join(logDir, 'private-apt-update.log') }),
   );
 }
 
 /** The versions of `pkg` our lists offer, newest first (empty when none). */
 export async function offeredVersions(apt: PrivateApt, pkg: string): Promise<string[]> {
-  const { stdout } = await capture('apt-cache', [...apt.args, 'madison', pkg], { env: APT_ENV, okCodes: [0, 100] });
+  const { stdout } = await capture('apt-cache', [...apt.args, 'madison', pkg], { env: apt.env, okCodes: [0, 100] });
   return [...new Set(stdout.split('\n').map((l) => l.split('|')[1]?.trim()).filter((v): v is string => Boolean(v)))];
 }
 
@@ -143,7 +161,7 @@ export async function downloadPinned(
     await withStep(logger, `apt: download ${pkg} ${version}`, (step) =>
       run('apt-get', [...apt.args, 'download', `${pkg}=${version}`], {
         cwd: tmp,
-        env: APT_ENV,
+        env: apt.env,
         step,
         logFile: path.join(logDir, `download-${pkg}.log`),
       }),

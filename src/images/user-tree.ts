@@ -42,11 +42,17 @@ async function treeListing(root: string): Promise<string> {
   return lines.sort().join('\n');
 }
 
-/** `git describe --always --dirty` of a checkout, or undefined for a plain directory. */
+/**
+ * `git describe --always --tags --dirty` of a checkout, or undefined for a
+ * plain directory. --no-optional-locks: checking for "dirty" would otherwise
+ * refresh and rewrite .git/index, and the user's tree is never written to.
+ */
 async function gitDescribe(root: string): Promise<string | undefined> {
   const has = await fs.stat(path.join(root, '.git')).catch(() => undefined);
   if (!has) return undefined;
-  const { stdout } = await capture('git', ['-C', root, 'describe', '--always', '--dirty', '--tags'], { okCodes: [0, 128] });
+  const { stdout } = await capture('git', ['--no-optional-locks', '-C', root, 'describe', '--always', '--tags', '--dirty'], {
+    okCodes: [0, 128],
+  });
   return stdout.trim() || undefined;
 }
 
@@ -76,9 +82,8 @@ export async function userTreeNameOf(dir: string): Promise<string> {
 export async function userTreeSource(dir: string): Promise<KernelSource> {
   const root = path.resolve(dir);
   const stat = await fs.stat(root).catch(() => undefined);
-  if (!stat?.isDirectory()) {
-    throw new UsageError(`--kernel ${dir}: no such directory; pass a Linux source tree, or a kernel name such as 6.1.`);
-  }
+  if (!stat) throw new UsageError(`--kernel ${dir}: no such directory; pass a Linux source tree, or a kernel name such as 6.1.`);
+  if (!stat.isDirectory()) throw new UsageError(`--kernel ${dir}: is a file, not a directory; pass the top directory of a Linux source tree.`);
   const version = await makefileVersion(root);
   const hasEpoll = await fs.stat(path.join(root, 'fs/eventpoll.c')).catch(() => undefined);
   if (!version || !hasEpoll) {
@@ -89,7 +94,8 @@ export async function userTreeSource(dir: string): Promise<KernelSource> {
   if (!(await fs.stat(path.join(root, 'arch/x86/Kconfig')).catch(() => undefined))) {
     throw new UsageError(`--kernel ${dir}: the tree has no arch/x86 (a tree for other architectures only?); epoll-lab builds it with ARCH=i386, so it needs arch/x86.`);
   }
-  for (const built of ['.config', 'include/config/auto.conf']) {
+  // What kbuild itself checks before an O= build (the top Makefile's "source tree is not clean").
+  for (const built of ['.config', 'include/config', 'arch/x86/include/generated']) {
     if (await fs.stat(path.join(root, built)).catch(() => undefined)) {
       throw new UsageError(
         `--kernel ${dir}: the tree has been configured or built in place (it has ${built}), and kbuild refuses to build such a tree out of tree; ` +

@@ -17,14 +17,18 @@ import { InspectorPanel } from './panels/inspector/inspector-panel.js';
 import { KernelLogPanel } from './panels/kernel-log/kernel-log-panel.js';
 import { TestsPanel } from './panels/tests/tests-panel.js';
 import { WorkloadsPanel } from './panels/workloads/workloads-panel.js';
-import { GUEST_ASSETS_DIR, GUEST_ASSETS_FILE, GUEST_KERNELS_FILE, guestAssetsFileFor, type GuestKernelList } from './shared/guest-assets.js';
+import { GUEST_ASSETS_DIR, GUEST_ASSETS_FILE, GUEST_KERNELS_FILE, type GuestKernelList } from './shared/guest-assets.js';
 import { PROMPT_MARK, READY_MARK } from './shared/page-marks.js';
 import type { Stage, StageEvent, StartResult } from './shared/service-api.js';
 
 // ?kernel=6.12 picks a kernel (the header's picker sets it, so a link keeps it).
 const guestDir = new URL(`${GUEST_ASSETS_DIR}/`, document.baseURI);
 const askedKernel = new URLSearchParams(location.search).get('kernel');
-let assetsUrl = new URL(askedKernel ? guestAssetsFileFor(askedKernel) : GUEST_ASSETS_FILE, guestDir).href;
+let assetsUrl = new URL(GUEST_ASSETS_FILE, guestDir).href;
+/** guest-kernels.json, or undefined on a site built without it or when it cannot be read. */
+const kernelList: Promise<GuestKernelList | undefined> = fetch(new URL(GUEST_KERNELS_FILE, guestDir))
+  .then((response) => (response.ok ? (response.json() as Promise<GuestKernelList>) : undefined))
+  .catch(() => undefined);
 const RESET_TIMEOUT_MS = 20_000;
 
 let stage: Stage = 'loading-assets';
@@ -53,7 +57,7 @@ const client = new GuestClient({
   onLog: (level, message) => terminal.note(`epoll-lab: ${message}`, level),
 });
 
-void launch(() => client.start(assetsUrl), 0);
+void launch(async () => client.start(await firstAssetsUrl()), 0);
 
 const header = new HeaderView();
 const sizeLabel = byId('terminal-size');
@@ -70,15 +74,29 @@ const failure = new FailureView(byId('failure'), () => void reset());
 
 void offerKernels();
 
-/** Fills the header's kernel picker from guest-kernels.json (absent on a site built with one kernel). */
-async function offerKernels(): Promise<void> {
-  const response = await fetch(new URL(GUEST_KERNELS_FILE, guestDir)).catch(() => undefined);
-  if (!response?.ok) return;
-  const list = (await response.json()) as GuestKernelList;
-  if (askedKernel && !list.kernels.some((k) => k.kernel === askedKernel)) {
-    terminal.note(`epoll-lab: this site has no kernel "${askedKernel}"; it offers ${list.kernels.map((k) => k.kernel).join(', ')}`, 'error');
+/**
+ * The kernel a link asked for (?kernel=), if the site has it; otherwise the
+ * default kernel, with a note saying what the site offers. Without a
+ * ?kernel= the page starts at once, without waiting for the list.
+ */
+async function firstAssetsUrl(): Promise<string> {
+  if (!askedKernel) return assetsUrl;
+  const list = await kernelList;
+  const entry = list?.kernels.find((k) => k.kernel === askedKernel);
+  if (entry) assetsUrl = new URL(entry.file, guestDir).href;
+  else {
+    const offered = list ? `it offers ${list.kernels.map((k) => k.kernel).join(', ')}` : 'it offers one kernel';
+    terminal.note(`epoll-lab: this site has no kernel "${askedKernel}" (${offered}); starting the default one`, 'error');
   }
-  header.setKernels(list, askedKernel ?? list.default, (kernel) => void switchKernel(list, kernel));
+  return assetsUrl;
+}
+
+/** Fills the header's kernel picker (hidden on a site that offers one kernel). */
+async function offerKernels(): Promise<void> {
+  const list = await kernelList;
+  if (!list) return;
+  const current = list.kernels.some((k) => k.kernel === askedKernel) ? askedKernel! : list.default;
+  header.setKernels(list, current, (kernel) => void switchKernel(list, kernel));
 }
 
 /** Resets the guest onto another kernel: a new Worker started from that kernel's assets. */
@@ -93,13 +111,11 @@ async function switchKernel(list: GuestKernelList, kernel: string): Promise<void
   failure.hide();
   setPanelsReady(false);
   header.setResetEnabled(false);
-  header.setPickerEnabled(false);
   showStage({ stage: 'loading-assets', detail: `Linux ${entry.release}` });
   terminal.clear();
   testsPanel.forgetResults();
   client.restartWorker();
   await launch(() => client.start(assetsUrl), since);
-  header.setPickerEnabled(true);
 }
 
 const testsPanel = new TestsPanel(client);
@@ -120,6 +136,16 @@ function setPanelsReady(ready: boolean): void {
 /** Starts a guest; `since` is when the person started waiting (0: page navigation). */
 async function launch(start: () => Promise<StartResult>, since: number): Promise<void> {
   awaitingPrompt = true;
+  // No switching kernels while a guest is starting; after, whatever happened.
+  header.setPickerEnabled(false);
+  try {
+    await starting(start, since);
+  } finally {
+    header.setPickerEnabled(true);
+  }
+}
+
+async function starting(start: () => Promise<StartResult>, since: number): Promise<void> {
   let result: StartResult;
   try {
     result = await start();

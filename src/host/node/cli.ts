@@ -83,9 +83,18 @@ type Values = Record<string, string | boolean | string[] | undefined>;
  */
 async function kernelsOf(values: Values): Promise<string[]> {
   const asked = typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL;
-  if (!looksLikeTree(asked)) return resolveKernelNames([asked]);
-  const name = await userTreeNameOf(asked).catch(() => {
-    throw new UsageError(`--kernel ${asked}: no such directory; pass a Linux source tree, or ${KERNEL_SERIES.join('|')}|${ALL_KERNELS}`);
+  if (!looksLikeTree(asked)) {
+    const kernels = resolveKernelNames([asked]);
+    // All of them, before the first one runs: a missing 7.2 must not end `--kernel all` after 6.1 ran.
+    const built = (await loadManifest()).kernels;
+    const missing = kernels.filter((k) => !built[k]);
+    if (missing.length) {
+      throw new UsageError(`no image for kernel ${missing.join(', ')} (built: ${Object.keys(built).join(', ') || 'none'})`, `run \`npx epoll-lab build --kernel ${asked}\``);
+    }
+    return kernels;
+  }
+  const name = await userTreeNameOf(asked).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`--kernel ${asked}: ${error.code === 'ENOENT' ? 'no such directory' : error.message}; pass a Linux source tree, or ${KERNEL_SERIES.join('|')}|${ALL_KERNELS}`);
   });
   if (!(await loadManifest()).kernels[name]) {
     throw new UsageError(`the tree ${asked} has no image yet`, `run \`npx epoll-lab build --kernel ${asked}\` first`);

@@ -34,17 +34,29 @@ export interface MatrixRow {
   readonly cells: Readonly<Record<string, Summary | undefined>>;
 }
 
+/**
+ * What each run is called in the matrix: its release, or, where two runs
+ * share a release (a user's 6.1.176 tree beside Debian's 6.1.176), the
+ * release and the kernel's name.
+ */
+export function runLabels(runs: readonly RunReport[]): string[] {
+  return runs.map((run, i) =>
+    runs.filter((r) => r.kernel === run.kernel).length > 1 ? `${run.kernel} (${run.identity?.name ?? `run ${i + 1}`})` : run.kernel,
+  );
+}
+
 export function matrixTable(runs: readonly RunReport[]): MatrixRow[] {
+  const labels = runLabels(runs);
   const suites: string[] = [];
   for (const run of runs) for (const s of run.suites) if (!suites.includes(s.name)) suites.push(s.name);
   return suites.map((suite) => ({
     suite,
     cells: Object.fromEntries(
-      runs.map((run) => {
+      runs.map((run, i) => {
         const found = run.suites.find((s) => s.name === suite);
         const cell = found ? { pass: 0, fail: 0, skip: 0 } : undefined;
         for (const c of found?.cases ?? []) cell![c.status]++;
-        return [run.kernel, cell] as const;
+        return [labels[i]!, cell] as const;
       }),
     ),
   }));
@@ -55,28 +67,29 @@ function firstLine(text: string): string {
 }
 
 export function matrixDiff(runs: readonly RunReport[]): MatrixDifference[] {
+  const labels = runLabels(runs);
   const table = new Map<string, Map<string, CaseResult>>();
-  for (const run of runs) {
+  runs.forEach((run, i) => {
     for (const suite of run.suites) {
       for (const c of suite.cases) {
         const key = `${suite.name}\0${c.name}`;
         if (!table.has(key)) table.set(key, new Map());
-        table.get(key)!.set(run.kernel, c);
+        table.get(key)!.set(labels[i]!, c);
       }
     }
-  }
+  });
   const diff: MatrixDifference[] = [];
   for (const [key, byKernel] of table) {
-    const statuses = Object.fromEntries(runs.map((r) => [r.kernel, byKernel.get(r.kernel)?.status ?? 'absent'] as const));
+    const statuses = Object.fromEntries(labels.map((label) => [label, byKernel.get(label)?.status ?? 'absent'] as const));
     const changes = differingChanges(byKernel);
     const statusDiffers = new Set(Object.values(statuses)).size > 1;
     if (!statusDiffers && !changes.length) continue;
     const [suite, name] = key.split('\0') as [string, string];
     const reasons = changes.length
       ? changes.map((c) => `since ${describeRelease(c)}: ${c.reason}`)
-      : runs.map((r) => {
-          const c = byKernel.get(r.kernel);
-          return `${r.kernel}: ${c ? firstLine(c.output) || c.status : "the image has no such case"}`;
+      : labels.map((label) => {
+          const c = byKernel.get(label);
+          return `${label}: ${c ? firstLine(c.output) || c.status : 'the image has no such case'}`;
         });
     diff.push({ suite, case: name, statuses, reasons, changes });
   }

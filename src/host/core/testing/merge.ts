@@ -16,14 +16,20 @@ function isMatrix(report: AnyReport): report is MatrixReport {
 
 function isRun(value: unknown): value is RunReport {
   const r = value as RunReport;
-  return typeof r === 'object' && r !== null && typeof r.kernel === 'string' && Array.isArray(r.suites);
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.kernel === 'string' &&
+    Array.isArray(r.suites) &&
+    r.suites.every((s) => typeof s === 'object' && s !== null && typeof s.name === 'string' && Array.isArray(s.cases))
+  );
 }
 
 /** Checks the shape of one parsed file; `name` is for the message. */
 export function asReport(value: unknown, name: string): AnyReport {
   if (isRun(value)) return value;
   const m = value as MatrixReport;
-  if (typeof m === 'object' && m !== null && Array.isArray(m.runs) && m.runs.every(isRun)) return m;
+  if (typeof m === 'object' && m !== null && Array.isArray(m.runs) && m.runs.length > 0 && m.runs.every(isRun)) return m;
   throw new UsageError(`${name} is not an epoll-lab JSON report (written by \`epoll-lab test --reporter json\`)`);
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { matrixDiff } from './matrix.js';
-import { toJunit, toMatrixText, toTap } from './reporters.js';
+import { toJunit, toKtap, toMatrixText, toTap } from './reporters.js';
 import { parseKernelChanges } from './kernel-changes.js';
 import { parseKtap } from './ktap.js';
 import { summarize, type RunReport, type SuiteResult } from './results.js';
@@ -88,6 +88,18 @@ describe('reporters', () => {
     expect(
       parseKernelChanges('kernel-change since 6.17.0 (backported to 6.1.149, 6.12.41): yes: two-way depth check'),
     ).toEqual([{ since: '6.17.0', backports: ['6.1.149', '6.12.41'], applies: true, reason: 'two-way depth check' }]);
+  });
+
+  it('KTAP and JUnit keep a skip reason apart from the diagnostics before it', () => {
+    const gated = parseKtap(
+      'KTAP version 1\n1..1\n# kernel-change since 6.17.0 (backported to 6.1.149): no: two-way depth check\nok 1 depth # SKIP kernel predates the check\n',
+    ).cases.map(({ number: _n, ...c }) => c);
+    const run = report('6.1.100', [{ name: 'epoll-nesting', cases: gated }]);
+    const ktap = toKtap(run);
+    expect(ktap).toContain('    # kernel-change since 6.17.0 (backported to 6.1.149): no: two-way depth check\n    ok 1 depth # SKIP kernel predates the check\n');
+    expect(ktap).toMatch(/^KTAP version 1\n# epoll-lab kernel: release=6\.1\.100\n1\.\.1\n/);
+    expect(ktap).toContain('ok 1 epoll-nesting\n');
+    expect(toJunit(run)).toContain('<skipped message="kernel predates the check"/>');
   });
 
   it('JUnit holds several kernels in one document', () => {

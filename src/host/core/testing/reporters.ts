@@ -2,8 +2,8 @@
  * Report formats over the one result model. Pure functions of a finished
  * run, so the CLI, CI and the browser's download button print the same.
  */
-import { matrixTable, type MatrixReport } from './matrix.js';
-import type { RunReport } from './results.js';
+import { matrixTable, runLabels, type MatrixReport } from './matrix.js';
+import type { CaseResult, RunReport } from './results.js';
 
 export function toJson(report: RunReport | MatrixReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
@@ -11,7 +11,7 @@ export function toJson(report: RunReport | MatrixReport): string {
 
 /** The matrix for people: suite × kernel with pass/fail/skip counts, then every difference with its reason. */
 export function toMatrixText(report: MatrixReport): string {
-  const kernels = report.runs.map((r) => r.kernel);
+  const kernels = runLabels(report.runs);
   const rows = matrixTable(report.runs).map((row) => [
     row.suite,
     ...kernels.map((k) => {
@@ -46,6 +46,17 @@ export function toTap(report: RunReport): string {
   });
   lines.push(`# pass ${report.summary.pass} fail ${report.summary.fail} skip ${report.summary.skip}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A case's output split into its skip reason (the parser's last "SKIP: "
+ * line) and the diagnostic lines before it, e.g. a kernel-change gate.
+ */
+function splitSkip(c: CaseResult): { reason: string; diagnostics: string[] } {
+  const lines = c.output ? c.output.split('\n') : [];
+  const at = c.status === 'skip' ? lines.map((l) => l.startsWith('SKIP:')).lastIndexOf(true) : -1;
+  if (at < 0) return { reason: '', diagnostics: lines };
+  return { reason: lines[at]!.replace(/^SKIP: ?/, ''), diagnostics: lines.filter((_, i) => i !== at) };
 }
 
 function xml(text: string): string {
@@ -86,7 +97,7 @@ export function toJunit(reports: RunReport | readonly RunReport[]): string {
         }
         out.push(`${open}>`);
         if (c.status === 'fail') out.push(`      <failure message="failed">${xml(c.output)}</failure>`);
-        else out.push(`      <skipped message="${xml(c.output.replace(/^SKIP: /, ''))}"/>`);
+        else out.push(`      <skipped message="${xml(splitSkip(c).reason)}"/>`);
         out.push('    </testcase>');
       }
       out.push('  </testsuite>');
@@ -121,9 +132,9 @@ export function toKtap(reports: RunReport | readonly RunReport[]): string {
     report.suites.forEach((suite, i) => {
       const sub = ['KTAP version 1', `# Subtest: ${suite.name}`, `1..${suite.cases.length}`];
       suite.cases.forEach((c, j) => {
-        const diagnostics = c.output && c.status !== 'skip' ? c.output.split('\n') : [];
+        const { reason, diagnostics } = splitSkip(c);
         for (const line of diagnostics) sub.push(`# ${line}`);
-        const skip = c.status === 'skip' ? ` # SKIP ${c.output.replace(/^SKIP: ?/, '')}` : '';
+        const skip = c.status === 'skip' ? ` # SKIP ${reason}` : '';
         sub.push(`${c.status === 'fail' ? 'not ok' : 'ok'} ${j + 1} ${c.name}${skip}`);
       });
       out.push(...sub.map((l) => `    ${l}`));

@@ -44,11 +44,14 @@ export async function runSuites(
   let programCases: Map<string, string[]> | undefined;
   try {
     kernel = first.guest.info.release;
-    suites = shardSuites(selectSuites(await readSuites(first.guest), selection.suites ?? [], selection.exclude ?? []), selection.shard);
+    suites = selectSuites(await readSuites(first.guest), selection.suites ?? [], selection.exclude ?? []);
     if (selection.cases?.length) {
+      // Over every selected suite, before sharding: a shard that holds none
+      // of the named cases simply runs nothing.
       programCases = await locateCases(first.guest, suites, selection.cases);
       suites = suites.filter((s) => s.programs.some((p) => programCases!.has(p)));
     }
+    suites = shardSuites(suites, selection.shard);
   } finally {
     await first.release();
   }

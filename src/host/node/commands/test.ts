@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import { EpollLabError, GuestFaultError, UsageError } from '../../core/errors.js';
-import { BuildError, UsageError as BuildUsageError } from '../../../images/errors.js';
+import { KernelBuildFailedError } from '../../../images/errors.js';
 import { buildImages, createStreamLogger, type Manifest } from '../../../images/index.js';
 import { looksLikeTree, userTreeNameOf } from '../../../images/user-tree.js';
 import { startGuest } from '../start-guest.js';
@@ -14,9 +14,9 @@ import { matrixDiff, type MatrixReport } from '../../core/testing/matrix.js';
 import { toJson, toJunit, toKtap, toMatrixText, toTap } from '../../core/testing/reporters.js';
 import { resolveKernelNames } from '../../../images/kernel-sources.js';
 import type { RunEvent, RunReport } from '../../core/testing/results.js';
-import { runSuites, type RunSelection } from '../../core/testing/runner.js';
+import type { RunSelection } from '../../core/testing/runner.js';
+import { runOnKernel } from '../kernel-run.js';
 import { kernelIdentity, loadManifest } from '../images.js';
-import { restoredGuestFactory } from '../start-guest.js';
 
 /** What `git bisect run` reads as "this commit cannot be tested". */
 export const BISECT_CANNOT_TEST = 125;
@@ -113,7 +113,9 @@ async function testTree(options: TestCommandOptions, selection: RunSelection): P
     manifest = await buildImages({ kernels: [options.kernel] }, createStreamLogger(process.stderr));
     name = await userTreeNameOf(options.kernel);
   } catch (error) {
-    if (!(error instanceof BuildError) || error instanceof BuildUsageError) throw error;
+    // Only the tree's own failure makes this commit untestable; a host
+    // problem (missing packages, a locked cache) must stop a bisect, not skip commits.
+    if (!(error instanceof KernelBuildFailedError)) throw error;
     process.stderr.write(`epoll-lab: the kernel in ${options.kernel} did not configure or build: ${error.message}\n`);
     return BISECT_CANNOT_TEST;
   }
@@ -128,23 +130,38 @@ async function testTree(options: TestCommandOptions, selection: RunSelection): P
     process.stderr.write(`epoll-lab: the kernel built from ${options.kernel} did not boot: ${error.message}${log}\n`);
     return BISECT_CANNOT_TEST;
   }
-  return runAndReport(options, selection, manifest, [name]);
+  return runAndReport(options, selection, manifest, [name], true);
 }
 
-async function runAndReport(options: TestCommandOptions, selection: RunSelection, manifest: Manifest, kernels: readonly string[]): Promise<number> {
+async function runAndReport(
+  options: TestCommandOptions,
+  selection: RunSelection,
+  manifest: Manifest,
+  kernels: readonly string[],
+  bisecting = false,
+): Promise<number> {
   const live = options.reporter === 'pretty' ? prettyProgress((t) => process.stdout.write(t)) : undefined;
   const runs: RunReport[] = [];
   for (const kernel of kernels) {
     const identity = kernelIdentity(manifest, kernel);
     if (live) process.stdout.write(`== kernel ${kernel}: Linux ${identity.release} from ${identity.source}\n`);
-    const run = await runSuites(restoredGuestFactory({ kernel, logger: options.logger }), selection, live);
-    runs.push({ kernel: run.kernel, identity, suites: run.suites, summary: run.summary });
+    runs.push(await runOnKernel(kernel, selection, { logger: options.logger, ...(live && { onEvent: live }) }));
   }
   const text = render(options.reporter, runs);
   if (options.output) await fs.writeFile(options.output, text);
   else process.stdout.write(text);
   const failed = runs.reduce((n, r) => n + r.summary.fail, 0);
   const ran = runs.reduce((n, r) => n + r.summary.pass + r.summary.fail + r.summary.skip, 0);
+  if (ran === 0 && selection.shard) {
+    process.stderr.write(`epoll-lab: shard ${selection.shard.index}/${selection.shard.count} holds none of the selected cases\n`);
+    return 0;
+  }
   if (ran === 0) throw new UsageError('no case matched the selection');
-  return failed > 0 ? 1 : 0;
+  if (failed > 0) return 1;
+  if (bisecting && runs.every((r) => r.summary.pass === 0)) {
+    // Every selected case skipped: this kernel says nothing about them.
+    process.stderr.write('epoll-lab: every selected case was skipped on this kernel, so it cannot be judged\n');
+    return BISECT_CANNOT_TEST;
+  }
+  return 0;
 }
