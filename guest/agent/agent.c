@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "protocol.h"
+#include "runas.h"
 
 #define MAX_SESSIONS 32
 #define READ_CHUNK 4096
@@ -576,7 +577,20 @@ static void send_hello(void)
 	send_frame(EL_HELLO, 0, buf, n);
 }
 
+__attribute__((noreturn)) static void agent_main(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+	const char *slash = strrchr(argv[0], '/');
+
+	/* One binary, two programs: see runas.c. */
+	if (!strcmp(slash ? slash + 1 : argv[0], RUNAS_NAME))
+		return runas_main(argc, argv);
+	agent_main(argc, argv);
+}
+
+/* The agent: serves the machine channel until the machine stops. */
+static void agent_main(int argc, char **argv)
 {
 	const char *tty = argc > 1 ? argv[1] : "/dev/ttyS1";
 	const char *console = argc > 2 ? argv[2] : "/dev/ttyS0";

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { RUNAS_PATH } from '../host/core/users.js';
 
 export interface GuestProgram {
   /** Unique name; also the cache directory and output file name. */
@@ -22,8 +23,8 @@ export interface GuestProgram {
 }
 
 export const GUEST_PROGRAMS: readonly GuestProgram[] = [
-  // The machine-channel agent /init starts on ttyS1 (see docs/).
-  { name: 'epoll-lab-agent', sources: ['guest/agent/agent.c'], dest: '/sbin/epoll-lab-agent' },
+  // The machine-channel agent /init starts on ttyS1 (see docs/); also epoll-lab-runas (GUEST_LINKS).
+  { name: 'epoll-lab-agent', sources: ['guest/agent/agent.c', 'guest/agent/runas.c'], dest: '/sbin/epoll-lab-agent' },
   // Prints readiness changes of one file; the browser's scullpipe demo runs it.
   { name: 'epoll-watch', sources: ['guest/tools/epoll-watch.c'], dest: '/usr/bin/epoll-watch' },
   // Latency and scaling benchmarks; epoll-lab bench runs the same binary natively and under QEMU.
@@ -33,6 +34,11 @@ export const GUEST_PROGRAMS: readonly GuestProgram[] = [
     dest: '/usr/bin/epoll-bench',
     cflags: ['-pthread'],
   },
+];
+
+/** Other names of the programs above, as links in the image: the agent's binary is also the run-as tool (`--user`). */
+export const GUEST_LINKS: readonly { dest: string; source: { symlink: string } }[] = [
+  { dest: RUNAS_PATH, source: { symlink: '/sbin/epoll-lab-agent' } },
 ];
 
 /**

@@ -85,6 +85,20 @@ function manifestPackages(kernels: readonly string[], versions: Map<string, stri
   return out;
 }
 
+/** /etc/os-release (os-release(5)) naming epoll-lab and the kernel the image boots. */
+function osRelease(k: KernelBuild): Buffer {
+  return Buffer.from(
+    [
+      'NAME="epoll-lab"',
+      'ID=epoll-lab',
+      `VERSION_ID="${k.kernel}"`,
+      `PRETTY_NAME="epoll-lab guest, Linux ${k.release}"`,
+      `VARIANT="${k.source.replace(/["\\`$]/g, '')}"`,
+      '',
+    ].join('\n'),
+  );
+}
+
 /** The initramfs step's summary line. */
 function describeInitramfs(image: InitramfsImage): string {
   // busybox lists itself as an applet; only real replacements are news.
@@ -199,6 +213,7 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
         // initramfs (~30 KB) rather than CONFIG_IKCONFIG_PROC, which would grow
         // every kernel and change the kernel's own build.
         { dest: `/boot/config-${k.release}`, source: path.join(k.buildDir, '.config'), mode: 0o644 },
+        { dest: '/etc/os-release', source: { content: osRelease(k) }, mode: 0o644 },
       ];
       const initramfs = await withStep(
         logger,

@@ -62,6 +62,7 @@ const DIRECTORIES: ReadonlyArray<readonly [string, number]> = [
   ['/dev', 0o755],
   ['/tmp', 0o1777],
   ['/root', 0o700],
+  ['/home', 0o755],
   ['/mnt', 0o755],
   ['/mnt/host', 0o755],
   ['/lib/modules', 0o755],
@@ -69,15 +70,20 @@ const DIRECTORIES: ReadonlyArray<readonly [string, number]> = [
   ['/run', 0o755],
 ];
 
-// uid 1000 "user" lets tests drop privileges; "nobody" is what daemons expect.
-const PASSWD = [
-  'root:x:0:0:root:/root:/bin/sh',
-  'user:x:1000:1000:user:/tmp:/bin/sh',
-  'nobody:x:65534:65534:nobody:/nonexistent:/bin/false',
-  '',
-].join('\n');
+/**
+ * The guest's users: root; an ordinary user (uid 1000) for behaviour that
+ * differs without privileges; nobody, as daemons expect. `--user` takes
+ * these names or uids. The one list /etc/passwd, /etc/group and the host's
+ * check of --user come from.
+ */
+export const GUEST_USERS: readonly { name: string; uid: number; group: string; home: string; shell: string }[] = [
+  { name: 'root', uid: 0, group: 'root', home: '/root', shell: '/bin/sh' },
+  { name: 'user', uid: 1000, group: 'user', home: '/home/user', shell: '/bin/sh' },
+  { name: 'nobody', uid: 65534, group: 'nogroup', home: '/nonexistent', shell: '/bin/false' },
+];
 
-const GROUP = ['root:x:0:', 'user:x:1000:', 'nogroup:x:65534:', ''].join('\n');
+const PASSWD = GUEST_USERS.map((u) => `${u.name}:x:${u.uid}:${u.uid}:${u.name}:${u.home}:${u.shell}\n`).join('');
+const GROUP = GUEST_USERS.map((u) => `${u.group}:x:${u.uid}:\n`).join('');
 
 async function readInput(file: string, what: string): Promise<Buffer> {
   try {

@@ -23,6 +23,7 @@ export const GUEST_PATHS = {
   kernelFragment: 'guest/kernel/epoll-lab.config',
   init: 'guest/init/init',
   include: 'guest/include',
+  etc: 'guest/etc',
 } as const;
 
 /** Default output directory for images and the manifest. */

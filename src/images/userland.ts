@@ -13,7 +13,7 @@ import { prepareBusybox } from './busybox.js';
 import type { CompiledProgram } from './compile.js';
 import { compilePrograms } from './compile.js';
 import { GuestSourceMissingError } from './errors.js';
-import type { GuestProgram } from './guest-programs.js';
+import { GUEST_LINKS, type GuestProgram } from './guest-programs.js';
 import { KeyHasher, sha256Hex } from './hash.js';
 import type { InitramfsInputs } from './initramfs.js';
 import type { Logger } from './log.js';
@@ -57,13 +57,16 @@ export async function prepareUserland(opts: UserlandOptions): Promise<Userland> 
     logger,
   });
 
-  // The initramfs layout itself (directories, /etc files) only changes with
-  // the pipeline, so PIPELINE_VERSION stands in for it.
+  const etc = await etcFiles(repoRoot);
+
+  // The initramfs layout itself (directories, users) only changes with the
+  // pipeline, so PIPELINE_VERSION stands in for it.
   const key = new KeyHasher('initramfs')
     .add('pipeline', PIPELINE_VERSION)
     .add('busybox', busybox.version)
     .add('init', sha256Hex(initContent));
   for (const p of programs) key.add('program', p.dest).add('key', p.key);
+  for (const f of etc) key.add('etc', f.dest).add('content', sha256Hex(f.source.content));
 
   return {
     busybox,
@@ -72,8 +75,20 @@ export async function prepareUserland(opts: UserlandOptions): Promise<Userland> 
       busybox: busybox.binary,
       applets: busybox.applets,
       init,
-      files: programs.map((p) => ({ dest: p.dest, source: p.binary })),
+      files: [...programs.map((p) => ({ dest: p.dest, source: p.binary })), ...etc, ...GUEST_LINKS],
     },
     inputsHash: key.digest(),
   };
+}
+
+/**
+ * guest/etc/*: the files ordinary programs expect in /etc (hosts,
+ * resolv.conf, nsswitch.conf, services, protocols), installed as they are.
+ */
+async function etcFiles(repoRoot: string): Promise<{ dest: string; source: { content: Buffer }; mode: number }[]> {
+  const dir = path.join(repoRoot, GUEST_PATHS.etc);
+  const names = (await fs.readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isFile()).map((e) => e.name).sort();
+  return Promise.all(
+    names.map(async (name) => ({ dest: `/etc/${name}`, source: { content: await fs.readFile(path.join(dir, name)) }, mode: 0o644 })),
+  );
 }

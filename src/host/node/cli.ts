@@ -20,6 +20,7 @@ import { reportCommand } from './commands/report.js';
 import { workloadCommand } from './commands/workload.js';
 import { looksLikeTree, userTreeNameOf } from '../../images/user-tree.js';
 import { loadManifest } from './images.js';
+import { GUEST_USERS } from '../../images/initramfs.js';
 import { ALL_KERNELS, DEFAULT_KERNEL, KERNEL_SERIES, resolveKernelNames } from '../../images/kernel-sources.js';
 import { DEFAULT_CLIENTS, DEFAULT_REQUESTS, WARMUP_BATCH_REQUESTS } from '../core/workloads/on-machine.js';
 
@@ -111,6 +112,18 @@ async function kernelOf(values: Values, command: string): Promise<{ kernel: stri
   return { kernel: kernels[0]! };
 }
 
+/** --user, checked against the image's users: a name or a uid it has; absent when not given. */
+function userOf(values: Values): { user?: string } {
+  const asked = values['user'];
+  if (typeof asked !== 'string') return {};
+  const user = GUEST_USERS.find((u) => u.name === asked || String(u.uid) === asked);
+  if (!user) {
+    const known = GUEST_USERS.map((u) => `${u.name} (${u.uid})`).join(', ');
+    throw new UsageError(`--user ${JSON.stringify(asked)}: the image has no such user; it has ${known}`);
+  }
+  return { user: user.name };
+}
+
 /**
  * Runs `one` for each kernel --kernel names, with a header line when there
  * are several; the status is the first non-zero one (0 when all were 0).
@@ -130,12 +143,14 @@ const loggerOf = (values: Record<string, string | boolean | string[] | undefined
 const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   test: {
     help: `Usage: epoll-lab test [--suite NAME…] [--case NAME…] [--filter TEXT] [--kernel ${KERNEL_SERIES.join('|')}|all|DIR]
-                      [--reporter ${REPORTERS.join('|')}] [--output FILE] [--shard K/N]
+                      [--reporter ${REPORTERS.join('|')}] [--output FILE] [--shard K/N] [--user NAME|UID]
 
 Runs the guest's test suites (the epoll conformance programs, kselftest-epoll,
 scull), each suite in a fresh guest restored from the post-boot snapshot, and
 reports every case. --suite and --case may repeat (a case is found in whichever
-suite has it); --filter keeps cases whose name contains TEXT.
+suite has it); --filter keeps cases whose name contains TEXT; --user runs the
+test programs as that user of the image, without privileges (cases that need
+root then fail or skip: that is the point of running them both ways).
 --kernel all runs every kernel (${KERNEL_SERIES.join(', ')}) and prints the matrix:
 suite × kernel with pass/fail/skip counts, then every case whose result or
 checked value differs between kernels, with the case's own sentence on which
@@ -158,6 +173,7 @@ with --kernel DIR, 125 when that kernel does not configure, build or boot
       reporter: { type: 'string' },
       output: { type: 'string', short: 'o' },
       shard: { type: 'string' },
+      user: { type: 'string' },
     },
     run: async (values) =>
       testCommand({
@@ -168,6 +184,7 @@ with --kernel DIR, 125 when that kernel does not configure, build or boot
         reporter: (typeof values['reporter'] === 'string' ? values['reporter'] : 'pretty') as ReporterName,
         ...(typeof values['output'] === 'string' && { output: values['output'] }),
         ...(typeof values['shard'] === 'string' && { shard: values['shard'] }),
+        ...userOf(values),
         logger: loggerOf(values),
       }),
   },
@@ -195,14 +212,16 @@ console, in raw mode; window size changes reach the guest. Press Ctrl-] to quit.
     run: async (values) => shellCommand({ ...(await kernelOf(values, 'shell')), logger: loggerOf(values) }),
   },
   exec: {
-    help: `Usage: epoll-lab exec [--kernel ${KERNEL_SPEC}] [--timeout S] [--json] -- CMD [ARG…]
+    help: `Usage: epoll-lab exec [--kernel ${KERNEL_SPEC}] [--timeout S] [--json] [--user NAME|UID] -- CMD [ARG…]
 
 Runs CMD in a fresh guest restored from the post-boot snapshot. stdout and
 stderr stream through separately; the exit status is the command's, 128+N when
 signal N killed it, or 124 when --timeout (default 600 s) ran out.
 --json prints {exitCode, signal, timedOut, durationMs, stdout, stderr} instead.
+--user runs CMD as that user of the image (root, user = uid 1000, nobody = 65534)
+with no capabilities; the default is root. PATH and HOME are set as on any Linux.
 `,
-    options: { ...common, timeout: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...common, timeout: { type: 'string' }, json: { type: 'boolean' }, user: { type: 'string' } },
     run: async (values, positionals) => {
       if (positionals.length === 0) throw new UsageError('exec needs a command: epoll-lab exec -- CMD [ARG…]');
       return eachKernel(values, (kernel) =>
@@ -211,24 +230,26 @@ signal N killed it, or 124 when --timeout (default 600 s) ran out.
           kernel,
           timeoutMs: timeoutMs(values['timeout'], 600),
           json: values['json'] === true,
+          ...userOf(values),
           logger: loggerOf(values),
         }),
       );
     },
   },
   run: {
-    help: `Usage: epoll-lab run [--kernel ${KERNEL_SPEC}] [--timeout S] FILE [-- ARG…]
+    help: `Usage: epoll-lab run [--kernel ${KERNEL_SPEC}] [--timeout S] [--user NAME|UID] FILE [-- ARG…]
 
 FILE is a C source file (compiled here with gcc -m32 -static -O2 -Wall; compiler
 errors are shown as gcc prints them) or a 32-bit i386 ELF. It is copied into a
-fresh guest through the 9p share and run with ARGs; the exit status is as for exec.
+fresh guest through the 9p share and run with ARGs (as --user, see exec); the exit
+status is as for exec.
 `,
-    options: { ...common, timeout: { type: 'string' } },
+    options: { ...common, timeout: { type: 'string' }, user: { type: 'string' } },
     run: async (values, positionals) => {
       const [file, ...args] = positionals;
       if (!file) throw new UsageError('run needs a file: epoll-lab run FILE [-- ARG…]');
       return eachKernel(values, (kernel) =>
-        runCommand({ file, args, kernel, timeoutMs: timeoutMs(values['timeout'], 600), logger: loggerOf(values) }),
+        runCommand({ file, args, kernel, timeoutMs: timeoutMs(values['timeout'], 600), ...userOf(values), logger: loggerOf(values) }),
       );
     },
   },

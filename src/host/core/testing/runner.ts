@@ -6,6 +6,7 @@
  * kernel's log, and the run goes on.
  */
 import { GuestFaultError, UsageError } from '../errors.js';
+import { asUser } from '../users.js';
 import type { Guest } from '../guest.js';
 import { KtapParser, type KtapCase } from './ktap.js';
 import { summarize, type CaseResult, type RunEvent, type RunReport, type SuiteResult } from './results.js';
@@ -21,6 +22,8 @@ export interface RunSelection {
   /** Only these exact case names (e.g. one case from the UI). */
   readonly cases?: readonly string[];
   readonly shard?: { readonly index: number; readonly count: number };
+  /** Run the test programs as this user of the image (name or uid), without privileges. */
+  readonly user?: string;
 }
 
 export interface GuestLease {
@@ -140,7 +143,7 @@ export async function runSuite(
     }
     for (const program of suite.programs) {
       if (programCases && !programCases.has(program)) continue;
-      await runProgram(guest, suite, program, caseArgs(suite, selection, programCases?.get(program)), record);
+      await runProgram(guest, suite, program, caseArgs(suite, selection, programCases?.get(program)), selection.user, record);
     }
   } catch (error) {
     if (!(error instanceof GuestFaultError)) throw error;
@@ -161,6 +164,7 @@ async function runProgram(
   suite: SuiteDefinition,
   program: string,
   args: readonly string[],
+  user: string | undefined,
   record: (result: CaseResult) => void,
 ): Promise<void> {
   const stderr: string[] = [];
@@ -168,7 +172,7 @@ async function runProgram(
     ({ number: _number, ...result }: KtapCase) => record(result),
     () => performance.now(),
   );
-  const child = guest.spawn([program, ...args], {
+  const child = guest.spawn(asUser([program, ...args], user), {
     timeoutMs: suite.timeoutMs,
     onStdout: (data) => parser.push(decoder.decode(data, { stream: true })),
     onStderr: (data) => stderr.push(decoder.decode(data)),

@@ -1,6 +1,7 @@
 /** `epoll-lab exec`: one command in a fresh guest, its streams and exit status passed through. */
 import type { ExitStatus } from '../../core/channel.js';
 import type { Logger } from '../../core/logger.js';
+import { asUser } from '../../core/users.js';
 import { signalNumber } from '../../core/signals.js';
 import { startGuest } from '../start-guest.js';
 
@@ -9,6 +10,8 @@ export interface ExecCommandOptions {
   readonly kernel?: string;
   readonly timeoutMs?: number;
   readonly json?: boolean;
+  /** Run it as this user of the image (see core/users.ts). */
+  readonly user?: string;
   readonly logger: Logger;
 }
 
@@ -23,7 +26,7 @@ export async function execCommand(options: ExecCommandOptions): Promise<number> 
   const { guest } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), logger: options.logger });
   try {
     if (options.json) {
-      const result = await guest.exec(options.argv, { ...(options.timeoutMs && { timeoutMs: options.timeoutMs }) });
+      const result = await guest.exec(asUser(options.argv, options.user), { ...(options.timeoutMs && { timeoutMs: options.timeoutMs }) });
       const decoder = new TextDecoder();
       const { stdout, stderr, ...status } = result;
       process.stdout.write(
@@ -31,7 +34,7 @@ export async function execCommand(options: ExecCommandOptions): Promise<number> 
       );
       return shellStatus(result);
     }
-    const child = guest.spawn(options.argv, {
+    const child = guest.spawn(asUser(options.argv, options.user), {
       ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
       onStdout: (data) => process.stdout.write(data),
       onStderr: (data) => process.stderr.write(data),

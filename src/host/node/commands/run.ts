@@ -11,6 +11,7 @@ import { capture } from '../../../images/run.js';
 import { UsageError } from '../../core/errors.js';
 import { GUEST_SHARE_PATH } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
+import { asUser } from '../../core/users.js';
 import { startGuest } from '../start-guest.js';
 import { shellStatus } from './exec.js';
 
@@ -19,6 +20,8 @@ export interface RunCommandOptions {
   readonly args: readonly string[];
   readonly kernel?: string;
   readonly timeoutMs?: number;
+  /** Run it as this user of the image (see core/users.ts). */
+  readonly user?: string;
   readonly logger: Logger;
 }
 
@@ -78,8 +81,9 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       await guest.writeFile(name, await fs.readFile(binary));
       // Run from tmpfs: the share does not carry the execute bit.
       const target = `/tmp/${name}`;
+      // 755: a program run --user reads and executes it as that user.
       const child = guest.spawn(
-        ['sh', '-c', 't=$1; shift; cp "$0" "$t" && chmod +x "$t" && exec "$t" "$@"', `${GUEST_SHARE_PATH}/${name}`, target, ...options.args],
+        ['sh', '-c', 'cp "$1" "$2" && chmod 755 "$2" && shift 2 && exec "$@"', 'sh', `${GUEST_SHARE_PATH}/${name}`, target, ...asUser([target, ...options.args], options.user)],
         {
           ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
           onStdout: (data) => process.stdout.write(data),

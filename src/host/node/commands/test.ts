@@ -33,6 +33,8 @@ export interface TestCommandOptions {
   readonly reporter: ReporterName;
   readonly output?: string;
   readonly shard?: string;
+  /** Run the test programs as this user of the image. */
+  readonly user?: string;
   readonly logger: Logger;
 }
 
@@ -84,6 +86,7 @@ export async function testCommand(options: TestCommandOptions): Promise<number> 
     cases: options.cases,
     ...(options.filter && { filter: options.filter }),
     ...(options.shard && { shard: parseShard(options.shard)! }),
+    ...(options.user !== undefined && { user: options.user }),
   };
   if (looksLikeTree(options.kernel)) return testTree(options, selection);
   const kernels = resolveKernelNames([options.kernel]);
