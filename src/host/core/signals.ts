@@ -13,6 +13,9 @@ export function signalName(signo: number): string {
 export function signalNumber(name: string | number): number {
   if (typeof name === 'number') return name;
   const upper = name.toUpperCase();
+  // Signals without a name (the real-time ones, 32..64) are spelled by number: SIG40.
+  const numbered = /^(?:SIG)?(\d+)$/.exec(upper);
+  if (numbered && Number(numbered[1]) >= 1 && Number(numbered[1]) <= 64) return Number(numbered[1]);
   const index = SIGNAL_NAMES.indexOf(upper.startsWith('SIG') ? upper : `SIG${upper}`);
   if (index <= 0) throw new RangeError(`unknown signal ${JSON.stringify(name)}`);
   return index;

@@ -66,11 +66,22 @@ const common = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function timeoutMs(value: string | boolean | string[] | undefined, fallbackSeconds: number): number {
+/** The largest timeout the machine channel carries: u32 milliseconds. */
+const MAX_TIMEOUT_S = Math.floor(0xffffffff / 1000);
+
+/**
+ * --timeout S: seconds, 0 < S <= MAX_TIMEOUT_S, or "none" for no limit (the
+ * channel's 0). 0 and values past the channel's range are refused rather
+ * than silently meaning "no limit" or wrapping round.
+ */
+export function timeoutMs(value: string | boolean | string[] | undefined, fallbackSeconds: number): number {
   if (value === undefined) return fallbackSeconds * 1000;
-  const seconds = Number(value);
-  if (typeof value !== 'string' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new UsageError(`--timeout wants a number of seconds, not ${JSON.stringify(value)}`);
+  if (value === 'none') return 0;
+  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_TIMEOUT_S || Math.round(seconds * 1000) === 0) {
+    throw new UsageError(
+      `--timeout wants seconds between 0.001 and ${MAX_TIMEOUT_S}, or none for no limit, not ${JSON.stringify(value)}`,
+    );
   }
   return Math.round(seconds * 1000);
 }
@@ -216,7 +227,8 @@ console, in raw mode; window size changes reach the guest. Press Ctrl-] to quit.
 
 Runs CMD in a fresh guest restored from the post-boot snapshot. stdout and
 stderr stream through separately; the exit status is the command's, 128+N when
-signal N killed it, or 124 when --timeout (default 600 s) ran out.
+signal N killed it, or 124 when --timeout S ran out (default 600; none for no
+limit; at most 4294967).
 --json prints {exitCode, signal, timedOut, durationMs, stdout, stderr} instead.
 --user runs CMD as that user of the image (root, user = uid 1000, nobody = 65534)
 with no capabilities; the default is root. PATH and HOME are set as on any Linux.

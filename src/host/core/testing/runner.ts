@@ -10,7 +10,7 @@ import { asUser } from '../users.js';
 import type { Guest } from '../guest.js';
 import { KtapParser, type KtapCase } from './ktap.js';
 import { summarize, type CaseResult, type RunEvent, type RunReport, type SuiteResult } from './results.js';
-import { listProgram, readSuites, selectSuites, shardSuites, type SuiteDefinition } from './suites.js';
+import { closeNames, listProgram, readSuites, selectSuites, shardSuites, type SuiteDefinition } from './suites.js';
 
 export interface RunSelection {
   /** Suite names; empty means every suite that runs by default. */
@@ -96,17 +96,6 @@ async function locateCases(guest: Guest, suites: readonly SuiteDefinition[], nam
     );
   }
   return byProgram;
-}
-
-/** Up to five known names sharing the most words with `name`. */
-function closeNames(name: string, known: readonly string[]): string[] {
-  const words = new Set(name.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean));
-  return known
-    .map((k) => ({ k, score: k.toLowerCase().split(/[^a-z0-9]+/).filter((w) => words.has(w)).length }))
-    .filter((x) => x.score > 0)
-    .sort((a, b) => b.score - a.score || a.k.localeCompare(b.k))
-    .slice(0, 5)
-    .map((x) => x.k);
 }
 
 /** Arguments that make a program run only the selected cases (`names`: the program's share of them). */

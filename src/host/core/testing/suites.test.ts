@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectSuites, type SuiteDefinition } from './suites.js';
+import { closeNames, selectSuites, type SuiteDefinition } from './suites.js';
 
 const suite = (name: string, explicitOnly = false): SuiteDefinition => ({
   name,
@@ -24,5 +24,14 @@ describe('selectSuites', () => {
   it('names the suites the image has when asked for one it has not', () => {
     expect(() => selectSuites(ALL, ['nope'])).toThrow(/no suite named "nope"; this image has: epoll-ctl, scull/);
     expect(() => selectSuites(ALL, [], ['nope'])).toThrow(/no suite named "nope" to leave out/);
+  });
+});
+
+describe('close names for a mistyped suite or case', () => {
+  it('offers the nearest names first', () => {
+    const known = ['epoll-ctl', 'epoll-create', 'epoll-wait', 'scull', 'hello-poll'];
+    expect(closeNames('epoll-ctrl', known)[0]).toBe('epoll-ctl');
+    expect(closeNames('scul', known)).toEqual(['scull']);
+    expect(closeNames('zzz', known)).toEqual([]);
   });
 });

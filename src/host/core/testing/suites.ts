@@ -4,7 +4,7 @@
  * sources (another kernel, a user's driver) lists exactly what it holds.
  */
 import type { Guest } from '../guest.js';
-import { EpollLabError } from '../errors.js';
+import { EpollLabError, UsageError } from '../errors.js';
 import type { SuiteInfo } from './results.js';
 
 export const SUITES_FILE = '/usr/lib/epoll-lab/suites.json';
@@ -61,18 +61,48 @@ function kselftestCaseName(line: string): string | undefined {
   return `${words[0]}.${words[words.length - 1]}`;
 }
 
+/** Edit distance (insertions, deletions, substitutions) between two names. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/**
+ * Up to five known names closest to a mistyped one: those sharing the most
+ * words with it, then the fewest edits away; a name with no word in common
+ * is offered only when it is a near-typo (a third of its length or less).
+ */
+export function closeNames(name: string, known: readonly string[]): string[] {
+  const words = (n: string) => n.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const wanted = new Set(words(name));
+  return known
+    .map((k) => ({ k, shared: words(k).filter((w) => wanted.has(w)).length, distance: editDistance(name.toLowerCase(), k.toLowerCase()) }))
+    .filter((x) => x.shared > 0 || x.distance <= Math.max(1, Math.floor(x.k.length / 3)))
+    .sort((x, y) => x.distance - y.distance || y.shared - x.shared || x.k.localeCompare(y.k))
+    .slice(0, 5)
+    .map((x) => x.k);
+}
+
 /** Which suites a selection means: named ones, or every suite that runs by default. */
 export function selectSuites(all: readonly SuiteDefinition[], names: readonly string[], exclude: readonly string[] = []): SuiteDefinition[] {
   for (const name of exclude) {
     if (!all.some((s) => s.name === name)) {
-      throw new EpollLabError(`no suite named ${JSON.stringify(name)} to leave out; this image has: ${all.map((s) => s.name).join(', ')}`);
+      throw new UsageError(`no suite named ${JSON.stringify(name)} to leave out; this image has: ${all.map((s) => s.name).join(', ')}`);
     }
   }
   if (names.length === 0) return all.filter((s) => !s.explicitOnly && !exclude.includes(s.name));
   return names.map((name) => {
     const suite = all.find((s) => s.name === name);
     if (!suite) {
-      throw new EpollLabError(`no suite named ${JSON.stringify(name)}; this image has: ${all.map((s) => s.name).join(', ')}`);
+      const near = closeNames(name, all.map((s) => s.name));
+      throw new UsageError(
+        `no suite named ${JSON.stringify(name)}${near.length ? ` (close: ${near.join(', ')})` : ''}; this image has: ${all.map((s) => s.name).join(', ')}`,
+      );
     }
     return suite;
   });

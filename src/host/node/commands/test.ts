@@ -3,7 +3,10 @@
  * fresh guest per suite, for one kernel or the whole matrix, and writes a
  * report. The exit status is 0 only if nothing failed.
  */
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { EpollLabError, GuestFaultError, UsageError } from '../../core/errors.js';
 import { KernelBuildFailedError } from '../../../images/errors.js';
 import { buildImages, createStreamLogger, type Manifest } from '../../../images/index.js';
@@ -77,6 +80,34 @@ function prettySummary(run: RunReport): string {
   return `\nLinux ${run.kernel}${source}: ${pass} passed, ${fail} failed, ${skip} skipped\n`;
 }
 
+/** Refuses, before anything runs, an --output that cannot be written. */
+async function checkWritable(file: string): Promise<void> {
+  const target = path.resolve(file);
+  const dir = path.dirname(target);
+  const stat = await fs.stat(target).catch(() => undefined);
+  if (stat?.isDirectory()) throw new UsageError(`--output ${file} is a directory; give a file name`);
+  try {
+    await fs.access(stat ? target : dir, fsConstants.W_OK);
+  } catch {
+    throw new UsageError(`--output ${file}: ${stat ? 'the file is not writable' : `cannot write in ${dir} (missing or not writable)`}; give another path`);
+  }
+}
+
+/**
+ * Writes the finished report; if that fails after all (the disk filled, the
+ * directory went away), a run is never lost: it goes to a temporary file,
+ * and we say where.
+ */
+async function writeReport(file: string, text: string): Promise<void> {
+  try {
+    await fs.writeFile(file, text);
+  } catch (error) {
+    const fallback = path.join(os.tmpdir(), `epoll-lab-report-${process.pid}-${Date.now()}${path.extname(file)}`);
+    await fs.writeFile(fallback, text);
+    process.stderr.write(`epoll-lab: could not write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the report is in ${fallback}\n`);
+  }
+}
+
 export async function testCommand(options: TestCommandOptions): Promise<number> {
   if (!(REPORTERS as readonly string[]).includes(options.reporter)) {
     throw new UsageError(`--reporter must be one of ${REPORTERS.join(', ')}, not ${JSON.stringify(options.reporter)}`);
@@ -88,6 +119,7 @@ export async function testCommand(options: TestCommandOptions): Promise<number> 
     ...(options.shard && { shard: parseShard(options.shard)! }),
     ...(options.user !== undefined && { user: options.user }),
   };
+  if (options.output) await checkWritable(options.output);
   if (looksLikeTree(options.kernel)) return testTree(options, selection);
   const kernels = resolveKernelNames([options.kernel]);
   // Every kernel's images must be there before the first suite starts: a
@@ -151,7 +183,7 @@ async function runAndReport(
     runs.push(await runOnKernel(kernel, selection, { logger: options.logger, ...(live && { onEvent: live }) }));
   }
   const text = render(options.reporter, runs);
-  if (options.output) await fs.writeFile(options.output, text);
+  if (options.output) await writeReport(options.output, text);
   else process.stdout.write(text);
   const failed = runs.reduce((n, r) => n + r.summary.fail, 0);
   const ran = runs.reduce((n, r) => n + r.summary.pass + r.summary.fail + r.summary.skip, 0);

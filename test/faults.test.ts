@@ -1,0 +1,70 @@
+/**
+ * The fault suite: each case is a defect a hostile trial found (issue 15),
+ * tried through the real CLI against the real guest, so it stays fixed.
+ */
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+
+const BIN = path.resolve(import.meta.dirname, '../bin/epoll-lab.js');
+
+interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: readonly string[], onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      onStdout?.(d.toString(), child);
+    });
+    child.stdout!.on('error', () => undefined);
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('faults found by a hostile trial', () => {
+  it('a command killed by a real-time signal exits 128+N, not an internal error', async () => {
+    const result = await cli(['exec', '--', 'sh', '-c', 'kill -40 $$']);
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect(result.status).toBe(128 + 40);
+  });
+
+  it('--timeout refuses 0 and values past the channel, and spells no limit as none', async () => {
+    for (const value of ['0', '4294968', '-1', 'soon', '']) {
+      const result = await cli(['exec', `--timeout=${value}`, '--', 'true']);
+      expect(result.status, `--timeout ${JSON.stringify(value)}`).toBe(2);
+      expect(result.stderr).toMatch(/--timeout wants seconds between 0\.001 and 4294967, or none for no limit/);
+    }
+    expect((await cli(['exec', '--timeout', 'none', '--', 'true'])).status).toBe(0);
+    expect((await cli(['exec', '--timeout', '4294967', '--', 'true'])).status).toBe(0);
+  });
+
+  it('an --output that cannot be written is refused before anything runs', async () => {
+    const result = await cli(['test', '--suite', 'epoll-abi', '--reporter', 'json', '--output', '/nonexistent/dir/x.json']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--output \/nonexistent\/dir\/x\.json: cannot write in \/nonexistent\/dir/);
+    expect(result.stderr).not.toMatch(/ENOENT|at .*\.ts:\d+/);
+  });
+
+  it('an unknown --suite or --case is a usage error that offers close names', async () => {
+    const suite = await cli(['test', '--suite', 'epoll-ctrl']);
+    expect(suite.status).toBe(2);
+    expect(suite.stderr).toMatch(/no suite named "epoll-ctrl" \(close: epoll-ctl/);
+    const one = await cli(['test', '--suite', 'epoll-ctl', '--case', 'ctl_add_twice_eexists']);
+    expect(one.status).toBe(2);
+    expect(one.stderr).toMatch(/no case named "ctl_add_twice_eexists" in suite epoll-ctl; close names: ctl_add_twice_eexist/);
+  });
+
+  it('a reader that goes away (exec -- yes | head -1) ends the command quietly', async () => {
+    const result = await cli(['exec', '--', 'yes'], (_chunk, child) => child.stdout!.destroy());
+    expect(result.stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(result.status).toBe(141);
+  });
+});
