@@ -14,9 +14,14 @@ interface Result {
   stderr: string;
 }
 
-function cli(args: readonly string[], onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void): Promise<Result> {
+function cli(
+  args: readonly string[],
+  onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void,
+  input?: Uint8Array,
+): Promise<Result> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    if (input) child.stdin!.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -60,6 +65,18 @@ describe('faults found by a hostile trial', () => {
     const one = await cli(['test', '--suite', 'epoll-ctl', '--case', 'ctl_add_twice_eexists']);
     expect(one.status).toBe(2);
     expect(one.stderr).toMatch(/no case named "ctl_add_twice_eexists" in suite epoll-ctl; close names: ctl_add_twice_eexist/);
+  });
+
+  it('piped stdin reaches the command, with its end as EOF, byte for byte', async () => {
+    const small = await cli(['exec', '--', 'cat'], undefined, new TextEncoder().encode('abc'));
+    expect(small.stdout).toBe('abc');
+    expect(small.status).toBe(0);
+    const big = new Uint8Array(1 << 20).map((_, i) => (i * 7919) & 0xff);
+    const count = await cli(['exec', '--', 'sh', '-c', 'wc -c; '], undefined, big);
+    expect(count.stdout.trim()).toBe(String(1 << 20));
+    const sum = await cli(['exec', '--', 'md5sum'], undefined, big);
+    const { createHash } = await import('node:crypto');
+    expect(sum.stdout.split(' ')[0]).toBe(createHash('md5').update(big).digest('hex'));
   });
 
   it('a reader that goes away (exec -- yes | head -1) ends the command quietly', async () => {

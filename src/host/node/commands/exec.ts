@@ -4,6 +4,7 @@ import type { Logger } from '../../core/logger.js';
 import { asUser } from '../../core/users.js';
 import { signalNumber } from '../../core/signals.js';
 import { startGuest } from '../start-guest.js';
+import { forwardStdin, stdinIsData } from '../stdin-forward.js';
 
 export interface ExecCommandOptions {
   readonly argv: readonly string[];
@@ -25,22 +26,24 @@ export function shellStatus(status: ExitStatus): number {
 export async function execCommand(options: ExecCommandOptions): Promise<number> {
   const { guest } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), logger: options.logger });
   try {
-    if (options.json) {
-      const result = await guest.exec(asUser(options.argv, options.user), { ...(options.timeoutMs && { timeoutMs: options.timeoutMs }) });
-      const decoder = new TextDecoder();
-      const { stdout, stderr, ...status } = result;
-      process.stdout.write(
-        `${JSON.stringify({ ...status, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) }, null, 2)}\n`,
-      );
-      return shellStatus(result);
-    }
+    const stdin = stdinIsData();
+    const out: Uint8Array[] = [];
+    const err: Uint8Array[] = [];
     const child = guest.spawn(asUser(options.argv, options.user), {
       ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
-      onStdout: (data) => process.stdout.write(data),
-      onStderr: (data) => process.stderr.write(data),
+      stdin,
+      // --json keeps the bytes for the report; otherwise they stream through.
+      onStdout: options.json ? (data) => out.push(data) : (data) => process.stdout.write(data),
+      onStderr: options.json ? (data) => err.push(data) : (data) => process.stderr.write(data),
     });
+    if (stdin) void forwardStdin(process.stdin, child);
     const status = await child.exited;
-    if (status.timedOut) options.logger.warn(`timed out after ${options.timeoutMs} ms; the command was killed`);
+    if (options.json) {
+      const decoder = new TextDecoder();
+      process.stdout.write(
+        `${JSON.stringify({ ...status, stdout: decoder.decode(Buffer.concat(out)), stderr: decoder.decode(Buffer.concat(err)) }, null, 2)}\n`,
+      );
+    } else if (status.timedOut) options.logger.warn(`timed out after ${options.timeoutMs} ms; the command was killed`);
     return shellStatus(status);
   } finally {
     await guest.dispose();

@@ -13,6 +13,7 @@ import { GUEST_SHARE_PATH } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
 import { asUser } from '../../core/users.js';
 import { startGuest } from '../start-guest.js';
+import { forwardStdin, stdinIsData } from '../stdin-forward.js';
 import { shellStatus } from './exec.js';
 
 export interface RunCommandOptions {
@@ -81,15 +82,18 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       await guest.writeFile(name, await fs.readFile(binary));
       // Run from tmpfs: the share does not carry the execute bit.
       const target = `/tmp/${name}`;
+      const stdin = stdinIsData();
       // 755: a program run --user reads and executes it as that user.
       const child = guest.spawn(
         ['sh', '-c', 'cp "$1" "$2" && chmod 755 "$2" && shift 2 && exec "$@"', 'sh', `${GUEST_SHARE_PATH}/${name}`, target, ...asUser([target, ...options.args], options.user)],
         {
           ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
+          stdin,
           onStdout: (data) => process.stdout.write(data),
           onStderr: (data) => process.stderr.write(data),
         },
       );
+      if (stdin) void forwardStdin(process.stdin, child);
       return shellStatus(await child.exited);
     } finally {
       await guest.dispose();
