@@ -4,7 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/epoll-lab.js');
 
@@ -18,9 +21,10 @@ function cli(
   args: readonly string[],
   onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void,
   input?: Uint8Array,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<Result> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], env });
     if (input) child.stdin!.end(input);
     let stdout = '';
     let stderr = '';
@@ -35,6 +39,40 @@ function cli(
 }
 
 describe('faults found by a hostile trial', () => {
+  it('--timeout ends everything the command started, even a descendant that left its process group', { timeout: 60_000 }, async () => {
+    // A busy loop in its own session, holding stdout: it used to hang the command for good.
+    const busy = await cli(['exec', '--timeout', '3', '--', 'sh', '-c', 'setsid sh -c "while :; do :; done" & sleep 1000']);
+    expect(busy.status).toBe(124);
+    expect(busy.stderr).toMatch(/epoll-lab-agent: timed out; killed .*\d+ \(sh\)/);
+    const sleeper = await cli(['exec', '--timeout', '2', '--', 'sh', '-c', 'echo before; setsid sleep 20 & sleep 100']);
+    expect(sleeper.status).toBe(124);
+    expect(sleeper.stdout).toBe('before\n');
+    expect(sleeper.stderr).toMatch(/killed .*\(sleep\)/);
+  });
+
+  it('a snapshot whose gzip is valid but whose content is not is discarded, and the guest boots cold', { timeout: 120_000 }, async () => {
+    // A cache of its own: the other tests' snapshots stay untouched.
+    const cache = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-snapshot-fault-'));
+    const env = { ...process.env, EPOLL_LAB_CACHE: cache };
+    try {
+      expect((await cli(['exec', '--', 'true'], undefined, undefined, env)).status).toBe(0);
+      const dir = path.join(cache, 'snapshots');
+      const [state] = (await fs.readdir(dir)).filter((f) => f.endsWith('.v86state.gz'));
+      const raw = gunzipSync(await fs.readFile(path.join(dir, state!)));
+      raw.fill(0xa5, 4096, 8192); // same size, other bytes: what a flipped disk block looks like
+      await fs.writeFile(path.join(dir, state!), gzipSync(raw));
+
+      const result = await cli(['exec', '--', 'echo', 'still works'], undefined, undefined, env);
+      expect(result.stdout).toBe('still works\n');
+      expect(result.status).toBe(0);
+      expect(result.stderr).toMatch(/snapshot .* is damaged: its content does not match the checksum saved with it.*booting cold/);
+      // A new, good snapshot replaced it.
+      expect((await cli(['exec', '--', 'true'], undefined, undefined, env)).stderr).not.toMatch(/damaged/);
+    } finally {
+      await fs.rm(cache, { recursive: true, force: true });
+    }
+  });
+
   it('a command killed by a real-time signal exits 128+N, not an internal error', async () => {
     const result = await cli(['exec', '--', 'sh', '-c', 'kill -40 $$']);
     expect(result.stderr).not.toMatch(/internal error/);

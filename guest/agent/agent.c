@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "protocol.h"
+#include "reach.h"
 #include "runas.h"
 
 #define MAX_SESSIONS 32
@@ -505,6 +506,20 @@ static void read_output(struct session *s, int *fd, int type)
 	maybe_finish(s);
 }
 
+/* Sends what a (non-blocking) output pipe still holds, up to a bound. */
+static void drain_output(struct session *s, int fd, int type)
+{
+	unsigned char buf[READ_CHUNK];
+	ssize_t n;
+
+	for (int rounds = 0; fd >= 0 && rounds < 64; rounds++) {
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		send_frame(type, s->id, buf, n);
+	}
+}
+
 static void reap_children(int sig_fd)
 {
 	struct signalfd_siginfo si;
@@ -531,17 +546,32 @@ static void reap_children(int sig_fd)
 	}
 }
 
+/*
+ * The timeout ends everything the command started: its group, descendants
+ * that left the group, and whatever holds its output pipes (reach.c). The
+ * command's stderr says what was killed; what the pipes still hold is read
+ * first, then they are closed, so the EXIT cannot wait on a survivor.
+ */
 static void handle_timeout(struct session *s)
 {
+	int fds[2] = { s->out_fd, s->err_fd };
+	char said[400], line[512];
+	int n;
+
 	s->timed_out = true;
 	kill(-s->pid, SIGKILL);
-	if (s->exited) {
-		/* Something outside the group still holds the pipes. */
-		close_fd(&s->out_fd);
-		close_fd(&s->err_fd);
-		maybe_finish(s);
+	n = reach_kill(s->pid, fds, 2, said, sizeof(said));
+	drain_output(s, s->out_fd, EL_STDOUT);
+	drain_output(s, s->err_fd, EL_STDERR);
+	if (n > 0) {
+		int len = snprintf(line, sizeof(line), "epoll-lab-agent: timed out; killed %s\n", said);
+
+		send_frame(EL_STDERR, s->id, line, len < (int)sizeof(line) ? (size_t)len : sizeof(line) - 1);
 	}
+	close_fd(&s->out_fd);
+	close_fd(&s->err_fd);
 	close_fd(&s->timer_fd);
+	maybe_finish(s);
 }
 
 static void setup_tty(const char *path)

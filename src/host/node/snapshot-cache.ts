@@ -9,20 +9,26 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { resolveCacheDir, writeFileAtomic } from '../../images/cache.js';
-import { KeyHasher } from '../../images/hash.js';
+import { KeyHasher, sha256Hex } from '../../images/hash.js';
 import type { SnapshotMeta } from '../core/guest.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
 /** Bump when what a snapshot contains changes meaning (agent protocol, init, emulator devices). */
-const SNAPSHOT_FORMAT = 2;
+const SNAPSHOT_FORMAT = 3;
 
 export interface SnapshotKeyInputs {
   readonly imageHashes: Readonly<Record<string, string>>;
   readonly v86Version: string;
   readonly cmdline: string;
   readonly memoryMb: number;
+}
+
+/** The meta file: what the guest reported, and the checksum of the raw state. */
+interface StoredMeta {
+  readonly meta: SnapshotMeta;
+  readonly stateSha256: string;
 }
 
 export interface StoredSnapshot {
@@ -54,26 +60,44 @@ export class SnapshotCache {
     return this.files(key).state;
   }
 
-  async load(key: string): Promise<StoredSnapshot | undefined> {
+  /**
+   * The snapshot for `key`, checked against the sha256 its meta file
+   * records: undefined when there is none. One that is there but damaged
+   * (unreadable, not gzip, or other bytes than were saved) is discarded —
+   * restoring it could take the emulator down — and `report` says what was
+   * found, so the caller can say so and boot cold.
+   */
+  async load(key: string, report: (problem: string) => void = () => undefined): Promise<StoredSnapshot | undefined> {
     const files = this.files(key);
+    // The meta file is written last, so its presence means the state was whole.
+    const metaText = await fs.readFile(files.meta, 'utf8').catch(() => undefined);
+    if (metaText === undefined) return undefined;
+    let problem: string;
     try {
-      // The meta file is written last, so its presence means the state is whole.
-      const meta = JSON.parse(await fs.readFile(files.meta, 'utf8')) as SnapshotMeta;
+      const { meta, stateSha256 } = JSON.parse(metaText) as StoredMeta;
       const compressed = await fs.readFile(files.state);
       const raw = await gunzipAsync(compressed);
-      const state = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
-      return { state, meta, storedBytes: compressed.length };
-    } catch {
-      return undefined;
+      if (sha256Hex(raw) === stateSha256) {
+        const state = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
+        return { state, meta, storedBytes: compressed.length };
+      }
+      problem = `its content does not match the checksum saved with it (sha256 ${sha256Hex(raw).slice(0, 12)}…, saved ${String(stateSha256).slice(0, 12)}…)`;
+    } catch (error) {
+      problem = `it cannot be read (${(error as Error).message})`;
     }
+    report(`the snapshot ${files.state} is damaged: ${problem}; it was discarded`);
+    await this.remove(key);
+    return undefined;
   }
 
   async save(key: string, state: ArrayBuffer, meta: SnapshotMeta): Promise<number> {
     const files = this.files(key);
+    const bytes = new Uint8Array(state);
     // Level 1: nearly all the gain on zero pages, at a fraction of the time.
-    const compressed = await gzipAsync(new Uint8Array(state), { level: 1 });
+    const compressed = await gzipAsync(bytes, { level: 1 });
     await writeFileAtomic(files.state, compressed);
-    await writeFileAtomic(files.meta, `${JSON.stringify(meta)}\n`);
+    const stored: StoredMeta = { meta, stateSha256: sha256Hex(bytes) };
+    await writeFileAtomic(files.meta, `${JSON.stringify(stored)}\n`);
     return compressed.length;
   }
 

@@ -40,7 +40,7 @@ export async function startGuest(options: StartOptions = {}): Promise<StartedGue
 
   const cache = options.cache ?? new SnapshotCache();
   const key = snapshotKeyFor(images, guestOptions.memoryMb ?? defaultGuestOptions.memoryMb);
-  const stored = await cache.load(key);
+  const stored = await cache.load(key, (problem) => logger.warn(`${problem}; booting cold to make a new one`));
   if (stored) {
     try {
       const guest = await Guest.restore(nodePlatform, images.images, stored.state, stored.meta, guestOptions);
