@@ -59,6 +59,8 @@ interface KernelStamp {
   pipeline: number;
   configSha256: string;
   unknownOptions: string[];
+  /** sha256 of the bzImage as built: a cached tree whose bzImage differs is not trusted. */
+  bzImageSha256?: string;
 }
 
 /** Where a kernel's source comes from. */
@@ -178,7 +180,13 @@ export async function buildKernel(opts: KernelOptions): Promise<KernelBuild> {
   });
 
   const stamp = await readStamp<KernelStamp>(buildDir);
-  if (stamp && stamp.key === key && (await exists(bzImage))) {
+  const intact = stamp?.key === key && (await bzImageMatches(bzImage, stamp.bzImageSha256));
+  if (stamp && stamp.key === key && !intact) {
+    // Damaged since it was built (a disk error, a stray edit): never publish it as "cached".
+    logger.warn(`kernel ${kernel}: ${bzImage} is missing or not what was built; rebuilding ${buildDir}`);
+    await fs.rm(path.join(buildDir, STAMP), { force: true });
+  }
+  if (stamp && intact) {
     logger.cached(`kernel ${kernel}`, stamp.release);
     await ensureModuleSymvers(buildDir);
     // Trees stamped before the stamp recorded these: derive them now.
@@ -268,12 +276,20 @@ export async function buildKernel(opts: KernelOptions): Promise<KernelBuild> {
     pipeline: PIPELINE_VERSION,
     configSha256: sha256Hex(await fs.readFile(path.join(buildDir, '.config'))),
     unknownOptions,
+    bzImageSha256: sha256Hex(await fs.readFile(bzImage)),
   };
   await writeStamp(buildDir, made);
   logger.info(`kernel ${kernel}: built ${made.release} in ${buildDir}`);
   if (!source.tree) await pruneOldTrees(kernelsDir, kernel, buildDir, logger);
   await ensureModuleSymvers(buildDir);
   return result(made);
+}
+
+/** Whether the bzImage is there and (when the stamp recorded it) has the hash it was built with. */
+async function bzImageMatches(bzImage: string, sha256: string | undefined): Promise<boolean> {
+  const bytes = await fs.readFile(bzImage).catch(() => undefined);
+  if (!bytes) return false;
+  return sha256 === undefined || sha256Hex(bytes) === sha256;
 }
 
 /**
