@@ -73,6 +73,23 @@ describe('faults found by a hostile trial', () => {
     }
   });
 
+  it('a guest that reboots, halts or powers off ends the command with a clear error, never a raw emulator abort', { timeout: 120_000 }, async () => {
+    const cases: [string, RegExp][] = [
+      ['reboot -f', /the guest rebooted/],
+      ['poweroff -f', /the guest (powered off|halted)/],
+      ['echo o > /proc/sysrq-trigger', /the guest powered off/],
+      // sysrq b restarts without a word: v86 cannot emulate the reset and aborts.
+      ['echo b > /proc/sysrq-trigger', /the emulator stopped/],
+    ];
+    for (const [command, message] of cases) {
+      const result = await cli(['exec', '--', 'sh', '-c', command]);
+      expect(result.status, command).toBe(1);
+      expect(result.stderr, command).toMatch(message);
+      expect(result.stderr, command).toMatch(/kernel log \(last lines\):/);
+      expect(result.stderr, command).not.toMatch(/wasm-function|RuntimeError|at .*\.ts:\d+/);
+    }
+  });
+
   it('a command killed by a real-time signal exits 128+N, not an internal error', async () => {
     const result = await cli(['exec', '--', 'sh', '-c', 'kill -40 $$']);
     expect(result.stderr).not.toMatch(/internal error/);

@@ -47,6 +47,20 @@ export class GuestHungError extends GuestFaultError {
   }
 }
 
+/** The guest rebooted, halted or powered off (reboot -f, sysrq b/o, poweroff -f): its commands cannot finish. */
+export class GuestRebootedError extends GuestFaultError {
+  override get name(): string {
+    return 'GuestRebootedError';
+  }
+}
+
+/** The emulator itself stopped (an abort inside v86): the guest is gone. */
+export class EmulatorAbortError extends GuestFaultError {
+  override get name(): string {
+    return 'EmulatorAbortError';
+  }
+}
+
 /** The guest is gone (disposed, or crashed earlier) and cannot run more work. */
 export class GuestDisposedError extends EpollLabError {
   override get name(): string {

@@ -16,8 +16,16 @@ import {
 } from './channel.js';
 
 export type { ExecOptions, ExecResult } from './channel.js';
-import { EpollLabError, GuestCrashedError, GuestDisposedError, GuestHungError, UsageError } from './errors.js';
-import { detectFault, formatKmsgRecord, isFatal, KernelLog, type KernelFault } from './kernel-log.js';
+import {
+  EmulatorAbortError,
+  EpollLabError,
+  GuestCrashedError,
+  GuestDisposedError,
+  GuestHungError,
+  GuestRebootedError,
+  UsageError,
+} from './errors.js';
+import { detectFault, detectShutdown, formatKmsgRecord, isFatal, KernelLog, type KernelFault } from './kernel-log.js';
 import { FrameType, resizePayload } from './protocol.js';
 import { ByteBatcher, LineSplitter } from './streams.js';
 import type { Logger } from './logger.js';
@@ -28,6 +36,12 @@ export interface GuestPlatform {
   createEmulator(options: V86Options): V86;
   /** Milliseconds from a monotonic clock. */
   now(): number;
+  /**
+   * Calls `onAbort` when the emulator itself aborts (v86 throws from its
+   * run loop, e.g. "Unimplemented: #GP handler"); returns the unsubscribe.
+   * Optional: a platform that cannot observe it leaves the watchdog to notice.
+   */
+  watchAborts?(onAbort: (error: Error) => void): () => void;
 }
 
 /** The bytes of one guest image set (see images/manifest.json). */
@@ -93,6 +107,8 @@ export class Guest {
   private failure: Error | undefined;
   private disposed = false;
   private readonly bootTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly unwatchAborts: (() => void) | undefined;
+  private emulatorDead = false;
 
   private constructor(
     private readonly emulator: V86,
@@ -132,6 +148,19 @@ export class Guest {
       this.consoleTail.add(line);
       const fault = detectFault(line);
       if (fault?.kind === 'panic') this.handleFault(fault);
+      const shutdown = detectShutdown(line);
+      if (shutdown) this.shutDown(shutdown);
+    });
+    this.unwatchAborts = platform.watchAborts?.((error) => {
+      // Its run loop is gone: destroy() would wait for it forever.
+      this.emulatorDead = true;
+      this.fail(
+        new EmulatorAbortError(
+          `the emulator stopped: ${error.message}`,
+          this.faultLog(),
+          'this is a v86 limit, not a kernel fault; the kernel log above shows what the guest did last',
+        ),
+      );
     });
     if (options.onConsoleData) this.consoleListeners.add(options.onConsoleData);
     const consoleBytes = new ByteBatcher((bytes) => {
@@ -281,10 +310,11 @@ export class Guest {
     if (this.disposed) return;
     this.disposed = true;
     clearTimeout(this.bootTimer);
+    this.unwatchAborts?.();
     this.channel.dispose();
     this.rejectReady(new GuestDisposedError('the guest was disposed before it booted'));
     this.consoleListeners.clear();
-    await this.emulator.destroy();
+    if (!this.emulatorDead) await this.emulator.destroy();
   }
 
   private onHello(info: Readonly<Record<string, string>>): void {
@@ -302,6 +332,23 @@ export class Guest {
     this.log.add(line);
     const fault = detectFault(line);
     if (fault) this.handleFault(fault);
+  }
+
+  /**
+   * The kernel said it is restarting, halting or powering off. Stop the
+   * machine at once (v86 cannot emulate the reset that follows a restart and
+   * would abort) and fail the guest with what happened.
+   */
+  private shutDown(how: 'rebooted' | 'halted' | 'powered off'): void {
+    if (this.failure) return;
+    this.emulator.stop();
+    this.fail(
+      new GuestRebootedError(
+        `the guest ${how} (something ran reboot, halt or poweroff, or sysrq)`,
+        this.faultLog(),
+        'a command that shuts the machine down cannot finish; start a new guest (in the browser: Reset)',
+      ),
+    );
   }
 
   private handleFault(fault: KernelFault): void {

@@ -29,6 +29,17 @@ export function detectFault(line: string): KernelFault | undefined {
   return undefined;
 }
 
+/**
+ * The kernel's last words before it restarts, halts or powers the machine
+ * off (kernel/reboot.c prints them at emergency level, so they reach the
+ * console even with `quiet`): what happened, or undefined.
+ */
+export function detectShutdown(line: string): 'rebooted' | 'halted' | 'powered off' | undefined {
+  const m = /\breboot: (Restarting system|System halted|Power down)/.exec(line);
+  if (!m) return undefined;
+  return m[1] === 'Restarting system' ? 'rebooted' : m[1] === 'System halted' ? 'halted' : 'powered off';
+}
+
 /** Faults after which the guest must not be used again. */
 export function isFatal(fault: KernelFault): boolean {
   return fault.kind === 'panic' || fault.kind === 'oops' || fault.kind === 'bug';

@@ -7,9 +7,36 @@ import type { GuestPlatform } from '../core/guest.js';
 const require = createRequire(import.meta.url);
 const wasmPath = require.resolve('v86/build/v86.wasm');
 
+/**
+ * v86 runs its machine from timer callbacks, so an abort inside it (a Rust
+ * panic: "Unimplemented: #GP handler" when a rebooting kernel triple-faults)
+ * is an uncaught exception that would end the process with a raw wasm stack.
+ * While guests live, such an error goes to them instead: each fails with the
+ * kernel log. Anything else is reported as Node would and ends the process.
+ */
+const abortListeners = new Set<(error: Error) => void>();
+
+function onUncaught(error: Error): void {
+  // WebAssembly.RuntimeError: v86's Rust code panicked or trapped.
+  if (error?.constructor?.name === 'RuntimeError' && abortListeners.size > 0) {
+    for (const listener of [...abortListeners]) listener(error);
+    return;
+  }
+  process.stderr.write(`${error.stack ?? String(error)}\n`);
+  process.exit(1);
+}
+
 export const nodePlatform: GuestPlatform = {
   createEmulator: (options) => new V86({ ...options, wasm_path: wasmPath }),
   now: () => performance.now(),
+  watchAborts: (onAbort) => {
+    if (abortListeners.size === 0) process.on('uncaughtException', onUncaught);
+    abortListeners.add(onAbort);
+    return () => {
+      abortListeners.delete(onAbort);
+      if (abortListeners.size === 0) process.off('uncaughtException', onUncaught);
+    };
+  },
 };
 
 /** The v86 build in use; snapshots are only valid for the build that made them. */

@@ -20,14 +20,16 @@ export function stdinIsData(stdin: { isTTY?: boolean } = process.stdin): boolean
  */
 export async function forwardStdin(input: Readable, child: GuestProcess): Promise<void> {
   let exited = false;
-  void child.exited.finally(() => {
+  const stop = () => {
     exited = true;
     input.destroy();
-  });
+  };
+  // Both ways: a guest that fails ends the copy too (its error is the caller's to report).
+  child.exited.then(stop, stop);
   try {
     for await (const chunk of input) {
       if (exited) return;
-      await Promise.race([child.write(chunk as Uint8Array), child.exited]);
+      await Promise.race([child.write(chunk as Uint8Array), child.exited.catch(() => undefined)]);
     }
   } catch {
     // The input failed or was destroyed because the command exited: nothing more to send.
