@@ -225,8 +225,9 @@ console, in raw mode; window size changes reach the guest. Press Ctrl-] to quit.
   exec: {
     help: `Usage: epoll-lab exec [--kernel ${KERNEL_SPEC}] [--timeout S] [--json] [--user NAME|UID] -- CMD [ARG…]
 
-Runs CMD in a fresh guest restored from the post-boot snapshot. stdout and
-stderr stream through separately; the exit status is the command's, 128+N when
+Runs CMD in a fresh guest restored from the post-boot snapshot. When stdin is
+a pipe or a file it is forwarded to CMD, ending in EOF (from a terminal, CMD's
+stdin is /dev/null). stdout and stderr stream through separately; the exit status is the command's, 128+N when
 signal N killed it, or 124 when --timeout S ran out (default 600; none for no
 limit; at most 4294967).
 --json prints {exitCode, signal, timedOut, durationMs, stdout, stderr} instead.
