@@ -9,31 +9,19 @@
  * reused: after the first full build (minutes) each state rebuilds only
  * fs/eventpoll.c and relinks.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { cli } from './cli-process.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveCacheDir } from '../src/images/cache.js';
 import { debianKernelDeb, unpackDebianKernel } from '../src/images/debian-kernel.js';
 import { debianKernel } from '../src/images/kernel-sources.js';
 import { silentLogger } from '../src/images/log.js';
 
-const BIN = path.resolve(import.meta.dirname, '../bin/epoll-lab.js');
 const CASE = 'create1_unknown_flag_einval';
 /** The flag check of epoll_create1 in 6.1's fs/eventpoll.c, and a one-line change that lets flag 1 through. */
 const FLAG_CHECK = '\tif (flags & ~EPOLL_CLOEXEC)\n';
 const BROKEN_CHECK = '\tif (flags & ~(EPOLL_CLOEXEC | 1))\n';
-
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe('test --kernel DIR exit codes for git bisect run', () => {
   let tree: string;
@@ -64,28 +52,28 @@ describe('test --kernel DIR exit codes for git bisect run', () => {
 
   it('exits 0 on the untouched tree, where the case passes', { timeout: 1_200_000 }, async () => {
     await state(original);
-    const result = await cli('test', '--kernel', tree, '--case', CASE);
+    const result = await cli(['test', '--kernel', tree, '--case', CASE]);
     expect(result.stdout + result.stderr).toMatch(new RegExp(`✓ ${CASE}`));
     expect(result.status).toBe(0);
   });
 
   it('exits 1 when a one-line change to fs/eventpoll.c breaks the case', { timeout: 1_200_000 }, async () => {
     await state(original.replace(FLAG_CHECK, BROKEN_CHECK));
-    const result = await cli('test', '--kernel', tree, '--case', CASE);
+    const result = await cli(['test', '--kernel', tree, '--case', CASE]);
     expect(result.stdout).toMatch(new RegExp(`✗ ${CASE}`));
     expect(result.status).toBe(1);
   });
 
   it('exits 125 when the tree does not compile, naming the failure', { timeout: 1_200_000 }, async () => {
     await state(`#error epoll-lab bisect test: this commit does not compile\n${original}`);
-    const result = await cli('test', '--kernel', tree, '--case', CASE);
+    const result = await cli(['test', '--kernel', tree, '--case', CASE]);
     expect(result.stderr).toMatch(/did not configure or build/);
     expect(result.stderr).toMatch(/this commit does not compile/);
     expect(result.status).toBe(125);
   });
 
   it('refuses a directory that is not a kernel tree with exit 2', async () => {
-    const result = await cli('test', '--kernel', path.dirname(tree), '--case', CASE);
+    const result = await cli(['test', '--kernel', path.dirname(tree), '--case', CASE]);
     expect(result.stderr).toMatch(/is not a Linux source tree/);
     expect(result.status).toBe(2);
   });

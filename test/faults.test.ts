@@ -2,41 +2,12 @@
  * The fault suite: each case is a defect a hostile trial found (issue 15),
  * tried through the real CLI against the real guest, so it stays fixed.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-
-const BIN = path.resolve(import.meta.dirname, '../bin/epoll-lab.js');
-
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(
-  args: readonly string[],
-  onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void,
-  input?: Uint8Array,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], env });
-    if (input) child.stdin!.end(input);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      onStdout?.(d.toString(), child);
-    });
-    child.stdout!.on('error', () => undefined);
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+import { cli } from './cli-process.js';
 
 describe('faults found by a hostile trial', () => {
   it('--timeout ends everything the command started, even a descendant that left its process group', { timeout: 60_000 }, async () => {
@@ -55,19 +26,19 @@ describe('faults found by a hostile trial', () => {
     const cache = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-snapshot-fault-'));
     const env = { ...process.env, EPOLL_LAB_CACHE: cache };
     try {
-      expect((await cli(['exec', '--', 'true'], undefined, undefined, env)).status).toBe(0);
+      expect((await cli(['exec', '--', 'true'], { env })).status).toBe(0);
       const dir = path.join(cache, 'snapshots');
       const [state] = (await fs.readdir(dir)).filter((f) => f.endsWith('.v86state.gz'));
       const raw = gunzipSync(await fs.readFile(path.join(dir, state!)));
       raw.fill(0xa5, 4096, 8192); // same size, other bytes: what a flipped disk block looks like
       await fs.writeFile(path.join(dir, state!), gzipSync(raw));
 
-      const result = await cli(['exec', '--', 'echo', 'still works'], undefined, undefined, env);
+      const result = await cli(['exec', '--', 'echo', 'still works'], { env });
       expect(result.stdout).toBe('still works\n');
       expect(result.status).toBe(0);
       expect(result.stderr).toMatch(/snapshot .* is damaged: its content does not match the checksum saved with it.*booting cold/);
       // A new, good snapshot replaced it.
-      expect((await cli(['exec', '--', 'true'], undefined, undefined, env)).stderr).not.toMatch(/damaged/);
+      expect((await cli(['exec', '--', 'true'], { env })).stderr).not.toMatch(/damaged/);
     } finally {
       await fs.rm(cache, { recursive: true, force: true });
     }
@@ -123,19 +94,19 @@ describe('faults found by a hostile trial', () => {
   });
 
   it('piped stdin reaches the command, with its end as EOF, byte for byte', async () => {
-    const small = await cli(['exec', '--', 'cat'], undefined, new TextEncoder().encode('abc'));
+    const small = await cli(['exec', '--', 'cat'], { input: new TextEncoder().encode('abc') });
     expect(small.stdout).toBe('abc');
     expect(small.status).toBe(0);
     const big = new Uint8Array(1 << 20).map((_, i) => (i * 7919) & 0xff);
-    const count = await cli(['exec', '--', 'sh', '-c', 'wc -c; '], undefined, big);
+    const count = await cli(['exec', '--', 'sh', '-c', 'wc -c; '], { input: big });
     expect(count.stdout.trim()).toBe(String(1 << 20));
-    const sum = await cli(['exec', '--', 'md5sum'], undefined, big);
+    const sum = await cli(['exec', '--', 'md5sum'], { input: big });
     const { createHash } = await import('node:crypto');
     expect(sum.stdout.split(' ')[0]).toBe(createHash('md5').update(big).digest('hex'));
   });
 
   it('a reader that goes away (exec -- yes | head -1) ends the command quietly', async () => {
-    const result = await cli(['exec', '--', 'yes'], (_chunk, child) => child.stdout!.destroy());
+    const result = await cli(['exec', '--', 'yes'], { onStdout: (_chunk, child) => child.stdout!.destroy() });
     expect(result.stderr).not.toMatch(/EPIPE|Error|at /);
     expect(result.status).toBe(141);
   });

@@ -4,24 +4,12 @@
  * the device links. The in-guest checks are the userland suite (run on every
  * kernel by matrix.test.ts).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { cli } from './cli-process.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const BIN = path.resolve(import.meta.dirname, '../bin/epoll-lab.js');
-
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe('the guest userland', () => {
   let dir: string;
@@ -31,18 +19,18 @@ describe('the guest userland', () => {
   afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
   it('exec --user nobody runs the command as uid 65534 without capabilities', async () => {
-    const result = await cli('exec', '--user', 'nobody', '--', 'sh', '-c', 'id -u; grep CapEff /proc/self/status');
+    const result = await cli(['exec', '--user', 'nobody', '--', 'sh', '-c', 'id -u; grep CapEff /proc/self/status']);
     expect(result.stdout).toBe('65534\nCapEff:\t0000000000000000\n');
     expect(result.status).toBe(0);
   });
 
   it('--user takes a uid, and sets HOME to the user\'s home', async () => {
-    const result = await cli('exec', '--user', '1000', '--', 'sh', '-c', 'echo $(id -un) $HOME; touch $HOME/x && echo writable');
+    const result = await cli(['exec', '--user', '1000', '--', 'sh', '-c', 'echo $(id -un) $HOME; touch $HOME/x && echo writable']);
     expect(result.stdout).toBe('user /home/user\nwritable\n');
   });
 
   it('refuses an unknown --user with exit 2, naming the users the image has', async () => {
-    const result = await cli('exec', '--user', 'mallory', '--', 'true');
+    const result = await cli(['exec', '--user', 'mallory', '--', 'true']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/--user "mallory": the image has no such user; it has root \(0\), user \(1000\), nobody \(65534\)/);
   });
@@ -74,14 +62,14 @@ describe('the guest userland', () => {
         '',
       ].join('\n'),
     );
-    const result = await cli('run', source);
+    const result = await cli(['run', source]);
     expect(result.stderr).not.toMatch(/error/);
     expect(result.stdout.trim().split('\n').sort()).toEqual(['127.0.0.1', '::1']);
     expect(result.status).toBe(0);
   });
 
   it('has /dev/fd and the stdio links, and no legacy BSD ptys', async () => {
-    const result = await cli('exec', '--', 'sh', '-c', 'readlink /dev/fd /dev/stdin /dev/stdout /dev/stderr; ls /dev | grep -c "^pty" || true');
+    const result = await cli(['exec', '--', 'sh', '-c', 'readlink /dev/fd /dev/stdin /dev/stdout /dev/stderr; ls /dev | grep -c "^pty" || true']);
     expect(result.stdout).toBe('/proc/self/fd\n/proc/self/fd/0\n/proc/self/fd/1\n/proc/self/fd/2\n0\n');
   });
 });
