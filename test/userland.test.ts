@@ -10,7 +10,6 @@ import path from 'node:path';
 import { cli } from './cli-process.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-
 describe('the guest userland', () => {
   let dir: string;
   beforeAll(async () => {
