@@ -64,16 +64,6 @@ export const WORKLOAD_BINARIES = [
 /** Where the i386 loader finds libraries when there is no /etc/ld.so.cache, in its order. */
 export const LIBRARY_DIRS = ['/lib/i386-linux-gnu', '/usr/lib/i386-linux-gnu', '/lib', '/usr/lib'] as const;
 
-/**
- * The little /etc the programs read: local files only for names (memcached
- * -u looks up a user; nothing should try DNS in a machine without a
- * network), and localhost.
- */
-const ETC_FILES: Readonly<Record<string, string>> = {
-  '/etc/nsswitch.conf': 'passwd: files\ngroup: files\nshadow: files\nhosts: files\nservices: files\n',
-  '/etc/hosts': '127.0.0.1\tlocalhost\n',
-};
-
 /** images/workloads/layer.json: what the layer holds, for people and for later builds. */
 export interface WorkloadsLayerInfo {
   format: 1;
@@ -121,7 +111,6 @@ export async function buildWorkloadsLayer(opts: WorkloadsLayerOptions): Promise<
     .add('libraryDirs', LIBRARY_DIRS.join(':'));
   for (const binary of WORKLOAD_BINARIES) key.add('binary', binary);
   for (const [pkg, version] of Object.entries(packages).sort()) key.add('package', pkg).add('version', version);
-  for (const [file, content] of Object.entries(ETC_FILES)) key.add('etc', file).add('content', content);
   for (const p of programs) key.add('program', p.dest).add('key', p.key);
   const digest = key.digest();
 
@@ -186,7 +175,8 @@ function manifestPackages(packages: Readonly<Record<string, string>>): Record<st
 
 /**
  * The layer's archive entries: the binaries and everything they load, the
- * project programs, the /etc files, and every directory on the way.
+ * project programs, and every directory on the way. The base image's /etc
+ * (hosts, nsswitch.conf, passwd) serves the programs; the layer adds none.
  */
 async function pickFiles(extracted: string, programs: readonly CompiledProgram[]): Promise<CpioEntry[]> {
   const entries = new Map<string, CpioEntry>();
@@ -227,7 +217,6 @@ async function pickFiles(extracted: string, programs: readonly CompiledProgram[]
   }
 
   for (const p of programs) entries.set(p.dest, { kind: 'file', path: p.dest, mode: 0o755, data: await fs.readFile(p.binary) });
-  for (const [file, content] of Object.entries(ETC_FILES)) entries.set(file, { kind: 'file', path: file, mode: 0o644, data: Buffer.from(content) });
   // The kernel creates no missing parents while unpacking.
   for (const key of [...entries.keys()]) {
     for (let dir = path.posix.dirname(key); dir !== '/'; dir = path.posix.dirname(dir)) {
