@@ -52,6 +52,9 @@ async function buildModules(kernel: KernelBuild, repoRoot: string, cacheDir: str
   const sources = await driverSources(driversRoot);
   const key = new KeyHasher('modules').add('pipeline', PIPELINE_VERSION).add('kernel', kernel.key);
   for (const file of sources) key.add('file', file).add('content', await fs.readFile(path.join(driversRoot, file)));
+  // A Debian kernel is built in its source tree; a user's tree out of it.
+  const strict = kernel.sourceDir === kernel.buildDir;
+  key.add('strict', String(strict));
   const dir = path.join(cacheDir, 'modules', `${kernel.kernel}-${shortKey(key.digest())}`);
   const { stamp, cached } = await cachedDir(dir, async (tmp) => {
     // Build in a copy: kbuild writes its objects next to the sources, and
@@ -64,10 +67,13 @@ async function buildModules(kernel: KernelBuild, repoRoot: string, cacheDir: str
     const modules: string[] = [];
     for (const driver of await driverDirs(copy)) {
       await withStep(options.logger, `modules ${kernel.kernel}: ${driver}`, (step) =>
-        run('make', kbuildModuleArgs(kernel.buildDir, path.join(copy, driver)), {
+        run('make', [...kbuildModuleArgs(kernel.buildDir, path.join(copy, driver)), ...(strict ? ['W=1'] : [])], {
           // The copy's temporary path must not leak into the modules (__FILE__
-          // in BUG_ON and friends): same sources, same bytes.
-          env: { ...kbuildEnv(), KCFLAGS: `-ffile-prefix-map=${copy}=${DRIVERS_DIR}` },
+          // in BUG_ON and friends): same sources, same bytes. On the pinned
+          // Debian kernels the drivers must stay W=1 clean: a warning fails
+          // the build. A user's tree may warn in its own headers, so there
+          // warnings stay warnings.
+          env: { ...kbuildEnv(), KCFLAGS: `-ffile-prefix-map=${copy}=${DRIVERS_DIR}${strict ? ' -Werror' : ''}` },
           step,
           logFile: path.join(cacheDir, 'logs', `modules-${kernel.kernel}-${driver}.log`),
         }),

@@ -330,7 +330,7 @@ static void scull_p_setup(struct scull_pipe *dev)
 
 int scull_pipe_init(dev_t first)
 {
-	char name[16];
+	char name[24];	/* "scullpipe" and any int: W=1 (7.2) checks it */
 	int i, err;
 
 	scull_p_devices = kcalloc(scull_p_nr_devs, sizeof(*scull_p_devices),
