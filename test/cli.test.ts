@@ -78,7 +78,7 @@ describe('epoll-lab CLI', () => {
     expect(cli('frobnicate').status).toBe(2);
     const bad = cli('exec', '--timeout', 'soon', '--', 'true');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('--timeout wants a number of seconds');
+    expect(bad.stderr).toContain('--timeout wants seconds between 0.001 and 4294967, or none for no limit');
   });
 
   it('workload names what is wrong with its arguments before building or booting anything', () => {
