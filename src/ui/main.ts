@@ -34,6 +34,9 @@ const RESET_TIMEOUT_MS = 20_000;
 let stage: Stage = 'loading-assets';
 let awaitingPrompt = false;
 
+// Before the Worker: launch() below uses the header at once.
+const header = new HeaderView();
+
 // The guest Worker starts first, so its downloads overlap building the page. Its
 // callbacks run in later tasks, by which time everything below exists.
 const client = new GuestClient({
@@ -59,7 +62,6 @@ const client = new GuestClient({
 
 void launch(async () => client.start(await firstAssetsUrl()), 0);
 
-const header = new HeaderView();
 const sizeLabel = byId('terminal-size');
 const terminal = new TerminalView(byId('terminal'), {
   onInput: (data) => {
