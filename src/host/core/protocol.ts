@@ -9,8 +9,8 @@
 
 export const HEADER_SIZE = 12;
 export const MAX_PAYLOAD = 65536;
-const MAGIC0 = 0x45; // 'E'
-const MAGIC1 = 0x4c; // 'L'
+export const MAGIC0 = 0x45; // 'E'
+export const MAGIC1 = 0x4c; // 'L'
 
 /** Frame types, host to guest (0x0_) and guest to host (0x8_). */
 export const FrameType = {
