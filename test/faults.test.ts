@@ -61,6 +61,12 @@ describe('faults found by a hostile trial', () => {
     }
   });
 
+  it('a command the OOM killer ends exits 137 and says that the kernel\'s OOM killer did it', { timeout: 120_000 }, async () => {
+    const result = await cli(['exec', '--', 'sh', '-c', 'a=x; while :; do a="$a$a"; done']);
+    expect(result.status).toBe(137);
+    expect(result.stderr).toMatch(/the kernel's OOM killer ended it: Out of memory: Killed process \d+ \(sh\)/);
+  });
+
   it('a command killed by a real-time signal exits 128+N, not an internal error', async () => {
     const result = await cli(['exec', '--', 'sh', '-c', 'kill -40 $$']);
     expect(result.stderr).not.toMatch(/internal error/);

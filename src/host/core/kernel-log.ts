@@ -6,7 +6,7 @@
  * still printed once the agent is dead). Both feed the same detector.
  */
 
-export type KernelFaultKind = 'panic' | 'oops' | 'bug' | 'warning' | 'hung-task';
+export type KernelFaultKind = 'panic' | 'oops' | 'bug' | 'warning' | 'hung-task' | 'oom';
 
 export interface KernelFault {
   readonly kind: KernelFaultKind;
@@ -20,6 +20,8 @@ const FAULT_PATTERNS: readonly (readonly [KernelFaultKind, RegExp])[] = [
   ['bug', /\bBUG: |kernel BUG at /],
   ['hung-task', /INFO: task .* blocked for more than|soft lockup/],
   ['warning', /\bWARNING: (?:CPU: |at )/],
+  // The OOM killer ended a process: not fatal for the guest, but the reason a command died of SIGKILL.
+  ['oom', /\bOut of memory: Killed process \d+/],
 ];
 
 export function detectFault(line: string): KernelFault | undefined {

@@ -1,5 +1,6 @@
 /** `epoll-lab exec`: one command in a fresh guest, its streams and exit status passed through. */
 import type { ExitStatus } from '../../core/channel.js';
+import type { Guest } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
 import { asUser } from '../../core/users.js';
 import { signalNumber } from '../../core/signals.js';
@@ -16,6 +17,16 @@ export interface ExecCommandOptions {
   readonly logger: Logger;
 }
 
+/**
+ * Why a command died of SIGKILL, when the kernel says: its OOM killer's
+ * report since `mark` (the guest's fault count when the command started).
+ */
+export function explainKill(guest: Guest, mark: number, status: ExitStatus, logger: Logger): void {
+  if (status.signal !== 'SIGKILL' || status.timedOut) return;
+  const oom = guest.faults.slice(mark).find((f) => f.kind === 'oom');
+  if (oom) logger.warn(`the kernel's OOM killer ended it: ${oom.line.replace(/^\[[ .\d]+\] /, '')}`);
+}
+
 /** The exit status a shell would give: the code, 128+signal, or 124 for a timeout (as timeout(1)). */
 export function shellStatus(status: ExitStatus): number {
   if (status.timedOut) return 124;
@@ -27,6 +38,7 @@ export async function execCommand(options: ExecCommandOptions): Promise<number> 
   const { guest } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), logger: options.logger });
   try {
     const stdin = stdinIsData();
+    const mark = guest.faults.length;
     const out: Uint8Array[] = [];
     const err: Uint8Array[] = [];
     const child = guest.spawn(asUser(options.argv, options.user), {
@@ -44,6 +56,7 @@ export async function execCommand(options: ExecCommandOptions): Promise<number> 
         `${JSON.stringify({ ...status, stdout: decoder.decode(Buffer.concat(out)), stderr: decoder.decode(Buffer.concat(err)) }, null, 2)}\n`,
       );
     } else if (status.timedOut) options.logger.warn(`timed out after ${options.timeoutMs} ms; the command was killed`);
+    explainKill(guest, mark, status, options.logger);
     return shellStatus(status);
   } finally {
     await guest.dispose();

@@ -14,7 +14,7 @@ import type { Logger } from '../../core/logger.js';
 import { asUser } from '../../core/users.js';
 import { startGuest } from '../start-guest.js';
 import { forwardStdin, stdinIsData } from '../stdin-forward.js';
-import { shellStatus } from './exec.js';
+import { explainKill, shellStatus } from './exec.js';
 
 export interface RunCommandOptions {
   readonly file: string;
@@ -83,6 +83,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       // Run from tmpfs: the share does not carry the execute bit.
       const target = `/tmp/${name}`;
       const stdin = stdinIsData();
+      const mark = guest.faults.length;
       // 755: a program run --user reads and executes it as that user.
       const child = guest.spawn(
         ['sh', '-c', 'cp "$1" "$2" && chmod 755 "$2" && shift 2 && exec "$@"', 'sh', `${GUEST_SHARE_PATH}/${name}`, target, ...asUser([target, ...options.args], options.user)],
@@ -94,7 +95,9 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
         },
       );
       if (stdin) void forwardStdin(process.stdin, child);
-      return shellStatus(await child.exited);
+      const status = await child.exited;
+      explainKill(guest, mark, status, options.logger);
+      return shellStatus(status);
     } finally {
       await guest.dispose();
     }
