@@ -15,6 +15,9 @@ import type { SnapshotMeta } from '../core/guest.js';
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
+/** How many snapshots the cache keeps (see prune()). */
+const KEEP_SNAPSHOTS = 12;
+
 /** Bump when what a snapshot contains changes meaning (agent protocol, init, emulator devices). */
 const SNAPSHOT_FORMAT = 3;
 
@@ -99,6 +102,35 @@ export class SnapshotCache {
     const stored: StoredMeta = { meta, stateSha256: sha256Hex(bytes) };
     await writeFileAtomic(files.meta, `${JSON.stringify(stored)}\n`);
     return compressed.length;
+  }
+
+  /**
+   * Keeps the KEEP_SNAPSHOTS most recently saved snapshots (each image set —
+   * three kernels, with and without the workloads layer, user trees — has
+   * one; images change, old ones are never looked up again) and removes the
+   * rest, with temporary files a killed save left behind (older than an hour,
+   * so a save in progress elsewhere is never touched). Returns what went.
+   */
+  async prune(keep: string): Promise<string[]> {
+    const names = await fs.readdir(this.dir).catch(() => [] as string[]);
+    const metas = await Promise.all(
+      names
+        .filter((n) => n.endsWith('.json'))
+        .map(async (n) => ({ key: n.slice(0, -'.json'.length), mtime: (await fs.stat(path.join(this.dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })),
+    );
+    metas.sort((a, b) => b.mtime - a.mtime);
+    const doomed = metas.filter((m, i) => m.key !== keep && i >= KEEP_SNAPSHOTS).map((m) => m.key);
+    for (const key of doomed) await this.remove(key);
+    const hourAgo = Date.now() - 3_600_000;
+    const stale: string[] = [];
+    for (const name of names.filter((n) => n.startsWith('.tmp-'))) {
+      const stat = await fs.stat(path.join(this.dir, name)).catch(() => undefined);
+      if (stat && stat.mtimeMs < hourAgo) {
+        await fs.rm(path.join(this.dir, name), { force: true });
+        stale.push(name);
+      }
+    }
+    return [...doomed, ...stale];
   }
 
   async remove(key: string): Promise<void> {

@@ -56,6 +56,8 @@ export async function startGuest(options: StartOptions = {}): Promise<StartedGue
   const { state, meta } = await guest.snapshot();
   const stored2 = await cache.save(key, state, meta);
   logger.info(`saved post-boot snapshot (${(state.byteLength / 1e6).toFixed(1)} MB, ${(stored2 / 1e6).toFixed(1)} MB stored)`);
+  const pruned = await cache.prune(key);
+  if (pruned.length) logger.info(`pruned ${pruned.length} old snapshot file(s): ${pruned.join(', ')}`);
   return { guest, images, origin: 'cold-boot' };
 }
 

@@ -1,0 +1,52 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SnapshotMeta } from '../core/guest.js';
+import { SnapshotCache } from './snapshot-cache.js';
+
+const meta = { info: { release: '6.1.176', machine: 'i686', memoryMb: 128 }, kernelLog: '' } as unknown as SnapshotMeta;
+
+describe('the snapshot cache', () => {
+  let dir: string;
+  let cache: SnapshotCache;
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-snapshots-'));
+    cache = new SnapshotCache(dir);
+  });
+  afterAll(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it('gives back exactly what was saved', async () => {
+    const state = Uint8Array.from({ length: 10_000 }, (_, i) => i % 251).buffer;
+    await cache.save('k1', state, meta);
+    const loaded = await cache.load('k1');
+    expect(new Uint8Array(loaded!.state)).toEqual(new Uint8Array(state));
+    expect(loaded!.meta).toEqual(meta);
+  });
+
+  it('discards a snapshot that is not what was saved, and says what it found', async () => {
+    const { gzipSync } = await import('node:zlib');
+    await fs.writeFile(cache.statePath('k1'), gzipSync(new Uint8Array(10_000)));
+    const problems: string[] = [];
+    expect(await cache.load('k1', (p) => problems.push(p))).toBeUndefined();
+    expect(problems[0]).toMatch(/is damaged: its content does not match the checksum saved with it/);
+    expect(await fs.stat(cache.statePath('k1')).catch(() => undefined)).toBeUndefined();
+  });
+
+  it('keeps the twelve newest snapshots and the one just saved, and sweeps old temporaries', async () => {
+    for (let i = 0; i < 15; i++) {
+      await cache.save(`s${i}`, new Uint8Array(16).buffer, meta);
+      const when = new Date(Date.now() - (15 - i) * 60_000);
+      await fs.utimes(path.join(dir, `s${i}.json`), when, when);
+    }
+    const stale = path.join(dir, '.tmp-s99.v86state.gz-1-abcd');
+    await fs.writeFile(stale, 'partial');
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    await fs.utimes(stale, old, old);
+    const pruned = await cache.prune('s0');
+    expect([...pruned].sort()).toEqual(['.tmp-s99.v86state.gz-1-abcd', 's1', 's2']);
+    const left = (await fs.readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+    expect(left).toHaveLength(13);
+    expect(left).toContain('s0.json');
+  });
+});
