@@ -72,8 +72,27 @@ export async function prepareBinary(file: string, workDir: string): Promise<stri
   throw new UsageError(`${file} is neither a .c file nor an i386 ELF binary; give one of those`);
 }
 
+const WORK_PREFIX = 'epoll-lab-run-';
+
+/** Work directories of runs that were killed outright (SIGKILL leaves no chance to clean up), an hour on. */
+async function sweepStaleWorkDirs(): Promise<void> {
+  const hourAgo = Date.now() - 3_600_000;
+  for (const name of await fs.readdir(os.tmpdir()).catch(() => [] as string[])) {
+    if (!name.startsWith(WORK_PREFIX)) continue;
+    const dir = path.join(os.tmpdir(), name);
+    const stat = await fs.stat(dir).catch(() => undefined);
+    if (stat && stat.mtimeMs < hourAgo) await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runCommand(options: RunCommandOptions): Promise<number> {
-  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-run-'));
+  await sweepStaleWorkDirs();
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), WORK_PREFIX));
+  // Ctrl-C or a kill: the compiled program is not left behind.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void fs.rm(workDir, { recursive: true, force: true }).finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
     const binary = await prepareBinary(options.file, workDir);
     const name = path.basename(binary);
@@ -102,6 +121,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       await guest.dispose();
     }
   } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await fs.rm(workDir, { recursive: true, force: true });
   }
 }
