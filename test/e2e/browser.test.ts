@@ -189,6 +189,19 @@ describe('the browser app', () => {
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/^clean-guest$/m);
   });
 
+  it('shows a guest that shut itself down, and Reset brings it back', async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    await page.click('#terminal');
+    await page.keyboard.type('poweroff -f\n');
+    const banner = page.locator('#failure');
+    await expect.poll(() => banner.isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(await banner.locator('strong').textContent()).toBe('The guest shut down');
+    expect(await banner.locator('.failure-message').textContent()).toMatch(/the guest (halted|powered off)/);
+    await banner.locator('button').click();
+    await expect.poll(() => page.getAttribute('html', 'data-stage'), { timeout: 60_000 }).toBe('ready');
+    expect(await banner.isVisible()).toBe(false);
+  });
+
   it('shows the latest benchmark plots in the Performance panel', async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
     await page.click('#tab-performance');

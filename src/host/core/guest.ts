@@ -105,6 +105,14 @@ export class Guest {
   private rejectReady!: (error: Error) => void;
   private guestInfo: GuestInfo | undefined;
   private failure: Error | undefined;
+  private resolveFailed!: (error: Error) => void;
+  /**
+   * Resolves with the typed error once the guest has failed for good — a
+   * crash, a hang, a reboot or an emulator abort — the error every later
+   * call throws. It never rejects, and a guest that is only disposed leaves
+   * it pending. The one place front ends learn that their guest is gone.
+   */
+  readonly failed: Promise<Error> = new Promise((resolve) => (this.resolveFailed = resolve));
   private disposed = false;
   private readonly bootTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly unwatchAborts: (() => void) | undefined;
@@ -375,6 +383,7 @@ export class Guest {
   private fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
+    this.resolveFailed(error);
     this.options.logger.error(error.message);
     this.channel.fail(error);
     this.rejectReady(error);

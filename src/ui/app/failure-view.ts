@@ -9,6 +9,8 @@ import { h, replaceChildren } from './dom.js';
 const TITLES: Readonly<Record<string, string>> = {
   GuestCrashedError: 'The guest kernel crashed',
   GuestHungError: 'The guest stopped answering',
+  GuestRebootedError: 'The guest shut down',
+  EmulatorAbortError: 'The emulator stopped',
   GuestDisposedError: 'The guest is gone',
 };
 

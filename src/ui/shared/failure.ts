@@ -4,11 +4,13 @@
  * error's class, its hint and the kernel log it carries.
  */
 import {
+  EmulatorAbortError,
   EpollLabError,
   GuestCrashedError,
   GuestDisposedError,
   GuestFaultError,
   GuestHungError,
+  GuestRebootedError,
   ImageMismatchError,
   UsageError,
 } from '../../host/core/errors.js';
@@ -21,6 +23,8 @@ import type { GuestFailure } from './service-api.js';
 const NAMED: readonly (readonly [new (...args: never[]) => Error, string])[] = [
   [GuestCrashedError, 'GuestCrashedError'],
   [GuestHungError, 'GuestHungError'],
+  [GuestRebootedError, 'GuestRebootedError'],
+  [EmulatorAbortError, 'EmulatorAbortError'],
   [GuestDisposedError, 'GuestDisposedError'],
   [ImageMismatchError, 'ImageMismatchError'],
   [UsageError, 'UsageError'],

@@ -8,7 +8,6 @@
 import { GuestFaultError } from '../../host/core/errors.js';
 import { Guest, type GuestOptions } from '../../host/core/guest.js';
 import type { GuestProcess } from '../../host/core/channel.js';
-import { isFatal } from '../../host/core/kernel-log.js';
 import { silentLogger, type Logger } from '../../host/core/logger.js';
 import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
 import { runSuites, type GuestLease, type RunSelection } from '../../host/core/testing/runner.js';
@@ -240,15 +239,12 @@ export class GuestService implements GuestServiceApi {
   }
 
   private attach(guest: Guest): void {
-    const unsubscribers = [
-      guest.onConsoleData((bytes) => this.pump.push(bytes)),
-      guest.onFault((fault) => {
-        if (!isFatal(fault) && fault.kind !== 'hung-task') return;
-        // The Guest turns the fault into its typed error right after telling us; any call now throws it.
-        queueMicrotask(() => guest.exec(['true']).catch((error: unknown) => this.reportFailure(error)));
-      }),
-    ];
-    this.session = { guest, failed: false, detach: () => unsubscribers.forEach((unsubscribe) => unsubscribe()) };
+    const stopConsole = guest.onConsoleData((bytes) => this.pump.push(bytes));
+    this.session = { guest, failed: false, detach: stopConsole };
+    // Crash, hang, reboot: the Guest's own verdict, with its typed error (only while this guest is the page's).
+    void guest.failed.then((error) => {
+      if (this.session?.guest === guest) this.reportFailure(error);
+    });
   }
 
   private async stop(): Promise<void> {

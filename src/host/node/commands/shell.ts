@@ -27,12 +27,10 @@ export async function shellCommand(options: ShellCommandOptions): Promise<number
   };
   const stopOutput = guest.onConsoleData((data) => stdout.write(data));
   const ended = new Promise<number>((resolve) => {
-    const stopFaults = guest.onFault((fault) => {
-      if (fault.kind === 'panic') {
-        process.stderr.write(`\r\nepoll-lab: the guest kernel panicked: ${fault.line}\r\n`);
-        stopFaults();
-        resolve(1);
-      }
+    // Any way the guest fails for good (panic, oops, hang, reboot) ends the shell with its reason.
+    void guest.failed.then((error) => {
+      process.stderr.write(`\r\nepoll-lab: ${error.message}\r\n`);
+      resolve(1);
     });
     stdin.on('data', (chunk: Buffer) => {
       const quitAt = chunk.indexOf(QUIT_KEY);
