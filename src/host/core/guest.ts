@@ -249,6 +249,11 @@ export class Guest {
     return this.faultList;
   }
 
+  /** The faults reported after the first `mark` (a count of `faults` taken earlier): what one piece of work caused. */
+  faultsSince(mark: number): readonly KernelFault[] {
+    return this.faultList.slice(mark);
+  }
+
   onFault(listener: (fault: KernelFault) => void): () => void {
     this.faultListeners.add(listener);
     return () => this.faultListeners.delete(listener);

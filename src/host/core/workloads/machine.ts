@@ -92,7 +92,7 @@ export function guestMachine(guest: Guest): Machine {
  * nothing. A workload run must leave the kernel log clean.
  */
 export function faultsSince(guest: Guest, since: number, what: string): string | undefined {
-  const faults = guest.faults.slice(since);
+  const faults = guest.faultsSince(since);
   if (!faults.length) return undefined;
   return `the guest kernel reported ${faults.map((f) => f.kind).join(', ')} during ${what}: ${faults[0]!.line}`;
 }

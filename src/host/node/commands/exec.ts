@@ -23,7 +23,7 @@ export interface ExecCommandOptions {
  */
 export function explainKill(guest: Guest, mark: number, status: ExitStatus, logger: Logger): void {
   if (status.signal !== 'SIGKILL' || status.timedOut) return;
-  const oom = guest.faults.slice(mark).find((f) => f.kind === 'oom');
+  const oom = guest.faultsSince(mark).find((f) => f.kind === 'oom');
   if (oom) logger.warn(`the kernel's OOM killer ended it: ${oom.line.replace(/^\[[ .\d]+\] /, '')}`);
 }
 
