@@ -3,6 +3,7 @@
  * tried through the real CLI against the real guest, so it stays fixed.
  */
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,6 +66,22 @@ describe('faults found by a hostile trial', () => {
     const result = await cli(['exec', '--', 'sh', '-c', 'a=x; while :; do a="$a$a"; done']);
     expect(result.status).toBe(137);
     expect(result.stderr).toMatch(/the kernel's OOM killer ended it: Out of memory: Killed process \d+ \(sh\)/);
+  });
+
+  it('run refuses a directory and a dynamically linked binary up front, with exit 2', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-run-fault-'));
+    try {
+      const directory = await cli(['run', dir]);
+      expect(directory.status).toBe(2);
+      expect(directory.stderr).toMatch(/is a directory; give a \.c file or an i386 ELF binary/);
+      await fs.writeFile(path.join(dir, 'dyn.c'), 'int main(void) { return 0; }\n');
+      execFileSync('gcc', ['-m32', '-o', path.join(dir, 'dyn'), path.join(dir, 'dyn.c')]);
+      const dynamic = await cli(['run', path.join(dir, 'dyn')]);
+      expect(dynamic.status).toBe(2);
+      expect(dynamic.stderr).toMatch(/is dynamically linked.*rebuild it with gcc -m32 -static/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a command killed by a real-time signal exits 128+N, not an internal error', async () => {

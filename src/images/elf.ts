@@ -32,6 +32,27 @@ export function parseElfIdent(header: Uint8Array): ElfIdent | undefined {
   return { elfClass, data, machine };
 }
 
+const PT_INTERP = 3;
+
+/**
+ * Whether a little-endian ELF32 file asks for a program interpreter (the
+ * dynamic loader): its program headers hold a PT_INTERP entry. `file` is the
+ * whole file, or at least through its program header table.
+ */
+export function elf32NeedsInterpreter(file: Uint8Array): boolean {
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  if (file.byteLength < 52) return false;
+  const phoff = view.getUint32(28, true);
+  const phentsize = view.getUint16(42, true);
+  const phnum = view.getUint16(44, true);
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (at + 4 > file.byteLength) break;
+    if (view.getUint32(at, true) === PT_INTERP) return true;
+  }
+  return false;
+}
+
 /** Throw BadBinaryError unless `file` is a little-endian ELF32 i386 binary. */
 export async function assertElf32i386(file: string, what: string): Promise<void> {
   const handle = await fs.open(file, 'r');

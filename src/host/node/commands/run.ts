@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseElfIdent } from '../../../images/elf.js';
+import { elf32NeedsInterpreter, parseElfIdent } from '../../../images/elf.js';
 import { capture } from '../../../images/run.js';
 import { UsageError } from '../../core/errors.js';
 import { GUEST_SHARE_PATH } from '../../core/guest.js';
@@ -46,17 +46,22 @@ export async function compileForGuest(source: string, output: string): Promise<v
 
 /** Returns the i386 binary to send: FILE itself, or FILE compiled. */
 export async function prepareBinary(file: string, workDir: string): Promise<string> {
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (!stat) throw new UsageError(`${file}: no such file`);
+  if (stat.isDirectory()) throw new UsageError(`${file} is a directory; give a .c file or an i386 ELF binary`);
   let header: Buffer;
   try {
+    // Enough for the ELF header and a usual program header table.
     const handle = await fs.open(file, 'r');
     try {
-      header = Buffer.alloc(64);
-      await handle.read(header, 0, 64, 0);
+      header = Buffer.alloc(4096);
+      const { bytesRead } = await handle.read(header, 0, header.length, 0);
+      header = header.subarray(0, bytesRead);
     } finally {
       await handle.close();
     }
-  } catch {
-    throw new UsageError(`${file}: no such file`);
+  } catch (error) {
+    throw new UsageError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   if (file.endsWith('.c')) {
     const output = path.join(workDir, path.basename(file, '.c'));
@@ -65,7 +70,14 @@ export async function prepareBinary(file: string, workDir: string): Promise<stri
   }
   const elf = parseElfIdent(header);
   if (elf) {
-    if (elf.elfClass === 1 && elf.machine === 3) return file;
+    if (elf.elfClass === 1 && elf.machine === 3) {
+      // The guest has no shared i386 libraries (its programs are static): a
+      // dynamic one would only fail there with 127.
+      if (elf32NeedsInterpreter(header)) {
+        throw new UsageError(`${file} is dynamically linked, and the guest has no shared libraries for it; rebuild it with gcc -m32 -static`);
+      }
+      return file;
+    }
     const kind = elf.elfClass === 2 && elf.machine === 62 ? 'an x86-64 binary' : `an ELF for machine ${elf.machine}`;
     throw new UsageError(`${file} is ${kind}; the guest is 32-bit i386: rebuild it with gcc -m32 -static`);
   }
