@@ -84,6 +84,14 @@ describe('faults found by a hostile trial', () => {
     }
   });
 
+  it('--json keeps output that is not UTF-8 exactly, as base64 beside the text', async () => {
+    const result = await cli(['exec', '--json', '--', 'sh', '-c', 'printf "\\377\\376ok"; printf plain >&2']);
+    const report = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(Buffer.from(report['stdoutBase64'] as string, 'base64')).toEqual(Buffer.from([0xff, 0xfe, 0x6f, 0x6b]));
+    expect(report['stderr']).toBe('plain');
+    expect(report['stderrBase64']).toBeUndefined();
+  });
+
   it('a command killed by a real-time signal exits 128+N, not an internal error', async () => {
     const result = await cli(['exec', '--', 'sh', '-c', 'kill -40 $$']);
     expect(result.stderr).not.toMatch(/internal error/);

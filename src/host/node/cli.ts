@@ -230,7 +230,8 @@ a pipe or a file it is forwarded to CMD, ending in EOF (from a terminal, CMD's
 stdin is /dev/null). stdout and stderr stream through separately; the exit status is the command's, 128+N when
 signal N killed it, or 124 when --timeout S ran out (default 600; none for no
 limit; at most 4294967).
---json prints {exitCode, signal, timedOut, durationMs, stdout, stderr} instead.
+--json prints {exitCode, signal, timedOut, durationMs, stdout, stderr} instead;
+a stream that is not valid UTF-8 also comes exactly as stdoutBase64/stderrBase64.
 --user runs CMD as that user of the image (root, user = uid 1000, nobody = 65534)
 with no capabilities; the default is root. PATH and HOME are set as on any Linux.
 `,

@@ -27,6 +27,19 @@ export function explainKill(guest: Guest, mark: number, status: ExitStatus, logg
   if (oom) logger.warn(`the kernel's OOM killer ended it: ${oom.line.replace(/^\[[ .\d]+\] /, '')}`);
 }
 
+/**
+ * A stream for `--json`: its text, and when the bytes are not valid UTF-8
+ * also `<name>Base64` with them exactly (the text then has U+FFFD where
+ * bytes could not be decoded), so nothing the command wrote is lost.
+ */
+export function jsonStream(name: 'stdout' | 'stderr', bytes: Uint8Array): Record<string, string> {
+  try {
+    return { [name]: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    return { [name]: new TextDecoder().decode(bytes), [`${name}Base64`]: Buffer.from(bytes).toString('base64') };
+  }
+}
+
 /** The exit status a shell would give: the code, 128+signal, or 124 for a timeout (as timeout(1)). */
 export function shellStatus(status: ExitStatus): number {
   if (status.timedOut) return 124;
@@ -51,10 +64,7 @@ export async function execCommand(options: ExecCommandOptions): Promise<number> 
     if (stdin) void forwardStdin(process.stdin, child);
     const status = await child.exited;
     if (options.json) {
-      const decoder = new TextDecoder();
-      process.stdout.write(
-        `${JSON.stringify({ ...status, stdout: decoder.decode(Buffer.concat(out)), stderr: decoder.decode(Buffer.concat(err)) }, null, 2)}\n`,
-      );
+      process.stdout.write(`${JSON.stringify({ ...status, ...jsonStream('stdout', Buffer.concat(out)), ...jsonStream('stderr', Buffer.concat(err)) }, null, 2)}\n`);
     } else if (status.timedOut) options.logger.warn(`timed out after ${options.timeoutMs} ms; the command was killed`);
     explainKill(guest, mark, status, options.logger);
     return shellStatus(status);
