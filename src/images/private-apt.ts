@@ -86,7 +86,11 @@ export async function privateApt(cacheDir: string, suites: readonly string[]): P
   const sourceList = path.join(root, 'sources.list');
   if ((await fs.readFile(sourceList, 'utf8').catch(() => '')) !== sources) await writeFileAtomic(sourceList, sources);
   // Read instead of /etc/apt/apt.conf: no apt.conf.d parts (no hooks), no
-  // pinning preferences; everything else is apt's default.
+  // pinning preferences; everything else is apt's default but one thing.
+  // Release files are still verified against Debian's keyring, but not for
+  // freshness: a mirror that is a frozen snapshot serves Releases past their
+  // Valid-Until date (sid's expire within days), and for a version pinned
+  // exactly, the signed hashes prove the bytes whatever the date.
   const emptyDir = path.join(root, 'empty.d');
   await fs.mkdir(emptyDir, { recursive: true });
   const config = path.join(root, 'apt.conf');
@@ -95,6 +99,8 @@ export async function privateApt(cacheDir: string, suites: readonly string[]): P
     `Dir::Etc::parts "${emptyDir}";`,
     `Dir::Etc::preferences "/dev/null";`,
     `Dir::Etc::preferencesparts "${emptyDir}";`,
+    'Acquire::Check-Valid-Until "false";',
+    'Acquire::Check-Date "false";',
     '',
   ].join('\n');
   if ((await fs.readFile(config, 'utf8').catch(() => '')) !== configText) await writeFileAtomic(config, configText);
