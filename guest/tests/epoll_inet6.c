@@ -113,6 +113,25 @@ static void closed_port6(int type, struct sockaddr_in6 *a)
 	close(fd);
 }
 
+/*
+ * A TCP listener on [::] (any address, so IPv4 can reach it unless
+ * IPV6_V6ONLY is set): its port is in a->sin6_port.
+ */
+static int any6_listener(int v6only, struct sockaddr_in6 *a)
+{
+	socklen_t len = sizeof(*a);
+	int l = inet6_socket(SOCK_STREAM);
+
+	ASSERT_OK(setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)));
+	memset(a, 0, sizeof(*a));
+	a->sin6_family = AF_INET6;
+	a->sin6_addr = in6addr_any;
+	ASSERT_OK(bind(l, (struct sockaddr *)a, sizeof(*a)));
+	ASSERT_OK(getsockname(l, (struct sockaddr *)a, &len));
+	ASSERT_OK(listen(l, 4));
+	return l;
+}
+
 TEST(inet6_tcp_listener_readable_on_connect)
 {
 	struct sockaddr_in6 a;
@@ -344,20 +363,12 @@ TEST(inet6_udp_connected_refused_err)
  */
 TEST(inet6_v4mapped_listener_accepts_ipv4)
 {
-	const int off = 0;
 	struct sockaddr_in6 a6, peer;
 	struct sockaddr_in a4, c4;
-	socklen_t len = sizeof(a6);
-	int l = inet6_socket(SOCK_STREAM);
+	socklen_t len;
+	int l = any6_listener(0, &a6);
 	int ep, c, s;
 
-	ASSERT_OK(setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)));
-	memset(&a6, 0, sizeof(a6));
-	a6.sin6_family = AF_INET6;
-	a6.sin6_addr = in6addr_any;
-	ASSERT_OK(bind(l, (struct sockaddr *)&a6, sizeof(a6)));
-	ASSERT_OK(getsockname(l, (struct sockaddr *)&a6, &len));
-	ASSERT_OK(listen(l, 4));
 	ep = ep_watch(l, EPOLLIN);
 
 	memset(&a4, 0, sizeof(a4));
@@ -393,20 +404,11 @@ TEST(inet6_v4mapped_listener_accepts_ipv4)
 TEST(inet6_v6only_listener_refuses_ipv4)
 {
 	const uint32_t all = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
-	const int on = 1;
 	struct sockaddr_in6 a6;
 	struct sockaddr_in a4;
-	socklen_t len = sizeof(a6);
-	int l = inet6_socket(SOCK_STREAM);
+	socklen_t len;
+	int l = any6_listener(1, &a6);
 	int c, ep, err = -1;
-
-	ASSERT_OK(setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)));
-	memset(&a6, 0, sizeof(a6));
-	a6.sin6_family = AF_INET6;
-	a6.sin6_addr = in6addr_any;
-	ASSERT_OK(bind(l, (struct sockaddr *)&a6, sizeof(a6)));
-	ASSERT_OK(getsockname(l, (struct sockaddr *)&a6, &len));
-	ASSERT_OK(listen(l, 4));
 
 	memset(&a4, 0, sizeof(a4));
 	a4.sin_family = AF_INET;
