@@ -59,6 +59,8 @@ export interface SuiteInfo {
   readonly name: string;
   readonly description: string;
   readonly cases: readonly string[];
+  /** Runs only when named (e.g. the harness self-check); absent means it runs by default. */
+  readonly explicitOnly?: boolean;
 }
 
 /** Live progress while suites run. */

@@ -41,7 +41,7 @@ export async function listSuites(guest: Guest, suites?: readonly SuiteDefinition
   for (const suite of definitions) {
     const cases: string[] = [];
     for (const program of suite.programs) cases.push(...(await listProgram(guest, suite, program)));
-    infos.push({ name: suite.name, description: suite.description, cases });
+    infos.push({ name: suite.name, description: suite.description, cases, ...(suite.explicitOnly && { explicitOnly: true }) });
   }
   return infos;
 }
@@ -88,6 +88,26 @@ export function closeNames(name: string, known: readonly string[]): string[] {
     .map((x) => x.k);
 }
 
+/**
+ * Whether a selection runs a suite: a named one, or — when none is named —
+ * every suite that runs by default and is not left out. The one rule the
+ * runner and the browser's Tests panel both apply.
+ */
+export function selectsSuite(
+  suite: { readonly name: string; readonly explicitOnly?: boolean },
+  selection: { readonly suites?: readonly string[]; readonly exclude?: readonly string[] },
+): boolean {
+  if (selection.suites?.length) return selection.suites.includes(suite.name);
+  return !suite.explicitOnly && !(selection.exclude ?? []).includes(suite.name);
+}
+
+/** Whether a selection runs a case of a suite it runs: named cases, else those --filter keeps, else all. */
+export function selectsCase(name: string, selection: { readonly cases?: readonly string[]; readonly filter?: string }): boolean {
+  if (selection.cases?.length) return selection.cases.includes(name);
+  if (selection.filter) return name.includes(selection.filter);
+  return true;
+}
+
 /** Which suites a selection means: named ones, or every suite that runs by default. */
 export function selectSuites(all: readonly SuiteDefinition[], names: readonly string[], exclude: readonly string[] = []): SuiteDefinition[] {
   for (const name of exclude) {
@@ -95,7 +115,7 @@ export function selectSuites(all: readonly SuiteDefinition[], names: readonly st
       throw new UsageError(`no suite named ${JSON.stringify(name)} to leave out; this image has: ${all.map((s) => s.name).join(', ')}`);
     }
   }
-  if (names.length === 0) return all.filter((s) => !s.explicitOnly && !exclude.includes(s.name));
+  if (names.length === 0) return all.filter((s) => selectsSuite(s, { exclude }));
   return names.map((name) => {
     const suite = all.find((s) => s.name === name);
     if (!suite) {

@@ -77,10 +77,28 @@ describe('testsReducer', () => {
 });
 
 describe('selects', () => {
+  const epoll = { name: 'epoll' };
   it('follows the runner: suites, then exact cases, then a filter', () => {
-    expect(selects({}, 'epoll', 'create')).toBe(true);
-    expect(selects({ suites: ['scull'] }, 'epoll', 'create')).toBe(false);
-    expect(selects({ suites: ['epoll'], cases: ['create'] }, 'epoll', 'ctl_add')).toBe(false);
-    expect(selects({ filter: 'ctl' }, 'epoll', 'ctl_add')).toBe(true);
+    expect(selects({}, epoll, 'create')).toBe(true);
+    expect(selects({ suites: ['scull'] }, epoll, 'create')).toBe(false);
+    expect(selects({ suites: ['epoll'], cases: ['create'] }, epoll, 'ctl_add')).toBe(false);
+    expect(selects({ filter: 'ctl' }, epoll, 'ctl_add')).toBe(true);
+  });
+
+  it('Run all leaves out what the runner leaves out: a suite that runs only when named, an excluded one', () => {
+    const harness = { name: 'harness-selftest', explicitOnly: true };
+    expect(selects({}, harness, 'crashes_with_sigsegv')).toBe(false);
+    expect(selects({ suites: ['harness-selftest'] }, harness, 'crashes_with_sigsegv')).toBe(true);
+    expect(selects({ exclude: ['epoll'] }, epoll, 'create')).toBe(false);
+  });
+
+  it('queues nothing of an explicit-only suite on Run all, so nothing ends as "not run"', () => {
+    const withHarness = run(initialTestsState, {
+      type: 'list-done',
+      suites: [...SUITES, { name: 'harness-selftest', description: 'the harness', cases: ['crashes_with_sigsegv'], explicitOnly: true }],
+    });
+    const state = run(withHarness, { type: 'run-start', selection: {} });
+    expect(states(state, 2)).toEqual(['idle']);
+    expect(states(state, 0)).toEqual(['queued', 'queued', 'queued']);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { CaseResult, CaseStatus, RunEvent, RunReport, SuiteInfo, Summary } from '../../../host/core/testing/results.js';
 import type { RunSelection } from '../../../host/core/testing/runner.js';
+import { selectsCase, selectsSuite } from '../../../host/core/testing/suites.js';
 
 /** A case as the panel shows it: its last result, or where it stands in the current run. */
 export type CaseState = CaseStatus | 'idle' | 'queued' | 'running' | 'not-run';
@@ -21,6 +22,8 @@ export interface CaseRow {
 export interface SuiteRow {
   readonly name: string;
   readonly description: string;
+  /** Runs only when named, as in the image's suite list. */
+  readonly explicitOnly?: boolean;
   readonly cases: readonly CaseRow[];
   readonly running: boolean;
 }
@@ -59,6 +62,7 @@ export function testsReducer(state: TestsState, action: TestsAction): TestsState
         suites: action.suites.map((s) => ({
           name: s.name,
           description: s.description,
+          ...(s.explicitOnly && { explicitOnly: true }),
           running: false,
           cases: s.cases.map((name) => ({ name, state: 'idle' as const })),
         })),
@@ -71,7 +75,7 @@ export function testsReducer(state: TestsState, action: TestsAction): TestsState
         phase: 'running',
         suites: state.suites.map((suite) => ({
           ...suite,
-          cases: suite.cases.filter((c) => !c.extra).map((c) => (selects(action.selection, suite.name, c.name) ? { name: c.name, state: 'queued' as const } : c)),
+          cases: suite.cases.filter((c) => !c.extra).map((c) => (selects(action.selection, suite, c.name) ? { name: c.name, state: 'queued' as const } : c)),
         })),
       };
     case 'event':
@@ -94,12 +98,9 @@ export function testsReducer(state: TestsState, action: TestsAction): TestsState
   }
 }
 
-/** Whether a run with this selection includes the case (same rules as the core runner). */
-export function selects(selection: RunSelection, suite: string, name: string): boolean {
-  if (selection.suites?.length && !selection.suites.includes(suite)) return false;
-  if (selection.cases?.length) return selection.cases.includes(name);
-  if (selection.filter) return name.includes(selection.filter);
-  return true;
+/** Whether a run with this selection includes the case: the core runner's own rules. */
+export function selects(selection: RunSelection, suite: Pick<SuiteRow, 'name' | 'explicitOnly'>, name: string): boolean {
+  return selectsSuite(suite, selection) && selectsCase(name, selection);
 }
 
 function applyEvent(suites: readonly SuiteRow[], event: RunEvent): SuiteRow[] {
