@@ -316,6 +316,15 @@ export interface ExecOptions {
   readonly cwd?: string;
 }
 
+/** A finished command with its output decoded as text: what panels and workload checks read. */
+export interface TextResult {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly timedOut: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
 export interface ExecResult extends ExitStatus {
   readonly stdout: Uint8Array;
   readonly stderr: Uint8Array;

@@ -12,6 +12,7 @@ import { capture } from '../../images/run.js';
 import { UsageError } from '../core/errors.js';
 import { GUEST_SHARE_PATH, type Guest } from '../core/guest.js';
 import { loadManifest } from './images.js';
+import { DEFAULT_KERNEL } from '../../images/kernel-sources.js';
 
 export class ModuleBuildError extends UsageError {
   override get name(): string {
@@ -20,7 +21,7 @@ export class ModuleBuildError extends UsageError {
 }
 
 /** Builds every module in DIR (its Kbuild/Makefile decides which) and returns the .ko paths. */
-export async function buildModule(dir: string, kernel = '6.1'): Promise<string[]> {
+export async function buildModule(dir: string, kernel = DEFAULT_KERNEL): Promise<string[]> {
   const moduleDir = path.resolve(dir);
   const stat = await fs.stat(moduleDir).catch(() => undefined);
   if (!stat?.isDirectory()) throw new UsageError(`${dir} is not a directory with a Kbuild or Makefile`);

@@ -3,15 +3,16 @@
  * Remote, and turns page callbacks into comlink proxies so the panels
  * never see comlink. If the Worker stops answering, it can be replaced.
  */
+import type { TextResult } from '../../host/core/channel.js';
 import * as Comlink from 'comlink';
 import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
 import type { RunSelection } from '../../host/core/testing/runner.js';
 import type { MachineFigures } from '../../host/core/workloads/on-machine.js';
-import type { ExecOutput, GuestServiceApi, ServiceHooks, StartResult, WatchEvent, WorkloadEvent, WorkloadRequest } from '../shared/service-api.js';
+import type { GuestServiceApi, ServiceHooks, StartResult, WatchEvent, WorkloadEvent, WorkloadRequest } from '../shared/service-api.js';
 
 /** What the panels may ask of the guest. */
 export interface GuestCommands {
-  exec(argv: readonly string[], timeoutMs?: number): Promise<ExecOutput>;
+  exec(argv: readonly string[], timeoutMs?: number): Promise<TextResult>;
   watch(argv: readonly string[], onEvent: (event: WatchEvent) => void): Promise<number>;
   unwatch(id: number): Promise<void>;
   kernelLog(): Promise<string>;
@@ -51,7 +52,7 @@ export class GuestClient implements GuestCommands {
     void this.remote.resizeConsole(rows, cols);
   }
 
-  exec(argv: readonly string[], timeoutMs?: number): Promise<ExecOutput> {
+  exec(argv: readonly string[], timeoutMs?: number): Promise<TextResult> {
     return this.remote.exec(argv, timeoutMs);
   }
 

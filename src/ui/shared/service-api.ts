@@ -4,6 +4,7 @@
  * and never touches the emulator itself. Everything crossing here is
  * structured-clonable data or a comlink proxy callback.
  */
+import type { TextResult } from '../../host/core/channel.js';
 import type { GuestInfo } from '../../host/core/guest.js';
 import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
 import type { RunSelection } from '../../host/core/testing/runner.js';
@@ -48,14 +49,6 @@ export interface StartResult {
   readonly downloadedBytes: number;
 }
 
-export interface ExecOutput {
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly timedOut: boolean;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** What a command started with watch() reports: its output as text, then its end. */
 export type WatchEvent =
   | { readonly kind: 'output'; readonly text: string }
@@ -88,7 +81,7 @@ export interface GuestServiceApi {
   writeConsole(data: string): void;
   resizeConsole(rows: number, cols: number): void;
   /** Runs argv (no shell unless argv says so) to completion. */
-  exec(argv: readonly string[], timeoutMs?: number): Promise<ExecOutput>;
+  exec(argv: readonly string[], timeoutMs?: number): Promise<TextResult>;
   /** Starts a long-running command whose output streams to onEvent; returns its id. */
   watch(argv: readonly string[], onEvent: (event: WatchEvent) => void): Promise<number>;
   /** Stops a command started with watch(). */

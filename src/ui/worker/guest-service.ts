@@ -5,6 +5,7 @@
  * adds is asset loading, console batching and turning failures into data
  * the page can show.
  */
+import type { TextResult } from '../../host/core/channel.js';
 import { GuestFaultError } from '../../host/core/errors.js';
 import { Guest, type GuestOptions } from '../../host/core/guest.js';
 import type { GuestProcess } from '../../host/core/channel.js';
@@ -15,7 +16,7 @@ import { listSuites } from '../../host/core/testing/suites.js';
 import { faultsSince, guestMachine } from '../../host/core/workloads/machine.js';
 import { resolveWorkload, runOnMachine, type MachineFigures } from '../../host/core/workloads/on-machine.js';
 import { toFailure } from '../shared/failure.js';
-import type { ExecOutput, GuestServiceApi, ServiceHooks, Stage, StartResult, WatchEvent, WorkloadEvent, WorkloadRequest } from '../shared/service-api.js';
+import type { GuestServiceApi, ServiceHooks, Stage, StartResult, WatchEvent, WorkloadEvent, WorkloadRequest } from '../shared/service-api.js';
 import { browserPlatform } from './browser-platform.js';
 import { ConsolePump } from './console-pump.js';
 import { GuestSource } from './guest-source.js';
@@ -87,7 +88,7 @@ export class GuestService implements GuestServiceApi {
     this.session?.guest.resizeConsole(rows, cols);
   }
 
-  async exec(argv: readonly string[], timeoutMs = 30_000): Promise<ExecOutput> {
+  async exec(argv: readonly string[], timeoutMs = 30_000): Promise<TextResult> {
     const result = await this.guarded((guest) => guest.exec(argv, { timeoutMs }));
     const decoder = new TextDecoder();
     return {

@@ -20,7 +20,7 @@ export interface SuiteDefinition {
   readonly setup?: string;
   /** Not run unless named: e.g. the harness self-check, whose cases fail on purpose. */
   readonly explicitOnly?: boolean;
-  /** Upper bound for the whole suite, as a backstop to the per-case timeouts. */
+  /** Upper bound for each program of the suite (the runner applies it per program), a backstop to the per-case timeouts. */
   readonly timeoutMs: number;
 }
 

@@ -5,7 +5,8 @@
  * baseline run exactly the same commands.
  */
 import { EpollLabError } from '../errors.js';
-import type { BackgroundServer, Machine, RunResult, ToolCommand } from './machine.js';
+import type { TextResult } from '../channel.js';
+import type { BackgroundServer, Machine, ToolCommand } from './machine.js';
 import {
   combineRedisTests,
   parseEchoLoad,
@@ -36,7 +37,7 @@ export interface WorkloadDefinition {
   probe(port: number): ToolCommand;
   load(port: number, clients: number, requests: number): ToolCommand;
   /** The load's figures; throws WorkloadCheckError when the load tool reports errors. */
-  figures(result: RunResult, requests: number): LoadFigures;
+  figures(result: TextResult, requests: number): LoadFigures;
   /** Asks the server something whose answer is known; throws WorkloadCheckError on a wrong one. */
   check(machine: Machine, port: number): Promise<void>;
   /** Asks the server to exit; the caller waits for it. */
@@ -49,11 +50,11 @@ const tool = (path: string, args: readonly string[], dynamic = true): ToolComman
 const CHECK_TIMEOUT_MS = 60_000;
 const HOST = '127.0.0.1';
 
-function output(result: RunResult): string {
+function output(result: TextResult): string {
   return `${result.stdout}${result.stderr}`.trim();
 }
 
-function loadFailed(what: string, result: RunResult): WorkloadCheckError {
+function loadFailed(what: string, result: TextResult): WorkloadCheckError {
   const status = result.timedOut
     ? 'timed out'
     : result.signal

@@ -5,6 +5,7 @@
  * written once against Machine. This module runs in Node and in the
  * browser's Worker alike.
  */
+import type { TextResult } from '../channel.js';
 import type { Guest } from '../guest.js';
 
 /** A program of the workloads layer and its arguments. */
@@ -14,14 +15,6 @@ export interface ToolCommand {
   readonly args: readonly string[];
   /** False for the project's static programs. */
   readonly dynamic: boolean;
-}
-
-export interface RunResult {
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly timedOut: boolean;
-  readonly stdout: string;
-  readonly stderr: string;
 }
 
 export interface ServerExit {
@@ -40,7 +33,7 @@ export interface BackgroundServer {
 
 export interface Machine {
   readonly kind: 'guest' | 'native';
-  run(command: ToolCommand, timeoutMs: number): Promise<RunResult>;
+  run(command: ToolCommand, timeoutMs: number): Promise<TextResult>;
   start(command: ToolCommand): BackgroundServer;
 }
 
