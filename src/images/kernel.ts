@@ -23,8 +23,11 @@ import type { Logger, Step } from './log.js';
 import { withStep } from './log.js';
 import { GUEST_PATHS, PIPELINE_VERSION } from './paths.js';
 import { capture, run } from './run.js';
-import { exists, installFile, makeTempDir, publishDir, readStamp, STAMP, writeStamp } from './cache.js';
+import { exists, installFile, makeTempDir, publishDir, readStamp, STAMP, writeFileAtomic, writeStamp } from './cache.js';
 import { makeJobs } from './toolchain.js';
+
+/** In a user tree's build directory: the configuration it has (fragment, compiler) and what Kconfig lacked. */
+const CONFIG_STAMP = '.epoll-lab-config';
 
 /** Complete kernel trees kept per kernel version; older ones are pruned (~1.5 GB each). */
 const KEEP_TREES = 2;
@@ -228,30 +231,47 @@ export async function buildKernel(opts: KernelOptions): Promise<KernelBuild> {
   }
 
   let unknownOptions: string[] = [];
+  // A user's tree keeps its build directory: one configured with this
+  // fragment and compiler needs no new tinyconfig after an edit (make runs
+  // Kconfig itself when the tree's Kconfig files change; the fragment is
+  // verified again after the build either way).
+  const configKey = new KeyHasher('kernel-config').add('fragment', fragment.text).add('gcc', opts.gccVersion).add('pipeline', PIPELINE_VERSION).digest();
+  const configStampFile = path.join(buildDir, CONFIG_STAMP);
+  const previousConfig = source.tree
+    ? await fs.readFile(configStampFile, 'utf8').then((t) => JSON.parse(t) as { key: string; unknownOptions: string[] }).catch(() => undefined)
+    : undefined;
+  const configured = previousConfig?.key === configKey && (await exists(path.join(buildDir, '.config')));
   try {
-    await withStep(logger, `kernel ${kernel}: configure (tinyconfig + ${path.basename(fragment.file)})`, async (step) => {
-      const inTree = { cwd: source.tree ?? buildDir, env, step };
-      await run('make', make(['tinyconfig']), { ...inTree, logFile: `${logBase}-tinyconfig.log` });
-      // In the build directory: merge_config.sh makes its temporary files in
-      // the current directory, and a user's tree is never written to.
-      await run('sh', [path.join(sourceDir, 'scripts/kconfig/merge_config.sh'), '-m', '-O', buildDir, path.join(buildDir, '.config'), fragment.file], {
-        ...inTree,
-        cwd: buildDir,
-        logFile: `${logBase}-merge-config.log`,
+    if (configured) {
+      unknownOptions = previousConfig!.unknownOptions;
+      logger.cached(`kernel ${kernel}: configure`, 'its build directory is configured with this fragment already');
+    } else {
+      await fs.rm(configStampFile, { force: true });
+      await withStep(logger, `kernel ${kernel}: configure (tinyconfig + ${path.basename(fragment.file)})`, async (step) => {
+        const inTree = { cwd: source.tree ?? buildDir, env, step };
+        await run('make', make(['tinyconfig']), { ...inTree, logFile: `${logBase}-tinyconfig.log` });
+        // In the build directory: merge_config.sh makes its temporary files in
+        // the current directory, and a user's tree is never written to.
+        await run('sh', [path.join(sourceDir, 'scripts/kconfig/merge_config.sh'), '-m', '-O', buildDir, path.join(buildDir, '.config'), fragment.file], {
+          ...inTree,
+          cwd: buildDir,
+          logFile: `${logBase}-merge-config.log`,
+        });
+        await run('make', make(['olddefconfig']), { ...inTree, logFile: `${logBase}-olddefconfig.log` });
+        const config = await fs.readFile(path.join(buildDir, '.config'), 'utf8');
+        const wanted = parseConfig(fragment.text);
+        const mismatches = configMismatches(wanted, parseConfig(config));
+        const names = mismatches.map((m) => m.slice(0, m.indexOf(':')));
+        const defined = await definedSymbols(sourceDir, names);
+        unknownOptions = names.filter((n) => !defined.has(n));
+        const real = mismatches.filter((m) => defined.has(m.slice(0, m.indexOf(':'))));
+        if (real.length) throw new KernelConfigError(kernel, real, GUEST_PATHS.kernelFragment);
+        if (unknownOptions.length) {
+          logger.warn(`kernel ${kernel}: its Kconfig does not define ${unknownOptions.join(', ')} (renamed or dropped upstream); built without them`);
+        }
       });
-      await run('make', make(['olddefconfig']), { ...inTree, logFile: `${logBase}-olddefconfig.log` });
-      const config = await fs.readFile(path.join(buildDir, '.config'), 'utf8');
-      const wanted = parseConfig(fragment.text);
-      const mismatches = configMismatches(wanted, parseConfig(config));
-      const names = mismatches.map((m) => m.slice(0, m.indexOf(':')));
-      const defined = await definedSymbols(sourceDir, names);
-      unknownOptions = names.filter((n) => !defined.has(n));
-      const real = mismatches.filter((m) => defined.has(m.slice(0, m.indexOf(':'))));
-      if (real.length) throw new KernelConfigError(kernel, real, GUEST_PATHS.kernelFragment);
-      if (unknownOptions.length) {
-        logger.warn(`kernel ${kernel}: its Kconfig does not define ${unknownOptions.join(', ')} (renamed or dropped upstream); built without them`);
-      }
-    });
+      await writeFileAtomic(configStampFile, JSON.stringify({ key: configKey, unknownOptions }));
+    }
 
     await withStep(logger, `kernel ${kernel}: make bzImage modules_prepare`, async (step) => {
       await run('make', make([`-j${makeJobs()}`, 'bzImage', 'modules_prepare']), {
@@ -261,6 +281,15 @@ export async function buildKernel(opts: KernelOptions): Promise<KernelBuild> {
         logFile: `${logBase}-make.log`,
       });
     });
+    if (configured) {
+      // make may have re-run Kconfig for a changed tree: the fragment must still hold.
+      const config = parseConfig(await fs.readFile(path.join(buildDir, '.config'), 'utf8'));
+      const drifted = configMismatches(parseConfig(fragment.text), config).filter((m) => !unknownOptions.includes(m.slice(0, m.indexOf(':'))));
+      if (drifted.length) {
+        await fs.rm(configStampFile, { force: true });
+        throw new KernelConfigError(kernel, drifted, GUEST_PATHS.kernelFragment);
+      }
+    }
   } catch (error) {
     if (error instanceof CommandFailedError || error instanceof KernelConfigError) throw new KernelBuildFailedError(kernel, error);
     throw error;
