@@ -6,6 +6,7 @@
  * key and goes into the manifest). The .deb and the extracted binary are
  * both cached; a no-change build only asks apt for the candidate version.
  */
+import { logCached } from '../host/core/logger.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cachedDir, exists, makeTempDir } from './cache.js';
@@ -113,6 +114,6 @@ export async function prepareBusybox(opts: { cacheDir: string; logger: Logger })
       return { version, applets: parseAppletList(list.stdout) };
     });
   });
-  if (cached) logger.cached(`busybox ${version}`);
+  if (cached) logCached(logger, `busybox ${version}`);
   return { version, binary, applets: stamp.applets };
 }

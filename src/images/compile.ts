@@ -9,6 +9,7 @@
  * binary. Editing one program's source therefore recompiles that program
  * only. System headers are covered by the libc version.
  */
+import { logCached } from '../host/core/logger.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cachedDir, exists } from './cache.js';
@@ -119,7 +120,7 @@ async function compileOne(program: GuestProgram, hasInclude: boolean, opts: Comp
     });
     return { name: program.name, key: digest, sources: program.sources };
   });
-  if (cached) logger.cached(`program ${program.name}`);
+  if (cached) logCached(logger, `program ${program.name}`);
   return { name: program.name, dest: program.dest, binary: path.join(dir, program.name), key: digest };
 }
 

@@ -31,6 +31,8 @@ describe('the kernel build cache', () => {
   let root: string;
   const warnings: string[] = [];
   const logger: Logger = {
+    debug: () => undefined,
+    error: () => undefined,
     info: () => undefined,
     warn: (m) => warnings.push(m),
     step: () => ({ progress: () => undefined, done: () => undefined, failed: () => undefined }),

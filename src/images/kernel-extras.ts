@@ -4,6 +4,7 @@
  * selftest built from its source. Both are cached by their inputs plus the
  * kernel's key, so editing a driver rebuilds only the modules.
  */
+import { logCached } from '../host/core/logger.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cachedDir } from './cache.js';
@@ -86,7 +87,7 @@ async function buildModules(kernel: KernelBuild, repoRoot: string, cacheDir: str
     await fs.rm(copy, { recursive: true, force: true });
     return { modules };
   });
-  if (cached) options.logger.cached(`modules ${kernel.kernel}`, stamp.modules.join(', '));
+  if (cached) logCached(options.logger, `modules ${kernel.kernel}`, stamp.modules.join(', '));
   return stamp.modules.map((ko) => ({ dest: `${MODULES_DIR}/${ko}`, source: path.join(dir, ko), mode: 0o644 }));
 }
 

@@ -14,6 +14,7 @@
  * `.complete` stamp is written last, the tree is not trusted and a later run
  * starts over.
  */
+import { logCached } from '../host/core/logger.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { BuildError, CommandFailedError, GuestSourceMissingError, KernelBuildFailedError, KernelConfigError } from './errors.js';
@@ -190,7 +191,7 @@ export async function buildKernel(opts: KernelOptions): Promise<KernelBuild> {
     await fs.rm(path.join(buildDir, STAMP), { force: true });
   }
   if (stamp && intact) {
-    logger.cached(`kernel ${kernel}`, stamp.release);
+    logCached(logger, `kernel ${kernel}`, stamp.release);
     await ensureModuleSymvers(buildDir);
     // Trees stamped before the stamp recorded these: derive them now.
     const configSha256 = stamp.configSha256 ?? sha256Hex(await fs.readFile(path.join(buildDir, '.config')));
@@ -244,7 +245,7 @@ export async function buildKernel(opts: KernelOptions): Promise<KernelBuild> {
   try {
     if (configured) {
       unknownOptions = previousConfig!.unknownOptions;
-      logger.cached(`kernel ${kernel}: configure`, 'its build directory is configured with this fragment already');
+      logCached(logger, `kernel ${kernel}: configure`, 'its build directory is configured with this fragment already');
     } else {
       await fs.rm(configStampFile, { force: true });
       await withStep(logger, `kernel ${kernel}: configure (tinyconfig + ${path.basename(fragment.file)})`, async (step) => {

@@ -8,34 +8,10 @@
  * logger's business.
  */
 
-/** One named piece of work, e.g. "kernel 6.1: make bzImage". */
-export interface Step {
-  /** Heartbeat from a long-running step; `detail` is e.g. its last output line. */
-  progress(detail: string): void;
-  /** The step did its work. */
-  done(detail?: string): void;
-  /** The step failed; the error itself travels up separately. */
-  failed(): void;
-}
+import { silentLogger, startStep, type Logger, type Step } from '../host/core/logger.js';
 
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  /** Start a step. Every step must end in exactly one of done/failed. */
-  step(name: string): Step;
-  /** A step that reused a cached result, so there is nothing to wait for. */
-  cached(name: string, detail?: string): void;
-}
-
-/** A logger that discards everything, for tests and embedding. */
-export const silentLogger: Logger = {
-  info() {},
-  warn() {},
-  step() {
-    return { progress() {}, done() {}, failed() {} };
-  },
-  cached() {},
-};
+export type { Logger, Step };
+export { silentLogger };
 
 /** "1m20s", "7.3s": short enough to sit at the end of a progress line. */
 export function formatDuration(ms: number): string {
@@ -59,8 +35,10 @@ export function createStreamLogger(sink: TextSink, prefix = '[build]'): Logger {
     sink.write(`${prefix} ${text}\n`);
   };
   return {
+    debug: () => undefined,
     info: (message) => line(message),
     warn: (message) => line(`warning: ${message}`),
+    error: (message) => line(`error: ${message}`),
     step(name) {
       const started = Date.now();
       const elapsed = (): string => formatDuration(Date.now() - started);
@@ -86,7 +64,7 @@ export async function withStep<T>(
   fn: (step: Step) => Promise<T>,
   describe?: (result: T) => string,
 ): Promise<T> {
-  const step = logger.step(name);
+  const step = startStep(logger, name);
   let result: T;
   try {
     result = await fn(step);

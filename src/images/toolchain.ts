@@ -7,6 +7,7 @@
  * statically), so package versions are build inputs: they go into cache keys
  * and the manifest.
  */
+import { startStep } from '../host/core/logger.js';
 import os from 'node:os';
 import path from 'node:path';
 import { PackageUnavailableError, MissingPackagesError, CommandFailedError } from './errors.js';
@@ -131,7 +132,7 @@ export async function ensureToolchain(opts: ToolchainOptions): Promise<Map<strin
     throw new MissingPackagesError(missing, line, isRoot() ? 'installing was disabled' : 'not root, so not installing');
   }
 
-  const step = logger.step(`toolchain: installing (${why})`);
+  const step = startStep(logger, `toolchain: installing (${why})`);
   try {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
     if (needArch) await run('dpkg', ['--add-architecture', 'i386'], { env, logFile: path.join(opts.logDir, 'dpkg-add-arch.log') });

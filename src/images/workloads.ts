@@ -20,6 +20,7 @@
  * Cached by the versions of every package involved, the programs' own
  * cache keys and the layer pipeline version, in <cache>/workloads/.
  */
+import { logCached } from '../host/core/logger.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cachedDir, installBytes } from './cache.js';
@@ -133,7 +134,7 @@ export async function buildWorkloadsLayer(opts: WorkloadsLayerOptions): Promise<
     );
   });
   const layer = await fs.readFile(path.join(dir, 'layer.cpio'));
-  if (cached) logger.cached('workloads layer', `${(layer.length / 1048576).toFixed(1)} MiB`);
+  if (cached) logCached(logger, 'workloads layer', `${(layer.length / 1048576).toFixed(1)} MiB`);
   if (sha256Hex(layer) !== stamp.sha256) throw new BuildError(`the cached workloads layer in ${dir} is damaged; delete that directory and rebuild.`);
 
   for (const base of opts.baseInitramfs) checkStacking(await fs.readFile(base), layer, base);

@@ -8,7 +8,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Logger as BuildLogger } from '../../../images/log.js';
 import { capture } from '../../../images/run.js';
 import { EpollLabError } from '../../core/errors.js';
 import { Guest, defaultGuestOptions } from '../../core/guest.js';
@@ -95,7 +94,7 @@ export interface BenchOptions {
   readonly quick: boolean;
   readonly logger: Logger;
   /** Progress of building the workloads layer, when it is missing. */
-  readonly buildLogger: BuildLogger;
+  readonly buildLogger: Logger;
 }
 
 /**
@@ -106,7 +105,7 @@ export interface BenchOptions {
 const QUICK_WORKLOAD = { clients: 2, requests: 500 } as const;
 
 /** Each workload at its default size (or QUICK_WORKLOAD), guest and native. */
-async function runWorkloads(kernel: string, quick: boolean, logger: Logger, buildLogger: BuildLogger): Promise<WorkloadJson[]> {
+async function runWorkloads(kernel: string, quick: boolean, logger: Logger, buildLogger: Logger): Promise<WorkloadJson[]> {
   const images = await ensureWorkloadImages({ kernel, buildLogger });
   const reports: WorkloadJson[] = [];
   for (const workload of WORKLOAD_NAMES) {

@@ -8,9 +8,9 @@
  * The layer's hash joins the image hashes, so the workloads image has its
  * own post-boot snapshot and the base snapshot is never touched.
  */
+import type { Logger } from '../../core/logger.js';
 import path from 'node:path';
 import { BuildError, buildImages } from '../../../images/index.js';
-import type { Logger as BuildLogger } from '../../../images/log.js';
 import { DEFAULT_KERNEL } from '../../../images/kernel-sources.js';
 import { WORKLOADS_ROLE } from '../../../images/workloads.js';
 import { EpollLabError, ImageMismatchError, UsageError } from '../../core/errors.js';
@@ -70,7 +70,7 @@ export async function ensureWorkloadImages(options: {
   readonly kernel?: string;
   readonly imagesDir?: string;
   /** Progress of an on-demand build; without one a missing layer is an error naming the command. */
-  readonly buildLogger?: BuildLogger;
+  readonly buildLogger?: Logger;
 }): Promise<WorkloadImages> {
   try {
     return await loadWorkloadImages(options.kernel, options.imagesDir);
