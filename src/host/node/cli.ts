@@ -22,7 +22,21 @@ import { looksLikeTree, userTreeNameOf } from '../../images/user-tree.js';
 import { loadManifest } from './images.js';
 import { GUEST_USERS } from '../../images/initramfs.js';
 import { ALL_KERNELS, DEFAULT_KERNEL, KERNEL_SERIES, resolveKernelNames } from '../../images/kernel-sources.js';
-import { DEFAULT_CLIENTS, DEFAULT_REQUESTS, WARMUP_BATCH_REQUESTS } from '../core/workloads/on-machine.js';
+import { DEFAULT_CLIENTS, DEFAULT_REQUESTS, WARMUP_BATCH_REQUESTS, WARMUP_MAX_BATCHES, WARMUP_TOLERANCE } from '../core/workloads/on-machine.js';
+import { WORKLOAD_NAMES, WORKLOADS } from '../core/workloads/definitions.js';
+
+/** `text` wrapped at `width` columns, the first line indented by `first`, the rest by `rest`. */
+function wrapText(text: string, width: number, first: string, rest: string): string {
+  const lines: string[] = [];
+  let line = first;
+  for (const word of text.split(' ')) {
+    if (line.trim() && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = rest + word;
+    } else line += (line.trim() ? ' ' : '') + word;
+  }
+  return [...lines, line].join('\n');
+}
 
 /** How --kernel is written in the usage lines. */
 const KERNEL_SPEC = `${KERNEL_SERIES.join('|')}|${ALL_KERNELS}|DIR`;
@@ -334,17 +348,16 @@ Runs a real server under load, natively on this host (on all cores, then
 pinned to one CPU as the guest has one) and then in a guest
 booted from the workloads image (the base image plus images/workloads/layer.cpio,
 built first if missing; it has its own post-boot snapshot), and compares them.
-Both run the same i386 binaries: redis-server with redis-benchmark -t set,get,
-memcached with memaslap (every get verified), or the project's edge-triggered
-epoll-echo-server with epoll-echo-load (every echoed byte checked). Each server
-must start, answer a known request correctly, shut down cleanly with no errors
-in its log, and the guest kernel must report no warnings.
+Both run the same i386 binaries:
+${WORKLOAD_NAMES.map((name) => wrapText(`${name}: ${WORKLOADS[name].about}`, 78, '  ', '    ')).join('\n')}
+Each server must start, answer a known request correctly, shut down cleanly
+with no errors in its log, and the guest kernel must report no warnings.
 Before the measured run each machine warms up: v86 compiles guest code to
 WebAssembly only after it has run a while, and a restored guest starts cold.
   --clients N     concurrent connections (default ${DEFAULT_CLIENTS})
   --requests N    requests: per command for redis, in all otherwise (default ${DEFAULT_REQUESTS})
   --warmup MODE   steady (default): batches of ${WARMUP_BATCH_REQUESTS} requests until two in a row are
-                  no more than 10 % faster than the best before them (at most 12), each
+                  no more than ${WARMUP_TOLERANCE * 100} % faster than the best before them (at most ${WARMUP_MAX_BATCHES}), each
                   reported; brief: one batch of a fifth of the requests (checks it works;
                   does not measure steady state)
   --json FILE     also write the report as JSON (format in the README); - prints only JSON

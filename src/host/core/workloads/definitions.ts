@@ -30,6 +30,10 @@ export interface WorkloadDefinition {
   readonly name: WorkloadName;
   /** The server's program, for messages. */
   readonly serverName: string;
+  /** One sentence for people: the server, its event loop, the load and how answers are checked. */
+  readonly about: string;
+  /** What --requests counts for this workload, for reports. */
+  readonly requestMeaning: string;
   /** The port in the guest (a fresh machine: nothing else listens). */
   readonly guestPort: number;
   server(port: number, extraArgs: readonly string[]): ToolCommand;
@@ -85,6 +89,8 @@ function request(port: number, text: string, expect: string): ToolCommand {
 const redis: WorkloadDefinition = {
   name: 'redis',
   serverName: 'redis-server',
+  about: "Debian's i386 redis-server 7.0 (its ae event loop on epoll), loaded by redis-benchmark: SET then GET, each request checked for an error.",
+  requestMeaning: 'requests per command (redis-benchmark -t set,get -n)',
   guestPort: 6379,
   server: (port, extra) =>
     tool('/usr/bin/redis-server', [
@@ -124,6 +130,8 @@ const redis: WorkloadDefinition = {
 const memcached: WorkloadDefinition = {
   name: 'memcached',
   serverName: 'memcached',
+  about: "Debian's i386 memcached 1.6 (libevent on epoll, one worker thread), loaded by memaslap: 90 % get, 10 % set, every value read back verified.",
+  requestMeaning: 'requests (memaslap -x: 90 % get, 10 % set, every get verified)',
   guestPort: 11211,
   // One worker thread, as the guest has one CPU; -u only matters when run as root.
   server: (port, extra) => tool('/usr/bin/memcached', ['-l', HOST, '-p', String(port), '-U', '0', '-t', '1', '-m', '64', '-u', 'root', ...extra]),
@@ -166,6 +174,8 @@ const memcached: WorkloadDefinition = {
 const echo: WorkloadDefinition = {
   name: 'echo',
   serverName: 'epoll-echo-server',
+  about: "The project's edge-triggered, non-blocking epoll echo server, loaded by epoll-echo-load: 64-byte messages, every echoed byte compared.",
+  requestMeaning: 'messages of 64 bytes in all (epoll-echo-load)',
   guestPort: 7000,
   server: (port, extra) => tool('/usr/bin/epoll-echo-server', ['--port', String(port), ...extra], false),
   probe: (port) => request(port, 'ping', 'ping'),

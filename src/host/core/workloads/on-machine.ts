@@ -38,9 +38,9 @@ const LOG_LINES_SHOWN = 40;
 /** Requests per warm-up batch (per command for redis): a few seconds of a cold guest. */
 export const WARMUP_BATCH_REQUESTS = 1000;
 /** Warm once two batches in a row are no more than this fraction faster than the best before them… */
-const WARMUP_TOLERANCE = 0.1;
+export const WARMUP_TOLERANCE = 0.1;
 /** …or after this many batches, whichever comes first. */
-const WARMUP_MAX_BATCHES = 12;
+export const WARMUP_MAX_BATCHES = 12;
 
 /** How a machine warmed up: each batch's throughput, in order. */
 export interface Warmup {

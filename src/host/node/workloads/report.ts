@@ -1,13 +1,9 @@
 /** A workload report as a person reads it: a table (the JSON form is core/workloads/report.ts). */
+import { WORKLOADS } from '../../core/workloads/definitions.js';
 import type { MachineFigures } from '../../core/workloads/on-machine.js';
 import type { WorkloadReport } from '../../core/workloads/report.js';
 
 /** What each workload calls a request, for the table's heading. */
-const REQUEST_MEANING: Readonly<Record<WorkloadReport['workload'], string>> = {
-  redis: 'requests per command (redis-benchmark -t set,get -n)',
-  memcached: 'requests (memaslap -x: 90 % get, 10 % set, every get verified)',
-  echo: 'messages of 64 bytes in all (epoll-echo-load)',
-};
 
 const number = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -32,7 +28,7 @@ export function formatReport(r: WorkloadReport): string {
     .join('\n');
   const slower = (ratio: number) => (ratio > 0 ? `native is ${number(1 / ratio, 1)}× faster` : 'no native figure');
   return (
-    `${r.workload}: ${r.clients} clients, ${number(r.requests)} ${REQUEST_MEANING[r.workload]}\n` +
+    `${r.workload}: ${r.clients} clients, ${number(r.requests)} ${WORKLOADS[r.workload].requestMeaning}\n` +
     `guest: Linux ${r.kernel} in v86, ${r.guestStart.origin === 'restored' ? 'restored from its snapshot' : 'cold-booted'} in ${number(r.guestStart.ms / 1000, 1)} s\n\n` +
     `${table}\n\n` +
     `guest/native throughput: ${r.ratio.toPrecision(3)} (${slower(r.ratio)}); against native on one CPU: ${r.ratioOneCpu.toPrecision(3)} (${slower(r.ratioOneCpu)})\n`

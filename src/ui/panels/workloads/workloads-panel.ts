@@ -8,8 +8,8 @@ import { benchResults } from '../../app/bench-results.js';
 import { h, replaceChildren } from '../../app/dom.js';
 import type { GuestCommands } from '../../app/guest-client.js';
 import type { Panel } from '../../app/panel.js';
-import { WORKLOAD_NAMES, type WorkloadName } from '../../../host/core/workloads/definitions.js';
-import { MAX_CLIENTS, WARMUP_BATCH_REQUESTS } from '../../../host/core/workloads/on-machine.js';
+import { WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from '../../../host/core/workloads/definitions.js';
+import { MAX_CLIENTS, WARMUP_BATCH_REQUESTS, WARMUP_MAX_BATCHES, WARMUP_TOLERANCE } from '../../../host/core/workloads/on-machine.js';
 import type { LoadFigures } from '../../../host/core/workloads/parse.js';
 import { latencyText, opsPerSecText } from '../../../host/core/workloads/report.js';
 import { throughputChart } from './throughput-chart.js';
@@ -17,7 +17,6 @@ import {
   initialWorkloadsState,
   referenceFor,
   ROUNDS,
-  SERVERS,
   soFar,
   workloadsReducer,
   type WorkloadsAction,
@@ -26,11 +25,6 @@ import {
 /** The largest run the panel offers: minutes of guest time already. */
 const MAX_PANEL_REQUESTS = 20_000;
 
-const ABOUT: Readonly<Record<WorkloadName, string>> = {
-  redis: 'Debian\'s i386 redis-server 7.0 (its ae event loop on epoll), loaded by redis-benchmark: SET then GET, each request checked for an error.',
-  memcached: 'Debian\'s i386 memcached 1.6 (libevent on epoll, one worker thread), loaded by memaslap: 90 % get, 10 % set, every value read back verified.',
-  echo: 'The project\'s edge-triggered, non-blocking epoll echo server, loaded by epoll-echo-load: 64-byte messages, every echoed byte compared.',
-};
 
 export class WorkloadsPanel implements Panel {
   readonly id = 'workloads';
@@ -109,7 +103,7 @@ export class WorkloadsPanel implements Panel {
         h('label', { className: 'label' }, 'warm-up',
           h('select', {
             className: 'input',
-            attrs: { name: 'warmup', disabled: running, title: `until steady: batches of ${WARMUP_BATCH_REQUESTS} requests until two in a row are no more than 10 % faster than the best before them` },
+            attrs: { name: 'warmup', disabled: running, title: `until steady: batches of ${WARMUP_BATCH_REQUESTS} requests until two in a row are no more than ${WARMUP_TOLERANCE * 100} % faster than the best before them (at most ${WARMUP_MAX_BATCHES})` },
             on: { change: (event) => this.dispatch({ type: 'choose', warmupMode: (event.target as HTMLSelectElement).value as 'steady' | 'brief' }) },
           },
             h('option', { attrs: { value: 'steady', selected: state.warmupMode === 'steady' } }, 'until steady'),
@@ -122,11 +116,11 @@ export class WorkloadsPanel implements Panel {
       this.available === false
         ? h('p', { className: 'message' }, 'This build has no workloads layer. Run `npm run build:images -- --with-workloads`, then restart `npm start` or rebuild.')
         : null,
-      h('p', { className: 'explain' }, ABOUT[state.workload],
+      h('p', { className: 'explain' }, WORKLOADS[state.workload].about,
         ` Runs in this tab's guest over loopback: a warm-up (grey bars: v86 compiles hot guest code to WebAssembly as it runs, `,
         'and compiled code is not part of the snapshot, so a fresh guest starts slow), ',
         `then ${ROUNDS} measured rounds of the requests (blue). `,
-        `While it runs, the Epoll inspector shows ${SERVERS[state.workload]}'s interest list.`),
+        `While it runs, the Epoll inspector shows ${WORKLOADS[state.workload].serverName}'s interest list.`),
       h('p', { className: `summary summary-${state.phase === 'failed' ? 'bad' : state.phase === 'done' ? 'good' : 'neutral'}`, attrs: { 'data-testid': 'workload-step' } }, state.step),
       state.error ? h('pre', { className: 'output', attrs: { 'data-testid': 'workload-error' } }, state.error) : null,
       this.renderFigures(),

@@ -4,7 +4,7 @@
  * figures as it ends, the combined result, and the benchmark's figures
  * for the same workload as the reference. No DOM here, so it is unit-tested.
  */
-import type { WorkloadName } from '../../../host/core/workloads/definitions.js';
+import { WORKLOADS, type WorkloadName } from '../../../host/core/workloads/definitions.js';
 import { DEFAULT_CLIENTS } from '../../../host/core/workloads/on-machine.js';
 import { combineFigures, type LoadFigures } from '../../../host/core/workloads/parse.js';
 import type { WorkloadJson } from '../../../host/core/workloads/report.js';
@@ -45,11 +45,6 @@ export type WorkloadsAction =
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'reference'; readonly workloads: readonly WorkloadJson[] };
 
-export const SERVERS: Readonly<Record<WorkloadName, string>> = {
-  redis: 'redis-server',
-  memcached: 'memcached',
-  echo: 'epoll-echo-server',
-};
 
 export const initialWorkloadsState: WorkloadsState = {
   phase: 'idle',
@@ -83,7 +78,7 @@ export function workloadsReducer(state: WorkloadsState, action: WorkloadsAction)
     case 'event':
       return state.phase === 'running' ? applyEvent(state, action.event) : state;
     case 'done':
-      return { ...state, phase: 'done', result: action.figures, step: `done: ${SERVERS[state.workload]} answered correctly and stopped cleanly; the kernel log stayed clean.` };
+      return { ...state, phase: 'done', result: action.figures, step: `done: ${WORKLOADS[state.workload].serverName} answered correctly and stopped cleanly; the kernel log stayed clean.` };
     case 'failed':
       return { ...state, phase: 'failed', error: action.message, step: 'the run failed' };
     case 'reference':
@@ -98,7 +93,7 @@ function applyEvent(state: WorkloadsState, event: WorkloadEvent): WorkloadsState
     case 'unpacking':
       return { ...state, step: `unpacking ${(event.bytes / MB).toFixed(1)} MB of programs and libraries into the guest (once per guest)…` };
     case 'phase':
-      return { ...state, step: PHASE_TEXT[event.phase](SERVERS[state.workload]) };
+      return { ...state, step: PHASE_TEXT[event.phase](WORKLOADS[state.workload].serverName) };
     case 'warmup':
       return {
         ...state,
