@@ -12,10 +12,15 @@ export class EpollLabError extends Error {
     this.hint = hint;
   }
 
-  // Spelled out per class: bundlers rename classes, and the name is what a
-  // person reads in a report.
+  /**
+   * The class's name as people read it. Each class spells its own, once: a
+   * bundler renames classes, but not the strings they hold, so `name` is
+   * right in a minified browser build too.
+   */
+  static readonly label: string = 'EpollLabError';
+
   override get name(): string {
-    return 'EpollLabError';
+    return (this.constructor as typeof EpollLabError).label;
   }
 }
 
@@ -28,56 +33,40 @@ export class GuestFaultError extends EpollLabError {
     this.kernelLog = kernelLog;
   }
 
-  override get name(): string {
-    return 'GuestFaultError';
-  }
+  static override readonly label: string = 'GuestFaultError';
 }
 
 /** The kernel panicked, oopsed or hit BUG(): the guest cannot be trusted. */
 export class GuestCrashedError extends GuestFaultError {
-  override get name(): string {
-    return 'GuestCrashedError';
-  }
+  static override readonly label: string = 'GuestCrashedError';
 }
 
 /** The guest stopped answering the machine channel, or reported a hung task. */
 export class GuestHungError extends GuestFaultError {
-  override get name(): string {
-    return 'GuestHungError';
-  }
+  static override readonly label: string = 'GuestHungError';
 }
 
 /** The guest rebooted, halted or powered off (reboot -f, sysrq b/o, poweroff -f): its commands cannot finish. */
 export class GuestRebootedError extends GuestFaultError {
-  override get name(): string {
-    return 'GuestRebootedError';
-  }
+  static override readonly label: string = 'GuestRebootedError';
 }
 
 /** The emulator itself stopped (an abort inside v86): the guest is gone. */
 export class EmulatorAbortError extends GuestFaultError {
-  override get name(): string {
-    return 'EmulatorAbortError';
-  }
+  static override readonly label: string = 'EmulatorAbortError';
 }
 
 /** The guest is gone (disposed, or crashed earlier) and cannot run more work. */
 export class GuestDisposedError extends EpollLabError {
-  override get name(): string {
-    return 'GuestDisposedError';
-  }
+  static override readonly label: string = 'GuestDisposedError';
 }
 
 /** A guest image file does not match the manifest that describes it. */
 export class ImageMismatchError extends EpollLabError {
-  override get name(): string {
-    return 'ImageMismatchError';
-  }
+  static override readonly label: string = 'ImageMismatchError';
 }
 
 /** Something the user asked for cannot work: a bad flag, a missing file. */
 export class UsageError extends EpollLabError {
-  override get name(): string {
-    return 'UsageError';
-  }
+  static override readonly label: string = 'UsageError';
 }

@@ -15,9 +15,7 @@ import { loadManifest } from './images.js';
 import { DEFAULT_KERNEL } from '../../images/kernel-sources.js';
 
 export class ModuleBuildError extends UsageError {
-  override get name(): string {
-    return 'ModuleBuildError';
-  }
+  static override readonly label: string = 'ModuleBuildError';
 }
 
 /** Builds every module in DIR (its Kbuild/Makefile decides which) and returns the .ko paths. */

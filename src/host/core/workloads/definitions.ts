@@ -21,9 +21,7 @@ export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 
 /** The load tool failed or the server gave a wrong answer. */
 export class WorkloadCheckError extends EpollLabError {
-  override get name(): string {
-    return 'WorkloadCheckError';
-  }
+  static override readonly label: string = 'WorkloadCheckError';
 }
 
 export interface WorkloadDefinition {

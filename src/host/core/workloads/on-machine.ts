@@ -66,9 +66,7 @@ export class WorkloadError extends EpollLabError {
     this.serverLog = lines;
   }
 
-  override get name(): string {
-    return 'WorkloadError';
-  }
+  static override readonly label: string = 'WorkloadError';
 }
 
 export function workloadDefinition(name: string): WorkloadDefinition {

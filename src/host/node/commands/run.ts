@@ -30,9 +30,7 @@ export interface RunCommandOptions {
 export const GUEST_CC = ['gcc', '-m32', '-static', '-O2', '-Wall'] as const;
 
 export class CompileError extends UsageError {
-  override get name(): string {
-    return 'CompileError';
-  }
+  static override readonly label: string = 'CompileError';
 }
 
 /** Compiles a C file for the guest; the compiler's own messages go into the error verbatim. */

@@ -25,9 +25,7 @@ export interface WorkloadImages extends LoadedImages {
 }
 
 class LayerMissingError extends UsageError {
-  override get name(): string {
-    return 'LayerMissingError';
-  }
+  static override readonly label: string = 'LayerMissingError';
 }
 
 /** The workloads layer the manifest lists, checked against its hash; undefined when it lists none. */
