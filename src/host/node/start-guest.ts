@@ -3,7 +3,8 @@
  * one for these exact images, else cold-boot and save one for next time.
  * Everything that starts a guest in Node (CLI, tests, bench) comes here.
  */
-import { Guest, defaultGuestOptions, type GuestOptions } from '../core/guest.js';
+import { defaultGuestOptions, type Guest, type GuestOptions } from '../core/guest.js';
+import { launchGuest, type SnapshotStore } from '../core/launcher.js';
 import type { GuestFactory } from '../core/testing/runner.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
@@ -34,31 +35,33 @@ export async function startGuest(options: StartOptions = {}): Promise<StartedGue
   const logger = options.logger ?? silentLogger;
   const images = options.images ?? (await loadImages(options.kernel, options.imagesDir));
   const guestOptions = { ...options.guest, logger };
-  if (options.mode === 'cold') {
-    return { guest: await Guest.boot(nodePlatform, images.images, guestOptions), images, origin: 'cold-boot' };
-  }
+  const store = options.mode === 'cold' ? undefined : diskStore(options.cache ?? new SnapshotCache(), snapshotKeyFor(images, guestOptions.memoryMb ?? defaultGuestOptions.memoryMb), logger, images.release);
+  const { guest, origin } = await launchGuest({
+    platform: nodePlatform,
+    images: { forRestore: () => images.images, forBoot: async () => images.images },
+    ...(store && { store }),
+    guest: guestOptions,
+    logger,
+  });
+  return { guest, images, origin };
+}
 
-  const cache = options.cache ?? new SnapshotCache();
-  const key = snapshotKeyFor(images, guestOptions.memoryMb ?? defaultGuestOptions.memoryMb);
-  const stored = await cache.load(key, (problem) => logger.warn(`${problem}; booting cold to make a new one`));
-  if (stored) {
-    try {
-      const guest = await Guest.restore(nodePlatform, images.images, stored.state, stored.meta, guestOptions);
-      return { guest, images, origin: 'restored' };
-    } catch (error) {
-      logger.warn(`snapshot ${key} did not restore (${(error as Error).message}); booting cold and replacing it`);
-      await cache.remove(key);
-    }
-  }
-
-  logger.info(`booting Linux ${images.release} (no snapshot yet for these images)`);
-  const guest = await Guest.boot(nodePlatform, images.images, guestOptions);
-  const { state, meta } = await guest.snapshot();
-  const stored2 = await cache.save(key, state, meta);
-  logger.info(`saved post-boot snapshot (${(state.byteLength / 1e6).toFixed(1)} MB, ${(stored2 / 1e6).toFixed(1)} MB stored)`);
-  const pruned = await cache.prune(key);
-  if (pruned.length) logger.info(`pruned ${pruned.length} old snapshot file(s): ${pruned.join(', ')}`);
-  return { guest, images, origin: 'cold-boot' };
+/** The snapshot cache's entry for one image set, as the launcher's store. */
+function diskStore(cache: SnapshotCache, key: string, logger: Logger, release: string): SnapshotStore {
+  return {
+    load: async () => {
+      const stored = await cache.load(key, (problem) => logger.warn(`${problem}; booting cold to make a new one`));
+      if (!stored) logger.info(`booting Linux ${release} (no snapshot yet for these images)`);
+      return stored;
+    },
+    save: async ({ state, meta }) => {
+      const storedBytes = await cache.save(key, state, meta);
+      logger.info(`saved post-boot snapshot (${(state.byteLength / 1e6).toFixed(1)} MB, ${(storedBytes / 1e6).toFixed(1)} MB stored)`);
+      const pruned = await cache.prune(key);
+      if (pruned.length) logger.info(`pruned ${pruned.length} old snapshot file(s): ${pruned.join(', ')}`);
+    },
+    discard: () => cache.remove(key),
+  };
 }
 
 export function snapshotKeyFor(images: LoadedImages, memoryMb: number): string {

@@ -7,7 +7,8 @@
  */
 import type { TextResult } from '../../host/core/channel.js';
 import { GuestFaultError } from '../../host/core/errors.js';
-import { Guest, type GuestOptions } from '../../host/core/guest.js';
+import type { Guest, GuestOptions } from '../../host/core/guest.js';
+import { launchGuest, type LaunchOptions } from '../../host/core/launcher.js';
 import type { GuestProcess } from '../../host/core/channel.js';
 import { silentLogger, type Logger } from '../../host/core/logger.js';
 import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
@@ -179,16 +180,27 @@ export class GuestService implements GuestServiceApi {
     const source = this.requireSource();
     const assetsMs = performance.now() - began;
     const startedAt = performance.now();
+    // The boot log streams to the terminal while a cold-booted kernel comes
+    // up; attach() takes over the console once the guest exists.
+    let booting = true;
     try {
-      const restored = source.snapshot ? await this.tryRestore(source) : undefined;
-      const guest = restored ?? (await this.coldBoot(source));
+      const { guest, origin } = await launchGuest({
+        ...this.launchFrom(source, this.logger),
+        bootGuest: {
+          onConsoleData: (bytes) => {
+            if (booting) this.pump.push(bytes);
+          },
+        },
+        onRestoring: (snapshot) => this.stage('restoring', `${(snapshot.state.byteLength / MB).toFixed(1)} MB machine state`),
+        onBooting: () => this.stage('booting', `Linux ${source.manifest.release}`),
+      }).finally(() => (booting = false));
       this.attach(guest);
       // A restored shell sits at the prompt it printed long ago; ask for a fresh one.
-      if (restored) guest.writeConsole('\n');
+      if (origin === 'restored') guest.writeConsole('\n');
       this.stage('ready', `Linux ${guest.info.release}`);
       return {
         info: guest.info,
-        origin: restored ? 'restored' : 'cold-boot',
+        origin,
         timings: { assetsMs, startMs: performance.now() - startedAt },
         downloadedBytes: source.downloadedBytes,
       };
@@ -198,44 +210,40 @@ export class GuestService implements GuestServiceApi {
     }
   }
 
-  private async tryRestore(source: GuestSource): Promise<Guest | undefined> {
-    const snapshot = source.snapshot!;
-    this.stage('restoring', `${(snapshot.state.byteLength / MB).toFixed(1)} MB machine state`);
-    try {
-      // v86 may keep views into the state it restored from: give each guest its own copy.
-      return await Guest.restore(browserPlatform, source.restoreImages(), snapshot.state.slice(0), snapshot.meta, this.options(source));
-    } catch (error) {
-      this.logger.warn(`the snapshot did not restore (${(error as Error).message}); booting instead`);
-      source.snapshot = undefined;
-      return undefined;
-    }
-  }
-
-  private async coldBoot(source: GuestSource): Promise<Guest> {
-    this.stage('loading-assets', 'kernel and initramfs');
-    const images = await source.bootImages();
-    this.stage('booting', `Linux ${source.manifest.release}`);
-    // The boot log streams to the terminal while the kernel comes up;
-    // attach() takes over the console once the guest exists.
-    let booting = true;
-    const guest = await Guest.boot(browserPlatform, images, {
-      ...this.options(source),
-      onConsoleData: (bytes) => {
-        if (booting) this.pump.push(bytes);
+  /**
+   * What the launcher needs for this source: the images (a restore needs
+   * only the BIOS; a boot downloads the kernel and initramfs first) and the
+   * snapshot kept in memory, seeded from the download and replaced by one
+   * taken here after a cold boot, so Reset and test guests restore in a
+   * fraction of a second.
+   */
+  private launchFrom(source: GuestSource, logger: Logger): LaunchOptions {
+    return {
+      platform: browserPlatform,
+      images: {
+        forRestore: () => source.restoreImages(),
+        forBoot: () => {
+          this.stage('loading-assets', 'kernel and initramfs');
+          return source.bootImages();
+        },
       },
-    }).finally(() => (booting = false));
-    // Reset and test guests restore from this in a fraction of a second instead of booting again.
-    source.snapshot = await guest.snapshot();
-    return guest;
+      store: {
+        load: async () => source.snapshot,
+        save: async (snapshot) => {
+          source.snapshot = snapshot;
+        },
+        discard: async () => {
+          source.snapshot = undefined;
+        },
+      },
+      guest: { ...this.options(source), logger },
+      logger,
+    };
   }
 
   /** A fresh guest of its own for the test runner; its failures become failed cases, not page errors. */
   private async lease(): Promise<GuestLease> {
-    const source = this.requireSource();
-    const options = { ...this.options(source), logger: silentLogger };
-    const guest = source.snapshot
-      ? await Guest.restore(browserPlatform, source.restoreImages(), source.snapshot.state.slice(0), source.snapshot.meta, options)
-      : await Guest.boot(browserPlatform, await source.bootImages(), options);
+    const { guest } = await launchGuest(this.launchFrom(this.requireSource(), silentLogger));
     return { guest, release: () => guest.dispose() };
   }
 
