@@ -22,6 +22,9 @@ function onUncaught(error: Error): void {
     for (const listener of [...abortListeners]) listener(error);
     return;
   }
+  // Someone else listens too (a test runner): the error is theirs to report.
+  if (process.listenerCount('uncaughtException') > 1) return;
+  // Otherwise what Node itself does with an uncaught exception.
   process.stderr.write(`${error.stack ?? String(error)}\n`);
   process.exit(1);
 }
