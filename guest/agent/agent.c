@@ -559,8 +559,14 @@ static void handle_timeout(struct session *s)
 	int n;
 
 	s->timed_out = true;
-	kill(-s->pid, SIGKILL);
-	n = reach_kill(s->pid, fds, 2, said, sizeof(said));
+	/*
+	 * Walk the tree before killing the group: killed members would hand
+	 * their children to us and hide where they came from. Once the leader
+	 * is reaped its pid may be someone else's: then only the pipes count.
+	 */
+	n = reach_kill(s->exited ? 0 : s->pid, fds, 2, said, sizeof(said));
+	if (!s->exited)
+		kill(-s->pid, SIGKILL);
 	drain_output(s, s->out_fd, EL_STDOUT);
 	drain_output(s, s->err_fd, EL_STDERR);
 	if (n > 0) {

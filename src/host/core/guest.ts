@@ -327,7 +327,12 @@ export class Guest {
     this.channel.dispose();
     this.rejectReady(new GuestDisposedError('the guest was disposed before it booted'));
     this.consoleListeners.clear();
-    if (!this.emulatorDead) await this.emulator.destroy();
+    // After an emulator abort its run loop may be gone and destroy() would
+    // wait for it forever; the abort may also have been another guest's (one
+    // process cannot tell whose), so try, but never wait long.
+    const destroyed = this.emulator.destroy();
+    if (this.emulatorDead) await Promise.race([destroyed, new Promise<void>((resolve) => setTimeout(() => resolve(), 2_000))]);
+    else await destroyed;
   }
 
   private onHello(info: Readonly<Record<string, string>>): void {
@@ -353,8 +358,8 @@ export class Guest {
    * would abort) and fail the guest with what happened.
    */
   private shutDown(how: 'rebooted' | 'halted' | 'powered off'): void {
+    void this.emulator.stop();
     if (this.failure) return;
-    this.emulator.stop();
     this.fail(
       new GuestRebootedError(
         `the guest ${how} (something ran reboot, halt or poweroff, or sysrq)`,

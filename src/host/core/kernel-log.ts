@@ -37,7 +37,8 @@ export function detectFault(line: string): KernelFault | undefined {
  * console even with `quiet`): what happened, or undefined.
  */
 export function detectShutdown(line: string): 'rebooted' | 'halted' | 'powered off' | undefined {
-  const m = /\breboot: (Restarting system|System halted|Power down)/.exec(line);
+  // Only the kernel's own line (optionally with its printk time), not a command that echoes the words.
+  const m = /^(?:\[[ \d.]+\] )?reboot: (Restarting system|System halted|Power down)\s*$/.exec(line);
   if (!m) return undefined;
   return m[1] === 'Restarting system' ? 'rebooted' : m[1] === 'System halted' ? 'halted' : 'powered off';
 }

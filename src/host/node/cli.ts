@@ -20,6 +20,7 @@ import { reportCommand } from './commands/report.js';
 import { workloadCommand } from './commands/workload.js';
 import { looksLikeTree, userTreeNameOf } from '../../images/user-tree.js';
 import { loadManifest } from './images.js';
+import { stdinIsData } from './stdin-forward.js';
 import { GUEST_USERS } from '../../images/initramfs.js';
 import { ALL_KERNELS, DEFAULT_KERNEL, KERNEL_SERIES, resolveKernelNames } from '../../images/kernel-sources.js';
 import { DEFAULT_CLIENTS, DEFAULT_REQUESTS, WARMUP_BATCH_REQUESTS, WARMUP_MAX_BATCHES, WARMUP_TOLERANCE } from '../core/workloads/on-machine.js';
@@ -153,8 +154,11 @@ function userOf(values: Values): { user?: string } {
  * Runs `one` for each kernel --kernel names, with a header line when there
  * are several; the status is the first non-zero one (0 when all were 0).
  */
-async function eachKernel(values: Values, one: (kernel: string) => Promise<number>): Promise<number> {
+async function eachKernel(values: Values, one: (kernel: string) => Promise<number>, readsStdin = false): Promise<number> {
   const kernels = await kernelsOf(values);
+  if (readsStdin && kernels.length > 1 && stdinIsData()) {
+    throw new UsageError('piped stdin goes to one command; with several kernels pass --kernel for each run separately');
+  }
   let status = 0;
   for (const kernel of kernels) {
     if (kernels.length > 1) process.stderr.write(`== kernel ${kernel}\n`);
@@ -187,8 +191,9 @@ Every report names its kernel: uname -r, the Debian package or the tree's git
 describe, the .config's sha256, gcc and binutils. ktap prints KTAP with that
 identity in a header comment. The JSON format is described in the README.
 Exit status: 0 if no case failed, 1 if any failed, 2 for bad arguments;
-with --kernel DIR, 125 when that kernel does not configure, build or boot
-(git bisect run then skips the commit).
+with --kernel DIR, 125 when that kernel does not configure, build or boot, or
+every selected case skipped on it (git bisect run then skips the commit), and 128
+when the host failed rather than the kernel (git bisect run then stops).
 `,
     options: {
       ...common,
@@ -261,6 +266,7 @@ with no capabilities; the default is root. PATH and HOME are set as on any Linux
           ...userOf(values),
           logger: loggerOf(values),
         }),
+        true,
       );
     },
   },
@@ -278,6 +284,7 @@ status is as for exec.
       if (!file) throw new UsageError('run needs a file: epoll-lab run FILE [-- ARG…]');
       return eachKernel(values, (kernel) =>
         runCommand({ file, args, kernel, timeoutMs: timeoutMs(values['timeout'], 600), ...userOf(values), logger: loggerOf(values) }),
+        true,
       );
     },
   },

@@ -55,10 +55,15 @@ function diskStore(cache: SnapshotCache, key: string, logger: Logger, release: s
       return stored;
     },
     save: async ({ state, meta }) => {
-      const storedBytes = await cache.save(key, state, meta);
-      logger.info(`saved post-boot snapshot (${(state.byteLength / 1e6).toFixed(1)} MB, ${(storedBytes / 1e6).toFixed(1)} MB stored)`);
-      const pruned = await cache.prune(key);
-      if (pruned.length) logger.info(`pruned ${pruned.length} old snapshot file(s): ${pruned.join(', ')}`);
+      // A cache that cannot be written (full, read-only) costs the next start a cold boot, not this guest.
+      try {
+        const storedBytes = await cache.save(key, state, meta);
+        logger.info(`saved post-boot snapshot (${(state.byteLength / 1e6).toFixed(1)} MB, ${(storedBytes / 1e6).toFixed(1)} MB stored)`);
+        const pruned = await cache.prune(key);
+        if (pruned.length) logger.info(`pruned ${pruned.length} old snapshot file(s): ${pruned.join(', ')}`);
+      } catch (error) {
+        logger.warn(`could not save the post-boot snapshot (${(error as Error).message}); the next start boots cold too`);
+      }
     },
     discard: () => cache.remove(key),
   };

@@ -32,8 +32,8 @@ export async function forwardStdin(input: Readable, child: GuestProcess): Promis
       await Promise.race([child.write(chunk as Uint8Array), child.exited.catch(() => undefined)]);
     }
   } catch {
-    // The input failed or was destroyed because the command exited: nothing more to send.
-    return;
+    // The input failed, or was destroyed because the command exited: what
+    // came through is all there is, and a command still running gets its EOF.
   }
   if (!exited) child.end();
 }

@@ -185,7 +185,7 @@ export class GuestService implements GuestServiceApi {
     let booting = true;
     try {
       const { guest, origin } = await launchGuest({
-        ...this.launchFrom(source, this.logger),
+        ...this.launchFrom(source, this.logger, true),
         bootGuest: {
           onConsoleData: (bytes) => {
             if (booting) this.pump.push(bytes);
@@ -217,13 +217,14 @@ export class GuestService implements GuestServiceApi {
    * taken here after a cold boot, so Reset and test guests restore in a
    * fraction of a second.
    */
-  private launchFrom(source: GuestSource, logger: Logger): LaunchOptions {
+  private launchFrom(source: GuestSource, logger: Logger, showStages: boolean): LaunchOptions {
     return {
       platform: browserPlatform,
       images: {
         forRestore: () => source.restoreImages(),
         forBoot: () => {
-          this.stage('loading-assets', 'kernel and initramfs');
+          // Only the page's own guest reports stages; a test guest must not touch the page's state.
+          if (showStages) this.stage('loading-assets', 'kernel and initramfs');
           return source.bootImages();
         },
       },
@@ -243,7 +244,7 @@ export class GuestService implements GuestServiceApi {
 
   /** A fresh guest of its own for the test runner; its failures become failed cases, not page errors. */
   private async lease(): Promise<GuestLease> {
-    const { guest } = await launchGuest(this.launchFrom(this.requireSource(), silentLogger));
+    const { guest } = await launchGuest(this.launchFrom(this.requireSource(), silentLogger, false));
     return { guest, release: () => guest.dispose() };
   }
 

@@ -91,7 +91,8 @@ async function sweepStaleWorkDirs(): Promise<void> {
     if (!name.startsWith(WORK_PREFIX)) continue;
     const dir = path.join(os.tmpdir(), name);
     const stat = await fs.stat(dir).catch(() => undefined);
-    if (stat && stat.mtimeMs < hourAgo) await fs.rm(dir, { recursive: true, force: true });
+    // Another user's leftovers in a shared /tmp are theirs: a failure here is no reason to fail.
+    if (stat && stat.mtimeMs < hourAgo) await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { EpollLabError, GuestFaultError, UsageError } from '../../core/errors.js';
-import { KernelBuildFailedError } from '../../../images/errors.js';
+import { KernelBuildFailedError, UsageError as BuildUsageError } from '../../../images/errors.js';
 import { buildImages, createStreamLogger, type Manifest } from '../../../images/index.js';
 import { looksLikeTree, userTreeNameOf } from '../../../images/user-tree.js';
 import { startGuest } from '../start-guest.js';
@@ -23,6 +23,8 @@ import { kernelIdentity, loadManifest } from '../images.js';
 
 /** What `git bisect run` reads as "this commit cannot be tested". */
 export const BISECT_CANNOT_TEST = 125;
+/** What `git bisect run` reads as "stop the bisect": a problem of the host, not the commit. */
+export const BISECT_ABORT = 128;
 
 export const REPORTERS = ['pretty', 'tap', 'junit', 'json', 'ktap'] as const;
 export type ReporterName = (typeof REPORTERS)[number];
@@ -141,7 +143,22 @@ export async function testCommand(options: TestCommandOptions): Promise<number> 
  * one failed, 125 ("cannot test this commit") when the kernel does not
  * configure, build or boot; 2 stays a usage error.
  */
+/**
+ * Under `git bisect run` every status from 1 to 127 but 125 means "this
+ * commit is bad". A failure of the host (not of the tree, not a usage error)
+ * must not mark commits: it exits 128, which stops the bisect instead.
+ */
 async function testTree(options: TestCommandOptions, selection: RunSelection): Promise<number> {
+  try {
+    return await judgeTree(options, selection);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof BuildUsageError) throw error;
+    process.stderr.write(`epoll-lab: testing ${options.kernel} failed on the host, not in the kernel: ${error instanceof Error ? error.message : String(error)}\n`);
+    return BISECT_ABORT;
+  }
+}
+
+async function judgeTree(options: TestCommandOptions, selection: RunSelection): Promise<number> {
   let name: string;
   let manifest: Manifest;
   try {
