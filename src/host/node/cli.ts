@@ -19,7 +19,7 @@ import { REPORTERS, testCommand, type ReporterName } from './commands/test.js';
 import { reportCommand } from './commands/report.js';
 import { workloadCommand } from './commands/workload.js';
 import { looksLikeTree, userTreeNameOf } from '../../images/user-tree.js';
-import { loadManifest } from './images.js';
+import { loadManifest, requireImages } from './images.js';
 import { stdinIsData } from './stdin-forward.js';
 import { GUEST_USERS } from '../../images/initramfs.js';
 import { ALL_KERNELS, DEFAULT_KERNEL, KERNEL_SERIES, resolveKernelNames } from '../../images/kernel-sources.js';
@@ -113,11 +113,7 @@ async function kernelsOf(values: Values): Promise<string[]> {
   if (!looksLikeTree(asked)) {
     const kernels = resolveKernelNames([asked]);
     // All of them, before the first one runs: a missing 7.2 must not end `--kernel all` after 6.1 ran.
-    const built = (await loadManifest()).kernels;
-    const missing = kernels.filter((k) => !built[k]);
-    if (missing.length) {
-      throw new UsageError(`no image for kernel ${missing.join(', ')} (built: ${Object.keys(built).join(', ') || 'none'})`, `run \`npx epoll-lab build --kernel ${asked}\``);
-    }
+    requireImages(await loadManifest(), kernels, asked);
     return kernels;
   }
   const name = await userTreeNameOf(asked).catch((error: NodeJS.ErrnoException) => {

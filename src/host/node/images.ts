@@ -56,6 +56,20 @@ export async function loadArtifact(imagesDir: string, artifact: ManifestArtifact
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
+/**
+ * Refuses, before anything runs, kernels the manifest has no images for
+ * (`asked` is what --kernel said, for the command that builds them).
+ */
+export function requireImages(manifest: Manifest, kernels: readonly string[], asked: string): void {
+  const missing = kernels.filter((k) => !manifest.kernels[k]);
+  if (missing.length) {
+    throw new UsageError(
+      `no image for kernel ${missing.join(', ')} (built: ${Object.keys(manifest.kernels).join(', ') || 'none'})`,
+      `run \`npx epoll-lab build --kernel ${asked}\``,
+    );
+  }
+}
+
 /** Where a built kernel came from, as the manifest records it, for reports. */
 export function kernelIdentity(manifest: Manifest, kernel: string): KernelIdentity {
   const entry = manifest.kernels[kernel];

@@ -19,7 +19,7 @@ import { resolveKernelNames } from '../../../images/kernel-sources.js';
 import type { RunEvent, RunReport } from '../../core/testing/results.js';
 import type { RunSelection } from '../../core/testing/runner.js';
 import { runOnKernel } from '../kernel-run.js';
-import { kernelIdentity, loadManifest } from '../images.js';
+import { kernelIdentity, loadManifest, requireImages } from '../images.js';
 
 /** What `git bisect run` reads as "this commit cannot be tested". */
 export const BISECT_CANNOT_TEST = 125;
@@ -127,13 +127,7 @@ export async function testCommand(options: TestCommandOptions): Promise<number> 
   // Every kernel's images must be there before the first suite starts: a
   // matrix run that stops after an hour for want of a build helps nobody.
   const manifest = await loadManifest();
-  const missing = kernels.filter((k) => !manifest.kernels[k]);
-  if (missing.length) {
-    throw new UsageError(
-      `no image for kernel ${missing.join(', ')} (built: ${Object.keys(manifest.kernels).join(', ') || 'none'})`,
-      `run \`npx epoll-lab build --kernel ${options.kernel}\``,
-    );
-  }
+  requireImages(manifest, kernels, options.kernel);
   return runAndReport(options, selection, manifest, kernels);
 }
 
@@ -141,12 +135,9 @@ export async function testCommand(options: TestCommandOptions): Promise<number> 
  * `test --kernel DIR`: build the tree, boot it, test it. The exit status is
  * what `git bisect run` expects: 0 when every selected case passed, 1 when
  * one failed, 125 ("cannot test this commit") when the kernel does not
- * configure, build or boot; 2 stays a usage error.
- */
-/**
- * Under `git bisect run` every status from 1 to 127 but 125 means "this
- * commit is bad". A failure of the host (not of the tree, not a usage error)
- * must not mark commits: it exits 128, which stops the bisect instead.
+ * configure, build or boot; 2 stays a usage error. Every status from 1 to
+ * 127 but 125 means "this commit is bad" to bisect, so a failure of the host
+ * (not of the tree) exits 128, which stops the bisect instead.
  */
 async function testTree(options: TestCommandOptions, selection: RunSelection): Promise<number> {
   try {
