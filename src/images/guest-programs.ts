@@ -27,6 +27,8 @@ export const GUEST_PROGRAMS: readonly GuestProgram[] = [
   { name: 'epoll-lab-agent', sources: ['guest/agent/agent.c', 'guest/agent/reach.c', 'guest/agent/runas.c'], dest: '/sbin/epoll-lab-agent' },
   // Prints readiness changes of one file; the browser's scullpipe demo runs it.
   { name: 'epoll-watch', sources: ['guest/tools/epoll-watch.c'], dest: '/usr/bin/epoll-watch' },
+  // Demos that make fs/eventpoll.c take one path each (LT/ET, ONESHOT, EXCLUSIVE, the overflow list): `epoll-lab trace` and the Trace panel run them.
+  { name: 'epoll-demo', sources: ['guest/trace/epoll-demo.c'], dest: '/usr/bin/epoll-demo', cflags: ['-pthread'] },
   // Latency and scaling benchmarks; epoll-lab bench runs the same binary natively and under QEMU.
   {
     name: 'epoll-bench',

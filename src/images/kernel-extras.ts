@@ -1,8 +1,9 @@
 /**
  * What the image needs from a particular kernel besides the kernel itself:
- * the project's drivers built against its tree, and the kernel's own epoll
- * selftest built from its source. Both are cached by their inputs plus the
- * kernel's key, so editing a driver rebuilds only the modules.
+ * the project's drivers built against its tree, the kernel's own epoll
+ * selftest built from its source, and the layout of its fs/eventpoll.c for
+ * `epoll-lab trace`. Each is cached by its inputs plus the kernel's key, so
+ * editing a driver rebuilds only the modules.
  */
 import { logCached } from '../host/core/logger.js';
 import fs from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { cachedDir } from './cache.js';
 import type { CompileOptions } from './compile.js';
 import { compilePrograms } from './compile.js';
 import type { GuestProgram } from './guest-programs.js';
+import { buildEventpollLayout } from './eventpoll-layout.js';
 import { KeyHasher, shortKey } from './hash.js';
 import type { InitramfsFile } from './initramfs.js';
 import type { KernelBuild } from './kernel.js';
@@ -117,5 +119,6 @@ function kselftestProgram(kernel: KernelBuild): GuestProgram {
 export async function buildKernelExtras(kernel: KernelBuild, options: CompileOptions): Promise<InitramfsFile[]> {
   const modules = await buildModules(kernel, options.repoRoot, options.cacheDir, options);
   const [selftest] = await compilePrograms([kselftestProgram(kernel)], options);
-  return [...modules, { dest: selftest!.dest, source: selftest!.binary }];
+  const layout = await buildEventpollLayout(kernel, options);
+  return [...modules, { dest: selftest!.dest, source: selftest!.binary }, layout];
 }
