@@ -4,45 +4,24 @@
  * those a second, and each would be a postMessage. This gathers them for a
  * few milliseconds (or until a size cap) and delivers one buffer.
  */
-export class ConsolePump {
-  private chunks: Uint8Array[] = [];
-  private size = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+import { Batcher } from './batcher.js';
 
-  constructor(
-    private readonly deliver: (bytes: Uint8Array<ArrayBuffer>) => void,
-    private readonly delayMs = 8,
-    private readonly maxBytes = 64 * 1024,
-  ) {}
-
-  push(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.chunks.push(bytes);
-    this.size += bytes.length;
-    if (this.size >= this.maxBytes) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+export class ConsolePump extends Batcher<Uint8Array> {
+  constructor(deliver: (bytes: Uint8Array<ArrayBuffer>) => void, delayMs = 8, maxBytes = 64 * 1024) {
+    super((chunks) => deliver(concat(chunks)), { delayMs, max: maxBytes, sizeOf: (chunk) => chunk.length });
   }
 
-  flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.size === 0) return;
-    const out = new Uint8Array(this.size);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    this.chunks = [];
-    this.size = 0;
-    this.deliver(out);
+  override push(bytes: Uint8Array): void {
+    if (bytes.length) super.push(bytes);
   }
+}
 
-  /** Forgets what is pending (the guest it came from is gone). */
-  drop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.chunks = [];
-    this.size = 0;
+function concat(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
   }
+  return out;
 }
