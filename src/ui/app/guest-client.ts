@@ -8,7 +8,17 @@ import * as Comlink from 'comlink';
 import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
 import type { RunSelection } from '../../host/core/testing/runner.js';
 import type { MachineFigures } from '../../host/core/workloads/on-machine.js';
-import type { GuestServiceApi, ServiceHooks, StartResult, WatchEvent, WorkloadEvent, WorkloadRequest } from '../shared/service-api.js';
+import type {
+  GuestServiceApi,
+  ServiceHooks,
+  StartResult,
+  TraceRequest,
+  TraceStreamEvent,
+  TraceSummary,
+  WatchEvent,
+  WorkloadEvent,
+  WorkloadRequest,
+} from '../shared/service-api.js';
 
 /** What the panels may ask of the guest. */
 export interface GuestCommands {
@@ -20,6 +30,8 @@ export interface GuestCommands {
   runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void): Promise<RunReport>;
   hasWorkloads(): Promise<boolean>;
   runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<MachineFigures>;
+  trace(request: TraceRequest, onEvent: (event: TraceStreamEvent) => void): Promise<TraceSummary>;
+  stopTrace(): Promise<void>;
 }
 
 export class GuestClient implements GuestCommands {
@@ -82,6 +94,14 @@ export class GuestClient implements GuestCommands {
 
   runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<MachineFigures> {
     return this.remote.runWorkload(request, Comlink.proxy(onEvent));
+  }
+
+  trace(request: TraceRequest, onEvent: (event: TraceStreamEvent) => void): Promise<TraceSummary> {
+    return this.remote.trace(request, Comlink.proxy(onEvent));
+  }
+
+  stopTrace(): Promise<void> {
+    return this.remote.stopTrace();
   }
 
   dispose(): void {

@@ -8,6 +8,8 @@ import type { TextResult } from '../../host/core/channel.js';
 import type { GuestInfo } from '../../host/core/guest.js';
 import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
 import type { RunSelection } from '../../host/core/testing/runner.js';
+import type { TraceEvent } from '../../host/core/trace/events.js';
+import type { TraceResult } from '../../host/core/trace/session.js';
 import type { MachineFigures, WorkloadProgress } from '../../host/core/workloads/on-machine.js';
 
 /** Where starting a guest has got to, for the stage indicator. */
@@ -71,6 +73,23 @@ export type WorkloadEvent =
   | { readonly kind: 'unpacking'; readonly bytes: number }
   | WorkloadProgress;
 
+/** A trace the Trace panel asks for: argv runs without a shell, as `epoll-lab trace -- CMD`. */
+export interface TraceRequest {
+  readonly argv: readonly string[];
+  readonly timeoutMs?: number;
+}
+
+/** What a running trace streams to the page: decoded events, batched, and the command's output. */
+export type TraceStreamEvent =
+  | { readonly kind: 'events'; readonly events: readonly TraceEvent[] }
+  | { readonly kind: 'output'; readonly stream: 'stdout' | 'stderr'; readonly text: string };
+
+/** How a trace ended: the core's result, plus sentences about what else the guest reported meanwhile. */
+export interface TraceSummary extends TraceResult {
+  /** The kernel's OOM killer or a fault (warning, oops) during the trace, one sentence each. */
+  readonly warnings: readonly string[];
+}
+
 export interface GuestServiceApi {
   /** Registers the page's callbacks; call once, before start. */
   connect(hooks: ServiceHooks): void;
@@ -97,6 +116,16 @@ export interface GuestServiceApi {
    * the combined figures, rejects with the server's log when it fails.
    */
   runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<MachineFigures>;
+  /**
+   * Traces argv in the interactive guest (one trace at a time: they would
+   * share tracefs), streaming events as the kernel reports them; resolves
+   * when the command has ended and tracefs is clean again. onEvent is a
+   * comlink proxy, whose calls travel on their own port: the worker awaits
+   * its last call before resolving, so no event arrives after the result.
+   */
+  trace(request: TraceRequest, onEvent: (event: TraceStreamEvent) => void | Promise<void>): Promise<TraceSummary>;
+  /** Ends the traced command early (SIGKILL); its trace() then resolves as usual. */
+  stopTrace(): void;
   /** Runs suites, each in a fresh guest restored beside the interactive one. */
   runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void): Promise<RunReport>;
 }

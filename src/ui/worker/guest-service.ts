@@ -14,10 +14,24 @@ import { silentLogger, type Logger } from '../../host/core/logger.js';
 import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
 import { runSuites, type GuestLease, type RunSelection } from '../../host/core/testing/runner.js';
 import { listSuites } from '../../host/core/testing/suites.js';
+import type { TraceEvent } from '../../host/core/trace/events.js';
+import { startTrace, type TraceHandle } from '../../host/core/trace/session.js';
 import { faultsSince, guestMachine } from '../../host/core/workloads/machine.js';
 import { resolveWorkload, runOnMachine, type MachineFigures } from '../../host/core/workloads/on-machine.js';
 import { toFailure } from '../shared/failure.js';
-import type { GuestServiceApi, ServiceHooks, Stage, StartResult, WatchEvent, WorkloadEvent, WorkloadRequest } from '../shared/service-api.js';
+import type {
+  GuestServiceApi,
+  ServiceHooks,
+  Stage,
+  StartResult,
+  TraceRequest,
+  TraceStreamEvent,
+  TraceSummary,
+  WatchEvent,
+  WorkloadEvent,
+  WorkloadRequest,
+} from '../shared/service-api.js';
+import { Batcher } from './batcher.js';
 import { browserPlatform } from './browser-platform.js';
 import { ConsolePump } from './console-pump.js';
 import { GuestSource } from './guest-source.js';
@@ -25,6 +39,8 @@ import { PacedWriter } from './paced-writer.js';
 import { unpackLayerInto } from './workload-layer.js';
 
 const MB = 1024 * 1024;
+/** Trace events reach the page at most this often, or in batches of this many. */
+const TRACE_BATCH = { delayMs: 50, max: 500 } as const;
 
 const unconnected: ServiceHooks = {
   onConsole: () => undefined,
@@ -45,6 +61,8 @@ export class GuestService implements GuestServiceApi {
   private source: GuestSource | undefined;
   private session: Session | undefined;
   private readonly watches = new Map<number, GuestProcess>();
+  /** The trace running in the interactive guest, if any. */
+  private tracing: TraceHandle | undefined;
   /** Guests the workloads layer is unpacked in (or being unpacked in). */
   private readonly layers = new WeakMap<Guest, Promise<void>>();
   private nextWatch = 1;
@@ -103,11 +121,9 @@ export class GuestService implements GuestServiceApi {
 
   async watch(argv: readonly string[], onEvent: (event: WatchEvent) => void): Promise<number> {
     const id = this.nextWatch++;
-    const process = await this.guarded(async (guest) => {
-      // One decoder per stream: a character split across chunks stays whole.
-      const output = (decoder: TextDecoder) => (data: Uint8Array) => onEvent({ kind: 'output', text: decoder.decode(data, { stream: true }) });
-      return guest.spawn(argv, { onStdout: output(new TextDecoder()), onStderr: output(new TextDecoder()) });
-    });
+    const process = await this.guarded(async (guest) =>
+      guest.spawn(argv, { onStdout: textOf((text) => onEvent({ kind: 'output', text })), onStderr: textOf((text) => onEvent({ kind: 'output', text })) }),
+    );
     this.watches.set(id, process);
     process.exited.then(
       (status) => onEvent({ kind: 'exit', exitCode: status.exitCode, signal: status.signal }),
@@ -121,6 +137,49 @@ export class GuestService implements GuestServiceApi {
     if (!process) return;
     process.kill('SIGTERM');
     await process.exited.catch(() => undefined);
+  }
+
+  async trace(request: TraceRequest, onEvent: (event: TraceStreamEvent) => void | Promise<void>): Promise<TraceSummary> {
+    if (this.tracing) throw new Error('a trace is already running; stop it first');
+    // Calls through the proxy arrive in order; waiting for the last one means the page has them all.
+    let delivered: void | Promise<void> = Promise.resolve();
+    const send = (event: TraceStreamEvent) => (delivered = onEvent(event));
+    const batch = new Batcher<TraceEvent>((events) => send({ kind: 'events', events }), TRACE_BATCH);
+    // Events first: output that follows an event should not overtake it.
+    const output = (stream: 'stdout' | 'stderr') => textOf((text) => (batch.flush(), send({ kind: 'output', stream, text })));
+    let handle: TraceHandle | undefined;
+    try {
+      const summary = await this.guarded(async (guest): Promise<TraceSummary> => {
+        const mark = guest.faults.length;
+        handle = startTrace(guest, request.argv, {
+          ...(request.timeoutMs && { timeoutMs: request.timeoutMs }),
+          onEvent: (event) => batch.push(event),
+          onStdout: output('stdout'),
+          onStderr: output('stderr'),
+        });
+        this.tracing = handle;
+        const result = await handle.done;
+        // An OOM kill or a kernel warning meanwhile is part of what happened, as for workloads.
+        const faults = faultsSince(guest, mark, 'the trace');
+        return { ...result, warnings: faults ? [`${faults} (see the Kernel log tab)`] : [] };
+      });
+      batch.flush();
+      await delivered;
+      return summary;
+    } catch (error) {
+      batch.flush();
+      await Promise.resolve(delivered).catch(() => undefined);
+      // comlink keeps only an Error's name and message: put the hint (what to do) in the message.
+      const { message, hint } = toFailure(error);
+      throw new Error(hint ? `${message}; ${hint}` : message);
+    } finally {
+      // A reset may have dropped it already, and a new trace begun since.
+      if (this.tracing === handle) this.tracing = undefined;
+    }
+  }
+
+  stopTrace(): void {
+    this.tracing?.stop();
   }
 
   kernelLog(): string {
@@ -264,6 +323,9 @@ export class GuestService implements GuestServiceApi {
     this.pump.drop();
     for (const process of this.watches.values()) process.kill('SIGKILL');
     this.watches.clear();
+    // Its guest is going away; trace() rejects once the guest is disposed.
+    this.tracing?.stop();
+    this.tracing = undefined;
     if (session) {
       session.detach();
       await session.guest.dispose();
@@ -302,4 +364,10 @@ export class GuestService implements GuestServiceApi {
     if (!this.source) throw new Error('start() must run before the guest can be used');
     return this.source;
   }
+}
+
+/** A byte stream as text; one decoder per stream, so a character split across chunks stays whole. */
+function textOf(onText: (text: string) => void): (data: Uint8Array) => void {
+  const decoder = new TextDecoder();
+  return (data) => onText(decoder.decode(data, { stream: true }));
 }
