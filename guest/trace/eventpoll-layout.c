@@ -16,6 +16,15 @@
 #include <linux/fs.h>
 #include <asm/ptrace.h>
 
+/*
+ * The epitem's link on the overflow list was "next" for years and is
+ * "ovflist_next" in newer trees; the build finds the one struct epitem
+ * pointer member in this tree's struct epitem and passes its name here.
+ */
+#ifndef EPITEM_OVFLIST_LINK
+#define EPITEM_OVFLIST_LINK next
+#endif
+
 #define LAYOUT(name, value) \
 	asm volatile("\n.ascii \"->" #name " %0\"" : : "i" ((long)(value)))
 
@@ -24,7 +33,7 @@ void epoll_lab_layout(void)
 {
 	/* One epitem per (epoll instance, watched file): the interest set's node. */
 	LAYOUT(epitem_rdllink, offsetof(struct epitem, rdllink));
-	LAYOUT(epitem_next, offsetof(struct epitem, next));
+	LAYOUT(epitem_next, offsetof(struct epitem, EPITEM_OVFLIST_LINK));
 	LAYOUT(epitem_file, offsetof(struct epitem, ffd.file));
 	LAYOUT(epitem_fd, offsetof(struct epitem, ffd.fd));
 	LAYOUT(epitem_ep, offsetof(struct epitem, ep));

@@ -35,9 +35,24 @@ export function parseLayoutAssembly(assembly: string, kernel: string): Eventpoll
   return layout as unknown as EventpollLayout;
 }
 
+/**
+ * The name of struct epitem's overflow-list link in this tree: its one
+ * `struct epitem *` member ("next" in older trees, "ovflist_next" in newer).
+ */
+export function overflowLinkName(eventpollSource: string, kernel: string): string {
+  const body = /struct epitem \{([\s\S]*?)\n\};/.exec(eventpollSource)?.[1] ?? '';
+  const links = [...body.matchAll(/^\s*struct epitem \*(\w+);/gm)].map((m) => m[1]!);
+  if (links.length !== 1) {
+    throw new BuildError(`eventpoll layout for kernel ${kernel}: expected one struct epitem * member in struct epitem, found ${links.length ? links.join(', ') : 'none'}`);
+  }
+  return links[0]!;
+}
+
 /** Compiles the layout file against `kernel`'s tree and returns the JSON's initramfs entry. */
 export async function buildEventpollLayout(kernel: KernelBuild, options: CompileOptions): Promise<InitramfsFile> {
   const source = await fs.readFile(path.join(options.repoRoot, LAYOUT_SOURCE));
+  const eventpoll = path.join(kernel.sourceDir, 'fs/eventpoll.c');
+  const link = overflowLinkName(await fs.readFile(eventpoll, 'utf8'), kernel.kernel);
   const key = new KeyHasher('eventpoll-layout').add('pipeline', PIPELINE_VERSION).add('kernel', kernel.key).add('source', source);
   const dir = path.join(options.cacheDir, 'eventpoll-layout', `${kernel.kernel}-${shortKey(key.digest())}`);
   const { cached } = await cachedDir(dir, async (tmp) => {
@@ -48,7 +63,7 @@ export async function buildEventpollLayout(kernel: KernelBuild, options: Compile
     await fs.writeFile(path.join(work, 'Kbuild'), 'obj-m := eventpoll-layout.o\n');
     await withStep(options.logger, `eventpoll layout ${kernel.kernel}`, (step) =>
       run('make', ['-C', kernel.buildDir, 'ARCH=i386', `M=${work}`, 'eventpoll-layout.s'], {
-        env: { ...kbuildEnv(), KCFLAGS: `-include ${path.join(kernel.sourceDir, 'fs/eventpoll.c')}` },
+        env: { ...kbuildEnv(), KCFLAGS: `-include ${eventpoll} -DEPITEM_OVFLIST_LINK=${link}` },
         step,
         logFile: path.join(options.cacheDir, 'logs', `eventpoll-layout-${kernel.kernel}.log`),
       }),

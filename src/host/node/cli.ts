@@ -17,6 +17,9 @@ import { shellCommand } from './commands/shell.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { REPORTERS, testCommand, type ReporterName } from './commands/test.js';
 import { reportCommand } from './commands/report.js';
+import { traceCommand } from './commands/trace.js';
+import { parseTraceKinds } from '../core/trace/session.js';
+import { TRACE_EVENT_KINDS } from '../core/trace/probes.js';
 import { workloadCommand } from './commands/workload.js';
 import { looksLikeTree, userTreeNameOf } from '../../images/user-tree.js';
 import { loadManifest, requireImages } from './images.js';
@@ -56,6 +59,8 @@ Commands:
   module build DIR   build an out-of-tree kernel module against the image kernel
   bench              measure start-up, suite time and epoll latency/scaling vs native and QEMU
   workload NAME      run redis, memcached or the epoll echo server under load, guest vs native
+  trace -- CMD [ARG…] run CMD with the kernel's epoll internals traced: interest set, ready
+                     list, overflow list, wake-ups
   module load X      load DIR's module or FILE.ko into the running shell (or a fresh guest)
   report merge F…    combine JSON reports (shards, kernels) into one, with the matrix diff
 
@@ -263,6 +268,42 @@ with no capabilities; the default is root. PATH and HOME are set as on any Linux
           logger: loggerOf(values),
         }),
         true,
+      );
+    },
+  },
+  trace: {
+    help: `Usage: epoll-lab trace [--kernel ${KERNEL_SPEC}] [--events LIST] [--json FILE] [--timeout S] [--user NAME|UID] -- CMD [ARG…]
+
+Runs CMD in a fresh guest and records what the real kernel's fs/eventpoll.c
+does meanwhile, through kprobe events on the unmodified kernel (offsets of its
+private structures measured from the same kernel build). The timeline goes to
+stderr as events arrive; CMD's own output passes through. Epoll instances and
+epitems get stable names (ep1, ep1.i2); mask bits are shown by name.
+--events LIST, comma-separated (default all):
+${Object.entries(TRACE_EVENT_KINDS).map(([name, about]) => wrapText(`${name}: ${about}`, 78, '  ', '    ')).join('\n')}
+--json FILE writes one JSON object per event per line (- for stdout; CMD's
+stdout then goes to stderr; with several kernels, one file each, -<kernel> added
+before the extension). Demos in the image: epoll-demo lt-et | oneshot |
+exclusive [N] | overflow [ITEMS] [ROUNDS] | scullpipe.
+Exit status as for exec: CMD's, 128+N for signal N, 124 on --timeout (default 600).
+`,
+    options: { ...common, events: { type: 'string' }, json: { type: 'string' }, timeout: { type: 'string' }, user: { type: 'string' } },
+    run: async (values, positionals) => {
+      if (positionals.length === 0) throw new UsageError('trace needs a command: epoll-lab trace -- CMD [ARG…]');
+      const kinds = parseTraceKinds(typeof values['events'] === 'string' ? values['events'] : undefined);
+      const json = typeof values['json'] === 'string' ? values['json'] : undefined;
+      // Several kernels: one JSON file each, named after the kernel (as bench does).
+      const several = (await kernelsOf(values)).length > 1;
+      return eachKernel(values, (kernel) =>
+        traceCommand({
+          argv: positionals,
+          kernel,
+          kinds,
+          ...(json && { json: several && json !== '-' ? json.replace(/(\.jsonl?)?$/, (ext) => `-${kernel}${ext}`) : json }),
+          timeoutMs: timeoutMs(values['timeout'], 600),
+          ...userOf(values),
+          logger: loggerOf(values),
+        }),
       );
     },
   },

@@ -82,16 +82,16 @@ function prettySummary(run: RunReport): string {
   return `\nLinux ${run.kernel}${source}: ${pass} passed, ${fail} failed, ${skip} skipped\n`;
 }
 
-/** Refuses, before anything runs, an --output that cannot be written. */
-async function checkWritable(file: string): Promise<void> {
+/** Refuses, before anything runs, an output file (`option`'s value) that cannot be written. */
+export async function checkWritable(file: string, option = '--output'): Promise<void> {
   const target = path.resolve(file);
   const dir = path.dirname(target);
   const stat = await fs.stat(target).catch(() => undefined);
-  if (stat?.isDirectory()) throw new UsageError(`--output ${file} is a directory; give a file name`);
+  if (stat?.isDirectory()) throw new UsageError(`${option} ${file} is a directory; give a file name`);
   try {
     await fs.access(stat ? target : dir, fsConstants.W_OK);
   } catch {
-    throw new UsageError(`--output ${file}: ${stat ? 'the file is not writable' : `cannot write in ${dir} (missing or not writable)`}; give another path`);
+    throw new UsageError(`${option} ${file}: ${stat ? 'the file is not writable' : `cannot write in ${dir} (missing or not writable)`}; give another path`);
   }
 }
 
