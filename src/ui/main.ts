@@ -16,6 +16,7 @@ import { DriversPanel } from './panels/drivers/drivers-panel.js';
 import { InspectorPanel } from './panels/inspector/inspector-panel.js';
 import { KernelLogPanel } from './panels/kernel-log/kernel-log-panel.js';
 import { TestsPanel } from './panels/tests/tests-panel.js';
+import { TracePanel } from './panels/trace/trace-panel.js';
 import { WorkloadsPanel } from './panels/workloads/workloads-panel.js';
 import { GUEST_ASSETS_DIR, GUEST_ASSETS_FILE, GUEST_KERNELS_FILE, type GuestKernelList } from './shared/guest-assets.js';
 import { PROMPT_MARK, READY_MARK } from './shared/page-marks.js';
@@ -121,7 +122,7 @@ async function switchKernel(list: GuestKernelList, kernel: string): Promise<void
 }
 
 const testsPanel = new TestsPanel(client);
-const panels: Panel[] = [testsPanel, new InspectorPanel(client), new DriversPanel(client), new WorkloadsPanel(client), new KernelLogPanel(client), new PerformancePanel()];
+const panels: Panel[] = [testsPanel, new InspectorPanel(client), new TracePanel(client), new DriversPanel(client), new WorkloadsPanel(client), new KernelLogPanel(client), new PerformancePanel()];
 new Tabs(byId('tabs'), byId('panels'), panels);
 header.onReset(() => void reset());
 header.setResetEnabled(false);
