@@ -11,10 +11,30 @@
  *		EXPECT_ERRNO(epoll_create1(1), EINVAL);
  *	}
  *
- *	TEST_TIMEOUT(slow_case, 60)
+ *	TEST(slow_case, .timeout = 60)
  *	{
  *		...
  *	}
+ *
+ * Cases that share their setup use a fixture; a fixture with variants is a
+ * table, one case per row, each named by its row:
+ *
+ *	FIXTURE(watched) { int ep, fd; };
+ *	FIXTURE_SETUP(watched) { self->ep = ASSERT_OK(epoll_create1(0)); ... }
+ *	FIXTURE_TEARDOWN(watched) { close(self->fd); close(self->ep); }
+ *	FIXTURE_VARIANT(watched) { uint32_t events; int err; };
+ *	FIXTURE_VARIANT_ADD(watched, ctl_with_pri_einval) { EPOLLPRI, EINVAL };
+ *	FIXTURE_VARIANT_ADD(watched, ctl_with_in_ok) { EPOLLIN, 0 };
+ *	TEST_F(watched, add)
+ *	{
+ *		...self->ep, variant->events...
+ *	}
+ *
+ * A case whose checked value changed in a kernel release declares the
+ * change (see KERNEL_GATE) and asks it: --list shows it, every run prints it.
+ *
+ *	KERNEL_GATE(ioctl_method, "6.9 gave the epoll file an ioctl method ...", 6, 9, 0);
+ *	TEST(unknown_ioctl, .gate = &ioctl_method) { if (kernel_has(&ioctl_method)) ... }
  *
  * and this header supplies main() (define KTAP_NO_MAIN to call ktap_main()
  * yourself; with KTAP_MULTICALL the program joins the multi-call binary
@@ -37,7 +57,8 @@
  *
  * Command line:
  *	prog			run every case
- *	prog --list		print the case names, one per line
+ *	prog --list		print the case names, one per line; a gated
+ *				case adds a tab and its gate ("since 6.9.0: why")
  *	prog NAME...		run the named cases, numbered 1..K in that order
  *	prog --filter SUBSTR	run the cases whose name contains SUBSTR
  *	prog --help		print this usage
@@ -50,6 +71,11 @@
  * A process the case forks may use the same checks: its failures fail the
  * case (the verdict lives in a page shared by the case's process tree); it
  * must leave with ktap_child_exit() or _exit(), never by returning.
+ *
+ * A fixture's teardown runs once its setup has finished, even when the
+ * case ends early (an ASSERT_* that failed, SKIP); it is how a case undoes
+ * what outlives its processes (a loaded module, a file). The harness kills
+ * the case's process group afterwards, so closing fds is optional.
  */
 #ifndef KTAP_H
 #define KTAP_H
@@ -90,11 +116,76 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
+/*
+ * A behaviour that changed in a kernel release, declared once with
+ * KERNEL_GATE and named by the cases that check it (.gate = &name). Each
+ * such case prints, before its body runs, one line the host reads into its
+ * report:
+ *
+ *	# kernel-change since 6.9.0: yes: unknown ioctls on an epoll fd fail ...
+ *	# kernel-change since 6.17.0 (backported to 6.1.149, 6.12.43): no: ...
+ *
+ * so a run across kernels can say, for each case whose checked value
+ * differs, which release changed what; --list prints the same gate after
+ * the case's name. `why` is one sentence naming the change.
+ */
+#define KTAP_MAX_BACKPORTS	4
+
+struct ktap_gate {
+	const char *name;	/* the identifier, for diagnostics */
+	const char *why;
+	unsigned int since;	/* KTAP_KVER() of the mainline release */
+	/* The first release of each stable series with a backport; 0 ends it. */
+	unsigned int backports[KTAP_MAX_BACKPORTS + 1];
+};
+
+/*
+ * KERNEL_GATE(name, why, major, minor, sub[, KTAP_KVER(backport)...]):
+ * declares the gate `name`; optional trailing KTAP_KVER() values list the
+ * first release of each stable series that carries a backport.
+ */
+#define KERNEL_GATE(name, why, major, minor, sub, ...)			\
+	static const struct ktap_gate name = {				\
+		#name, why, KTAP_KVER(major, minor, sub), { __VA_ARGS__ } \
+	}
+
+/* What a case declares besides its body: TEST(name, .timeout = 60). */
+struct ktap_opts {
+	int line;		/* source order: cases run as written */
+	unsigned int timeout;	/* seconds before scaling; 0: the default */
+	const struct ktap_gate *gate;	/* the kernel change it checks */
+};
+
+/* A fixture: its data's setup and teardown, filled in by constructors. */
+struct ktap_fixture {
+	const char *name;
+	void (*setup)(void *self, const void *variant);
+	void (*teardown)(void *self, const void *variant);
+};
+
+/* A TEST_F: a body over a fixture, before it is expanded into cases. */
+struct ktap_fixture_test {
+	const char *name;
+	struct ktap_fixture *fixture;
+	size_t size;		/* of the fixture's data */
+	void (*fn)(void *self, const void *variant);
+	struct ktap_opts opts;
+};
+
+/* A row of a fixture's table. */
+struct ktap_variant {
+	const char *name;
+	const struct ktap_fixture *fixture;
+	const void *data;
+	int line;
+};
+
 struct ktap_case {
 	const char *name;
-	void (*fn)(void);
-	unsigned int timeout_s;
-	int line;		/* source order: cases run as written */
+	void (*fn)(void);			/* TEST */
+	const struct ktap_fixture_test *ftest;	/* or TEST_F */
+	const void *variant;			/* its row, if any */
+	struct ktap_opts opts;
 };
 
 /*
@@ -112,35 +203,141 @@ struct ktap_shared {
 
 static struct ktap_case ktap_cases[KTAP_MAX_CASES];
 static int ktap_ncases;
+static struct ktap_fixture_test ktap_ftests[KTAP_MAX_CASES];
+static int ktap_nftests;
+static struct ktap_variant ktap_variants[KTAP_MAX_CASES];
+static int ktap_nvariants;
 static struct ktap_shared *ktap_shm;
 static const struct ktap_case *ktap_current;
 static double ktap_scale = 1.0;
 
-static inline void ktap_register(const char *name, void (*fn)(void),
-				 unsigned int timeout_s, int line)
+/* The fixture data and row of a case whose teardown has yet to run. */
+static void *ktap_teardown_self;
+
+static inline void ktap_too_many(void)
 {
-	if (ktap_ncases == KTAP_MAX_CASES) {
-		fprintf(stderr, "ktap: more than %d cases\n", KTAP_MAX_CASES);
-		abort();
-	}
+	fprintf(stderr, "ktap: more than %d cases\n", KTAP_MAX_CASES);
+	abort();
+}
+
+static inline void ktap_register(const char *name, void (*fn)(void),
+				 struct ktap_opts opts)
+{
+	if (ktap_ncases == KTAP_MAX_CASES)
+		ktap_too_many();
 	ktap_cases[ktap_ncases].name = name;
 	ktap_cases[ktap_ncases].fn = fn;
-	ktap_cases[ktap_ncases].timeout_s = timeout_s;
-	ktap_cases[ktap_ncases].line = line;
+	ktap_cases[ktap_ncases].opts = opts;
 	ktap_ncases++;
 }
 
-/* Declares a case with its own timeout in seconds (before scaling). */
-#define TEST_TIMEOUT(name, seconds)					\
+static inline void ktap_register_f(struct ktap_fixture *fixture, size_t size,
+				   const char *name,
+				   void (*fn)(void *, const void *),
+				   struct ktap_opts opts)
+{
+	if (ktap_nftests == KTAP_MAX_CASES)
+		ktap_too_many();
+	ktap_ftests[ktap_nftests++] = (struct ktap_fixture_test){
+		name, fixture, size, fn, opts,
+	};
+}
+
+static inline void ktap_add_variant(const struct ktap_fixture *fixture,
+				    const char *name, const void *data,
+				    int line)
+{
+	if (ktap_nvariants == KTAP_MAX_CASES)
+		ktap_too_many();
+	ktap_variants[ktap_nvariants++] = (struct ktap_variant){
+		name, fixture, data, line,
+	};
+}
+
+/*
+ * Declares a case. Options follow the name as designated initializers of
+ * struct ktap_opts: TEST(name), TEST(name, .timeout = 60),
+ * TEST(name, .gate = &some_gate).
+ */
+#define TEST(name, ...)							\
 	static void ktap_body_##name(void);				\
 	__attribute__((constructor)) static void ktap_reg_##name(void)	\
 	{								\
-		ktap_register(#name, ktap_body_##name, (seconds),	\
-			      __LINE__);				\
+		ktap_register(#name, ktap_body_##name,			\
+			      (struct ktap_opts){ .line = __LINE__,	\
+						  __VA_ARGS__ });	\
 	}								\
 	static void ktap_body_##name(void)
 
-#define TEST(name) TEST_TIMEOUT(name, KTAP_DEFAULT_TIMEOUT)
+/*
+ * FIXTURE(f) { fields; };  the data each case of f gets as `self`, zeroed.
+ * FIXTURE_SETUP(f) { ... }  runs before each case's body (optional).
+ * FIXTURE_TEARDOWN(f) { ... }  runs after it, see the top of the file
+ * (optional). Both see `self` and `variant`.
+ */
+#define FIXTURE(f)							\
+	struct ktap_variant_##f;					\
+	static struct ktap_fixture ktap_fixture_##f = { .name = #f };	\
+	struct ktap_self_##f
+
+#define KTAP_FIXTURE_ARGS(f)						\
+	__attribute__((unused)) struct ktap_self_##f *self,		\
+	__attribute__((unused)) const struct ktap_variant_##f *variant
+
+#define KTAP_FIXTURE_HOOK(f, hook)					\
+	static void ktap_##hook##_##f(KTAP_FIXTURE_ARGS(f));		\
+	static void ktap_##hook##_call_##f(void *s, const void *v)	\
+	{								\
+		ktap_##hook##_##f(s, v);				\
+	}								\
+	__attribute__((constructor))					\
+	static void ktap_reg_##hook##_##f(void)				\
+	{								\
+		ktap_fixture_##f.hook = ktap_##hook##_call_##f;		\
+	}								\
+	static void ktap_##hook##_##f(KTAP_FIXTURE_ARGS(f))
+
+#define FIXTURE_SETUP(f) KTAP_FIXTURE_HOOK(f, setup)
+#define FIXTURE_TEARDOWN(f) KTAP_FIXTURE_HOOK(f, teardown)
+
+/*
+ * FIXTURE_VARIANT(f) { fields; };  what a row of f's table holds; the
+ * case sees its row as `variant`.
+ * FIXTURE_VARIANT_ADD(f, name) { initializer };  adds a row: one case
+ * named `name` per row, in the order the rows are written. A fixture with
+ * rows has exactly one TEST_F, the body every row runs.
+ */
+#define FIXTURE_VARIANT(f) struct ktap_variant_##f
+
+#define FIXTURE_VARIANT_ADD(f, v)					\
+	static const struct ktap_variant_##f ktap_row_##f##_##v;	\
+	__attribute__((constructor)) static void ktap_reg_row_##f##_##v(void) \
+	{								\
+		ktap_add_variant(&ktap_fixture_##f, #v,			\
+				 &ktap_row_##f##_##v, __LINE__);	\
+	}								\
+	static const struct ktap_variant_##f ktap_row_##f##_##v =
+
+/*
+ * TEST_F(f, name, options...) { body }: a case over fixture f, named
+ * `name`; or, when f has rows, the body each row runs as a case named by
+ * its row. Options as for TEST().
+ */
+#define TEST_F(f, name, ...)						\
+	static void ktap_body_##f##_##name(KTAP_FIXTURE_ARGS(f));	\
+	static void ktap_call_##f##_##name(void *s, const void *v)	\
+	{								\
+		ktap_body_##f##_##name(s, v);				\
+	}								\
+	__attribute__((constructor)) static void ktap_reg_##f##_##name(void) \
+	{								\
+		ktap_register_f(&ktap_fixture_##f,			\
+				sizeof(struct ktap_self_##f), #name,	\
+				ktap_call_##f##_##name,			\
+				(struct ktap_opts){ .line = __LINE__,	\
+						    __VA_ARGS__ });	\
+	}								\
+	static void ktap_body_##f##_##name(KTAP_FIXTURE_ARGS(f))
 
 /* ------------------------------------------------------------------------ */
 /* Names for diagnostics */
@@ -240,11 +437,17 @@ static inline void ktap_diag(const char *fmt, ...)
  * Ends the calling process of a case. The process that runs the case body
  * records that it finished; forked helpers just leave.
  */
+static inline void ktap_run_teardown(void);
+
 __attribute__((noreturn))
 static inline void ktap_end(void)
 {
+	int in_case = ktap_shm && getpid() == ktap_shm->case_pid;
+
+	if (in_case)
+		ktap_run_teardown();
 	fflush(stdout);
-	if (ktap_shm && getpid() == ktap_shm->case_pid)
+	if (in_case)
 		ktap_shm->done = 1;
 	_exit(ktap_shm && ktap_shm->failed ? 1 : 0);
 }
@@ -461,11 +664,16 @@ static inline double ktap_timeout_scale(void)
 	return ktap_scale;
 }
 
+/* A case's timeout in seconds, before scaling. */
+static inline unsigned int ktap_timeout_of(const struct ktap_case *c)
+{
+	return c && c->opts.timeout ? c->opts.timeout : KTAP_DEFAULT_TIMEOUT;
+}
+
 /* The current case's timeout in seconds, after scaling. */
 static inline double ktap_case_timeout(void)
 {
-	return (ktap_current ? ktap_current->timeout_s : KTAP_DEFAULT_TIMEOUT) *
-	       ktap_scale;
+	return ktap_timeout_of(ktap_current) * ktap_scale;
 }
 
 #define KTAP_KVER(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))
@@ -496,56 +704,54 @@ static inline int kernel_at_least_sub(unsigned int major, unsigned int minor,
 	return kernel_version() >= KTAP_KVER(major, minor, sub);
 }
 
-/*
- * A behaviour that changed in a kernel release. The case asks whether the
- * running kernel has the change, checks the value that kernel must give, and
- * the harness prints one diagnostic line the host reads into its report:
- *
- *	# kernel-change since 6.9.0: yes: unknown ioctls on an epoll fd fail ...
- *	# kernel-change since 6.17.0 (backported to 6.1.149, 6.12.41): no: ...
- *
- * so a run across kernels can say, for each case whose checked value
- * differs, which release changed what. `why` is one sentence naming the
- * change. KERNEL_SINCE_BACKPORTED lists the first release of each stable
- * series that carries a backport, as KTAP_KVER values.
- */
-#define KERNEL_SINCE(why, major, minor, sub) \
-	ktap_kernel_change(why, KTAP_KVER(major, minor, sub), NULL)
-#define KERNEL_SINCE_BACKPORTED(why, major, minor, sub, ...) \
-	ktap_kernel_change(why, KTAP_KVER(major, minor, sub), \
-			   (const unsigned int[]){ __VA_ARGS__, 0 })
+/* Whether the running kernel has the change @g names (pure; no output). */
+static inline int ktap_gate_applies(const struct ktap_gate *g)
+{
+	unsigned int now = kernel_version();
+	int i;
+
+	if (now >= g->since)
+		return 1;
+	for (i = 0; i < KTAP_MAX_BACKPORTS && g->backports[i]; i++)
+		if ((now >> 8) == (g->backports[i] >> 8) && now >= g->backports[i])
+			return 1;
+	return 0;
+}
 
 static inline void ktap_print_release(unsigned int v)
 {
 	printf("%u.%u.%u", v >> 16, (v >> 8) & 0xff, v & 0xff);
 }
 
-static inline int ktap_kernel_change(const char *why, unsigned int since,
-				     const unsigned int *backports)
+/* "since 6.17.0 (backported to 6.1.149, 6.12.43)", for --list and runs. */
+static inline void ktap_print_gate(const struct ktap_gate *g)
 {
-	static const char *printed[16];
-	unsigned int now = kernel_version();
-	int has = now >= since, i, seen = 0;
+	int i;
 
-	for (i = 0; backports && backports[i]; i++)
-		if ((now >> 8) == (backports[i] >> 8) && now >= backports[i])
-			has = 1;
-	/* Once per case, however often the case asks. */
-	for (i = 0; i < 16 && printed[i]; i++)
-		seen |= printed[i] == why;
-	if (seen)
-		return has;
-	if (i < 16)
-		printed[i] = why;
-	printf("# kernel-change since ");
-	ktap_print_release(since);
-	for (i = 0; backports && backports[i]; i++) {
+	printf("since ");
+	ktap_print_release(g->since);
+	for (i = 0; i < KTAP_MAX_BACKPORTS && g->backports[i]; i++) {
 		printf(i ? ", " : " (backported to ");
-		ktap_print_release(backports[i]);
+		ktap_print_release(g->backports[i]);
 	}
-	printf("%s: %s: %s\n", backports && backports[0] ? ")" : "",
-	       has ? "yes" : "no", why);
-	return has;
+	printf("%s", g->backports[0] ? ")" : "");
+}
+
+/*
+ * kernel_has(&gate): whether the running kernel has the change, for a case
+ * that declares the gate (.gate = &gate). Asking a gate the case does not
+ * declare fails the case, so --list cannot leave one out.
+ */
+#define kernel_has(gate) ktap_kernel_has(gate, __FILE__, __LINE__)
+
+static inline int ktap_kernel_has(const struct ktap_gate *g, const char *file,
+				  int line)
+{
+	if (ktap_current && ktap_current->opts.gate != g)
+		ktap_fail(0, file, line,
+			  "kernel_has(&%s): the case does not declare this gate; add .gate = &%s to it",
+			  g->name, g->name);
+	return ktap_gate_applies(g);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -567,8 +773,44 @@ static inline void ktap_child(const struct ktap_case *c, const sigset_t *mask)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ktap_current = c;
 	ktap_shm->case_pid = getpid();
-	c->fn();
+	if (c->opts.gate) {
+		printf("# kernel-change ");
+		ktap_print_gate(c->opts.gate);
+		printf(": %s: %s\n", ktap_gate_applies(c->opts.gate) ? "yes" : "no",
+		       c->opts.gate->why);
+	}
+	if (c->ftest) {
+		const struct ktap_fixture *f = c->ftest->fixture;
+		void *self = calloc(1, c->ftest->size ? c->ftest->size : 1);
+
+		if (!self)
+			ktap_fail(1, __FILE__, __LINE__, "fixture %s: no memory",
+				  f->name);
+		if (f->setup)
+			f->setup(self, c->variant);
+		ktap_teardown_self = self;
+		c->ftest->fn(self, c->variant);
+	} else {
+		c->fn();
+	}
 	ktap_end();
+}
+
+/*
+ * The fixture's teardown, once, in the case's own process: after the body,
+ * or when the case ends early. A check that fails in it ends only it.
+ */
+static inline void ktap_run_teardown(void)
+{
+	void *self = ktap_teardown_self;
+	const struct ktap_fixture *f;
+
+	if (!self || !ktap_current || !ktap_current->ftest)
+		return;
+	ktap_teardown_self = NULL;
+	f = ktap_current->ftest->fixture;
+	if (f->teardown)
+		f->teardown(self, ktap_current->variant);
 }
 
 /*
@@ -605,7 +847,7 @@ static inline int ktap_wait_case(pid_t pid, double timeout_s)
 static inline enum ktap_verdict ktap_run_case(const struct ktap_case *c,
 					      const sigset_t *orig_mask)
 {
-	double timeout_s = c->timeout_s * ktap_scale;
+	double timeout_s = ktap_timeout_of(c) * ktap_scale;
 	int status = 0, timed_out;
 	pid_t pid;
 
@@ -652,8 +894,8 @@ static inline enum ktap_verdict ktap_run_case(const struct ktap_case *c,
 
 static inline int ktap_case_cmp(const void *a, const void *b)
 {
-	return ((const struct ktap_case *)a)->line -
-	       ((const struct ktap_case *)b)->line;
+	return ((const struct ktap_case *)a)->opts.line -
+	       ((const struct ktap_case *)b)->opts.line;
 }
 
 static inline const struct ktap_case *ktap_find(const char *name)
@@ -666,12 +908,65 @@ static inline const struct ktap_case *ktap_find(const char *name)
 	return NULL;
 }
 
+/*
+ * Turns each TEST_F into its cases: one, or one per row of its fixture.
+ * Returns -1, having said why on stderr, when the table contradicts
+ * itself: two bodies for one fixture's rows, or two cases of one name.
+ */
+static inline int ktap_expand(const char *prog)
+{
+	int i, j, rows;
+
+	for (i = 0; i < ktap_nftests; i++) {
+		const struct ktap_fixture_test *t = &ktap_ftests[i];
+		struct ktap_case c = { .ftest = t, .opts = t->opts };
+
+		for (j = rows = 0; j < ktap_nvariants; j++) {
+			const struct ktap_variant *v = &ktap_variants[j];
+
+			if (v->fixture != t->fixture)
+				continue;
+			c.name = v->name;
+			c.variant = v->data;
+			c.opts.line = v->line;
+			if (ktap_ncases == KTAP_MAX_CASES)
+				ktap_too_many();
+			ktap_cases[ktap_ncases++] = c;
+			rows++;
+		}
+		for (j = 0; rows && j < i; j++) {
+			if (ktap_ftests[j].fixture == t->fixture) {
+				fprintf(stderr, "%s: fixture %s has rows, so it takes one TEST_F, not %s and %s\n",
+					prog, t->fixture->name, ktap_ftests[j].name, t->name);
+				return -1;
+			}
+		}
+		if (!rows) {
+			c.name = t->name;
+			if (ktap_ncases == KTAP_MAX_CASES)
+				ktap_too_many();
+			ktap_cases[ktap_ncases++] = c;
+		}
+	}
+	for (i = 0; i < ktap_ncases; i++) {
+		for (j = 0; j < i; j++) {
+			if (!strcmp(ktap_cases[i].name, ktap_cases[j].name)) {
+				fprintf(stderr, "%s: two cases are named %s\n",
+					prog, ktap_cases[i].name);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 static inline void ktap_usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [--list | --filter SUBSTR | NAME...]\n"
 		"  (no arguments)   run every case\n"
-		"  --list           print the case names, one per line\n"
+		"  --list           print the case names, one per line; a case that\n"
+		"                   checks a kernel change adds a tab and the change\n"
 		"  --filter SUBSTR  run the cases whose name contains SUBSTR\n"
 		"  NAME...          run the named cases\n"
 		"Output is KTAP version 1; exit status 0 iff no case failed.\n"
@@ -687,6 +982,8 @@ static inline int ktap_main(int argc, char **argv)
 	sigset_t chld, orig;
 	long long t0 = ktap_now_ns();
 
+	if (ktap_expand(argv[0]) < 0)
+		return 2;
 	qsort(ktap_cases, ktap_ncases, sizeof(ktap_cases[0]), ktap_case_cmp);
 
 	if (scale && *scale) {
@@ -705,8 +1002,17 @@ static inline int ktap_main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 2 && !strcmp(argv[1], "--list")) {
-		for (i = 0; i < ktap_ncases; i++)
-			printf("%s\n", ktap_cases[i].name);
+		for (i = 0; i < ktap_ncases; i++) {
+			const struct ktap_gate *g = ktap_cases[i].opts.gate;
+
+			printf("%s", ktap_cases[i].name);
+			if (g) {
+				printf("\t");
+				ktap_print_gate(g);
+				printf(": %s", g->why);
+			}
+			printf("\n");
+		}
 		return 0;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "--filter")) {

@@ -194,13 +194,16 @@ TEST(create_fd_lseek_is_a_noop)
  * at all (ENOTTY); 6.9 added one for the busy-poll parameters
  * (EPIOCSPARAMS/EPIOCGPARAMS) that answers EINVAL to anything else.
  */
-TEST(create_fd_unknown_ioctl)
+KERNEL_GATE(epoll_ioctl_method,
+	    "6.9 gave the epoll file an ioctl method (EPIOCSPARAMS/EPIOCGPARAMS): "
+	    "any other ioctl fails with EINVAL, before it ENOTTY", 6, 9, 0);
+
+TEST(create_fd_unknown_ioctl, .gate = &epoll_ioctl_method)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 	int n;
 
-	if (KERNEL_SINCE("6.9 gave the epoll file an ioctl method (EPIOCSPARAMS/EPIOCGPARAMS): "
-			 "any other ioctl fails with EINVAL, before it ENOTTY", 6, 9, 0))
+	if (kernel_has(&epoll_ioctl_method))
 		EXPECT_ERRNO(ioctl(ep, FIONREAD, &n), EINVAL);
 	else
 		EXPECT_ERRNO(ioctl(ep, FIONREAD, &n), ENOTTY);

@@ -28,17 +28,15 @@
  * Other stable series are not listed: a backport there makes the depth
  * cases skip, not fail.
  */
-static int has_two_way_depth_check(void)
-{
-	return KERNEL_SINCE_BACKPORTED("6.17 made an ADD of an epoll fd count the nesting above the new link "
-				       "as well as below it (CVE-2025-38614): more than 5 instances in a row "
-				       "fail with ELOOP however the chain is built",
-				       6, 17, 0, KTAP_KVER(6, 1, 149), KTAP_KVER(6, 12, 43));
-}
+KERNEL_GATE(two_way_depth_check,
+	    "6.17 made an ADD of an epoll fd count the nesting above the new link "
+	    "as well as below it (CVE-2025-38614): more than 5 instances in a row "
+	    "fail with ELOOP however the chain is built",
+	    6, 17, 0, KTAP_KVER(6, 1, 149), KTAP_KVER(6, 12, 43));
 
 static void need_two_way_depth_check(void)
 {
-	if (!has_two_way_depth_check())
+	if (!kernel_has(&two_way_depth_check))
 		SKIP("kernel predates the two-way nesting depth check (CVE-2025-38614 fix: 6.17, 6.1.149, 6.12.43)");
 }
 
@@ -110,7 +108,7 @@ TEST(nest_depth_5_propagates)
 }
 
 /* A sixth instance on top of a chain of five is refused. */
-TEST(nest_depth_6_bottom_up_eloop)
+TEST(nest_depth_6_bottom_up_eloop, .gate = &two_way_depth_check)
 {
 	int efd = ASSERT_OK(eventfd(0, 0));
 	int ep[MAX_CHAIN];
@@ -123,7 +121,7 @@ TEST(nest_depth_6_bottom_up_eloop)
 }
 
 /* The same limit when the chain grows downwards from the top. */
-TEST(nest_depth_6_top_down_eloop)
+TEST(nest_depth_6_top_down_eloop, .gate = &two_way_depth_check)
 {
 	int efd = ASSERT_OK(eventfd(0, 0));
 	int ep[MAX_CHAIN];
@@ -140,7 +138,7 @@ TEST(nest_depth_6_top_down_eloop)
 }
 
 /* Joining two chains in the middle counts the whole path. */
-TEST(nest_join_two_chains_of_three_eloop)
+TEST(nest_join_two_chains_of_three_eloop, .gate = &two_way_depth_check)
 {
 	int upper[3], lower[3], i;
 
@@ -160,7 +158,7 @@ TEST(nest_join_two_chains_of_three_eloop)
 }
 
 /* A refused ADD leaves nothing behind: the entry does not exist. */
-TEST(nest_refused_add_leaves_no_entry)
+TEST(nest_refused_add_leaves_no_entry, .gate = &two_way_depth_check)
 {
 	int efd = ASSERT_OK(eventfd(0, 0));
 	int ep[MAX_CHAIN];

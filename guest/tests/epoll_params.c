@@ -53,13 +53,15 @@ _Static_assert(EPIOCGPARAMS == 0x80088a02, "EPIOCGPARAMS");
 
 #define UNPRIVILEGED_UID	1000
 
-static const char params_change[] =
-	"6.9 added EPIOCSPARAMS/EPIOCGPARAMS (per-instance busy-poll parameters); "
-	"before, an epoll fd has no ioctl method and both fail with ENOTTY";
+/* Every case of this file checks it: each declares .gate = &params_ioctls. */
+KERNEL_GATE(params_ioctls,
+	    "6.9 added EPIOCSPARAMS/EPIOCGPARAMS (per-instance busy-poll parameters); "
+	    "before, an epoll fd has no ioctl method and both fail with ENOTTY",
+	    6, 9, 0);
 
 static int params_exist(void)
 {
-	return KERNEL_SINCE(params_change, 6, 9, 0);
+	return kernel_has(&params_ioctls);
 }
 
 /*
@@ -190,7 +192,7 @@ static void as_unprivileged(void (*fn)(int ep), int ep)
  * parameters are compiled out, the stub fails before it reads the
  * argument: a non-zero __pad or a NULL pointer makes no difference.
  */
-TEST(params_follow_config_net_rx_busy_poll)
+TEST(params_follow_config_net_rx_busy_poll, .gate = &params_ioctls)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 	struct epoll_params p;
@@ -212,7 +214,7 @@ TEST(params_follow_config_net_rx_busy_poll)
 }
 
 /* A new instance reads back all zeros, __pad included. */
-TEST(params_new_instance_reads_zero)
+TEST(params_new_instance_reads_zero, .gate = &params_ioctls)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 	struct epoll_params p;
@@ -223,7 +225,7 @@ TEST(params_new_instance_reads_zero)
 	EXPECT_PARAMS(p, 0, 0, 0);
 }
 
-TEST(params_set_get_round_trip)
+TEST(params_set_get_round_trip, .gate = &params_ioctls)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 	struct epoll_params p;
@@ -240,7 +242,7 @@ TEST(params_set_get_round_trip)
 }
 
 /* S32_MAX microseconds, a budget of 64 and prefer_busy_poll 1 all pass. */
-TEST(params_largest_values_accepted)
+TEST(params_largest_values_accepted, .gate = &params_ioctls)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 	struct epoll_params p;
@@ -252,7 +254,7 @@ TEST(params_largest_values_accepted)
 	EXPECT_PARAMS(p, INT32_MAX, BUDGET_UNPRIVILEGED_MAX, 1);
 }
 
-TEST(params_pad_nonzero_einval)
+TEST(params_pad_nonzero_einval, .gate = &params_ioctls)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 
@@ -260,7 +262,7 @@ TEST(params_pad_nonzero_einval)
 	EXPECT_ERRNO(params_set(ep, 0, 0, 0, 0x80), params_errno(EINVAL));
 }
 
-TEST(params_usecs_above_s32_max_einval)
+TEST(params_usecs_above_s32_max_einval, .gate = &params_ioctls)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 
@@ -269,7 +271,7 @@ TEST(params_usecs_above_s32_max_einval)
 }
 
 /* prefer_busy_poll is a boolean: 0 or 1. */
-TEST(params_prefer_busy_poll_above_1_einval)
+TEST(params_prefer_busy_poll_above_1_einval, .gate = &params_ioctls)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 
@@ -277,7 +279,7 @@ TEST(params_prefer_busy_poll_above_1_einval)
 	EXPECT_ERRNO(params_set(ep, 0, 0, UINT8_MAX, 0), params_errno(EINVAL));
 }
 
-TEST(params_bad_pointer_efault)
+TEST(params_bad_pointer_efault, .gate = &params_ioctls)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 
@@ -286,7 +288,7 @@ TEST(params_bad_pointer_efault)
 }
 
 /* A refused SET stores nothing: every check runs before the first store. */
-TEST(params_refused_set_changes_nothing)
+TEST(params_refused_set_changes_nothing, .gate = &params_ioctls)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 	struct epoll_params p;
@@ -314,7 +316,7 @@ static void budget_as_unprivileged(int ep)
 }
 
 /* Above NAPI_POLL_WEIGHT packets per poll needs CAP_NET_ADMIN. */
-TEST(params_budget_above_64_eperm_without_cap_net_admin)
+TEST(params_budget_above_64_eperm_without_cap_net_admin, .gate = &params_ioctls)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 
@@ -323,7 +325,7 @@ TEST(params_budget_above_64_eperm_without_cap_net_admin)
 	as_unprivileged(budget_as_unprivileged, ep);
 }
 
-TEST(params_budget_above_64_ok_with_cap_net_admin)
+TEST(params_budget_above_64_ok_with_cap_net_admin, .gate = &params_ioctls)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 	struct epoll_params p;
@@ -346,7 +348,7 @@ static void invalid_and_over_budget(int ep)
 }
 
 /* Without privilege, an invalid field wins over the budget's EPERM. */
-TEST(params_einval_checked_before_budget_eperm)
+TEST(params_einval_checked_before_budget_eperm, .gate = &params_ioctls)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 
@@ -356,7 +358,7 @@ TEST(params_einval_checked_before_budget_eperm)
 }
 
 /* The parameters belong to the instance: a dup sees them, another does not. */
-TEST(params_belong_to_the_instance)
+TEST(params_belong_to_the_instance, .gate = &params_ioctls)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 	int other = ASSERT_OK(epoll_create1(0));
@@ -378,7 +380,7 @@ TEST(params_belong_to_the_instance)
  * unknown to the epoll file. ep_eventpoll_ioctl() answers those EINVAL
  * whether or not busy polling is built in; before 6.9, ENOTTY.
  */
-TEST(params_other_epoll_ioctl_numbers_einval)
+TEST(params_other_epoll_ioctl_numbers_einval, .gate = &params_ioctls)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 	int want = params_exist() ? EINVAL : ENOTTY;

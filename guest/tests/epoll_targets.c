@@ -380,7 +380,11 @@ TEST(target_pidfd_readable_on_exit)
  * task is gone ("pidfd_poll: report POLLHUP when pid_task() == NULL");
  * before, only EPOLLIN.
  */
-TEST(target_pidfd_after_reap)
+KERNEL_GATE(pidfd_hup_after_reap,
+	    "6.9 made a pidfd report EPOLLHUP once its process is reaped, "
+	    "before it only EPOLLIN", 6, 9, 0);
+
+TEST(target_pidfd_after_reap, .gate = &pidfd_hup_after_reap)
 {
 	int pfd, ep;
 	pid_t pid;
@@ -396,8 +400,7 @@ TEST(target_pidfd_after_reap)
 	ASSERT_GE(pfd, 0);
 	EXPECT_CHILD_OK(pid);
 	ep = ep_watch(pfd, EPOLLIN);
-	if (KERNEL_SINCE("6.9 made a pidfd report EPOLLHUP once its process is reaped, "
-			 "before it only EPOLLIN", 6, 9, 0))
+	if (kernel_has(&pidfd_hup_after_reap))
 		EXPECT_EVENTS(ep_events_now(ep, 0), EPOLLIN | EPOLLHUP);
 	else
 		EXPECT_EVENTS(ep_events_now(ep, 0), EPOLLIN);

@@ -19,7 +19,7 @@ TEST(crashes_with_sigsegv)
 }
 
 /* Expected: not ok, "# timed out after 1 s" (with KTAP_TIMEOUT_SCALE=1). */
-TEST_TIMEOUT(hangs_past_timeout, 1)
+TEST(hangs_past_timeout, .timeout = 1)
 {
 	for (;;)
 		pause();
@@ -63,6 +63,41 @@ TEST(exits_early_without_verdict)
 	exit(0);
 }
 
+/*
+ * Expected: not ok; the fixture's teardown still runs, and prints
+ * "# teardown saw 42".
+ */
+FIXTURE(answer) {
+	int value;
+};
+
+FIXTURE_SETUP(answer)
+{
+	self->value = 42;
+}
+
+FIXTURE_TEARDOWN(answer)
+{
+	DIAG("teardown saw %d", self->value);
+}
+
+TEST_F(answer, fails_in_a_fixture_and_tears_down)
+{
+	ASSERT_EQ(self->value, 0);
+	DIAG("this line must not be printed");
+}
+
+/* Expected: not ok, asking a gate the case does not declare. */
+KERNEL_GATE(ancient_change, "0.1 is a release every kernel has", 0, 1, 0);
+KERNEL_GATE(future_change, "99.0 is a release no kernel has", 99, 0, 0,
+	    KTAP_KVER(1, 0, 1));
+
+TEST(asks_an_undeclared_gate, .gate = &ancient_change)
+{
+	EXPECT_TRUE(kernel_has(&ancient_change));
+	EXPECT_FALSE(kernel_has(&future_change));
+}
+
 /* Expected: ok ... # SKIP feature absent: demo. */
 TEST(skips_with_reason)
 {
@@ -79,4 +114,36 @@ TEST(passes_after_the_others)
 	EXPECT_LT(-1, 1U - 0U);
 	EXPECT_TRUE(kernel_version() > 0);
 	EXPECT_OK(close(ep));
+}
+
+/*
+ * Expected: ok, twice: a table of two rows, each a case named by its row,
+ * in the order written, each with the fixture set up for it; --list shows
+ * the declared gate of each.
+ */
+FIXTURE(row) {
+	int doubled;
+};
+
+FIXTURE_VARIANT(row) {
+	int value;
+};
+
+FIXTURE_SETUP(row)
+{
+	self->doubled = 2 * variant->value;
+}
+
+FIXTURE_VARIANT_ADD(row, passes_row_one) {
+	.value = 1,
+};
+
+FIXTURE_VARIANT_ADD(row, passes_row_two) {
+	.value = 2,
+};
+
+TEST_F(row, doubles, .gate = &future_change)
+{
+	EXPECT_EQ(self->doubled, 2 * variant->value);
+	EXPECT_FALSE(kernel_has(&future_change));
 }

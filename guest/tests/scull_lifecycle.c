@@ -118,7 +118,7 @@ static const char *const all_nodes[] = {
 
 #define NNODES ARRAY_SIZE(all_nodes)
 
-TEST_TIMEOUT(load_creates_nodes_unload_removes_them, 60)
+TEST(load_creates_nodes_unload_removes_them, .timeout = 60)
 {
 	struct stat st;
 	unsigned int i;
@@ -146,7 +146,7 @@ TEST_TIMEOUT(load_creates_nodes_unload_removes_them, 60)
 		EXPECT_ERRNO(stat(all_nodes[i], &st), ENOENT);
 }
 
-TEST_TIMEOUT(params_set_counts_and_sizes, 60)
+TEST(params_set_counts_and_sizes, .timeout = 60)
 {
 	int fd;
 
@@ -170,7 +170,7 @@ TEST_TIMEOUT(params_set_counts_and_sizes, 60)
 }
 
 /* scull_major=N registers that major instead of allocating one. */
-TEST_TIMEOUT(fixed_major, 60)
+TEST(fixed_major, .timeout = 60)
 {
 	const int want = 240;	/* 240-254: "local/experimental use" */
 	struct stat st;
@@ -190,7 +190,7 @@ TEST_TIMEOUT(fixed_major, 60)
 }
 
 /* Bad parameters fail the load and leave nothing behind. */
-TEST_TIMEOUT(bad_params_are_refused, 60)
+TEST(bad_params_are_refused, .timeout = 60)
 {
 	static const char *const bad[] = {
 		"scull_nr_devs=-1", "scull_p_nr_devs=1000", "scull_quantum=0",
@@ -213,7 +213,7 @@ TEST_TIMEOUT(bad_params_are_refused, 60)
  * try_stop_module()). EBUSY would mean "still initialising or already
  * going away", which is not the case here.
  */
-TEST_TIMEOUT(unload_refused_while_open, 60)
+TEST(unload_refused_while_open, .timeout = 60)
 {
 	static const char *const nodes[] = {
 		"/dev/scull0", "/dev/scullpipe0", "/dev/scullsingle",
@@ -333,7 +333,7 @@ static void cycle(void)
 #define SUNRECLAIM_TOLERANCE_KB	256
 #define MEMFREE_TOLERANCE_KB	2048
 
-TEST_TIMEOUT(load_unload_cycles_leak_nothing, 900)
+TEST(load_unload_cycles_leak_nothing, .timeout = 900)
 {
 	struct meminfo before, after;
 	long long t0;

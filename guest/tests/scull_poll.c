@@ -169,7 +169,7 @@ TEST(epoll_hup_on_last_writer_close)
  */
 #define NTHREADS 4
 
-TEST_TIMEOUT(epoll_exclusive_wakes_one, 60)
+TEST(epoll_exclusive_wakes_one, .timeout = 60)
 {
 	int r = scull_open(SCULL_PIPE, O_RDONLY | O_NONBLOCK);
 	int w = scull_open(SCULL_PIPE, O_WRONLY);
@@ -207,7 +207,7 @@ TEST_TIMEOUT(epoll_exclusive_wakes_one, 60)
 }
 
 /* The hang-up is for everybody: it wakes all EPOLLEXCLUSIVE waiters. */
-TEST_TIMEOUT(epoll_exclusive_hup_wakes_all, 60)
+TEST(epoll_exclusive_hup_wakes_all, .timeout = 60)
 {
 	int r = scull_open(SCULL_PIPE, O_RDONLY | O_NONBLOCK);
 	int w = scull_open(SCULL_PIPE, O_WRONLY);

@@ -243,7 +243,7 @@ static int echo_server(int s, uint32_t events, struct echo *e)
  * An echo over ::1 with every socket non-blocking and one epoll instance
  * driving listener, client and server: 64 KiB come back exactly.
  */
-TEST_TIMEOUT(userland_tcp_echo_over_ipv6_loopback, 60)
+TEST(userland_tcp_echo_over_ipv6_loopback, .timeout = 60)
 {
 	static struct echo e;
 	struct sockaddr_in6 a;
@@ -458,7 +458,7 @@ TEST(userland_services_and_protocols_from_files)
  * once). How long it takes is the resolver's business; the case timeout
  * covers a native machine's resolver retrying an unreachable server.
  */
-TEST_TIMEOUT(userland_unknown_host_fails, 60)
+TEST(userland_unknown_host_fails, .timeout = 60)
 {
 	struct addrinfo *res = NULL;
 	int rc = resolve("no-such-host.invalid", AF_UNSPEC, &res);

@@ -5,7 +5,7 @@
  * so field names here are a stable, documented format (README, "Reports").
  */
 
-import type { KernelChange } from './kernel-changes.js';
+import type { KernelChange, KernelGate } from './kernel-changes.js';
 
 export type CaseStatus = 'pass' | 'fail' | 'skip';
 
@@ -61,6 +61,8 @@ export interface SuiteInfo {
   readonly cases: readonly string[];
   /** Runs only when named (e.g. the harness self-check); absent means it runs by default. */
   readonly explicitOnly?: boolean;
+  /** The kernel change each gated case checks, by case name; absent when no case declares one. */
+  readonly gates?: Readonly<Record<string, KernelGate>>;
 }
 
 /** Live progress while suites run. */

@@ -5,6 +5,7 @@
  */
 import type { Guest } from '../guest.js';
 import { EpollLabError, UsageError } from '../errors.js';
+import { parseKernelGate, type KernelGate } from './kernel-changes.js';
 import type { SuiteInfo } from './results.js';
 
 export const SUITES_FILE = '/usr/lib/epoll-lab/suites.json';
@@ -39,20 +40,55 @@ export async function listSuites(guest: Guest, suites?: readonly SuiteDefinition
   const definitions = suites ?? (await readSuites(guest));
   const infos: SuiteInfo[] = [];
   for (const suite of definitions) {
-    const cases: string[] = [];
-    for (const program of suite.programs) cases.push(...(await listProgram(guest, suite, program)));
-    infos.push({ name: suite.name, description: suite.description, cases, ...(suite.explicitOnly && { explicitOnly: true }) });
+    const cases: ListedCase[] = [];
+    for (const program of suite.programs) cases.push(...(await listProgramCases(guest, suite, program)));
+    infos.push(suiteInfo(suite, cases));
   }
   return infos;
 }
 
+/** A case as its program lists it: the name its results carry, and the kernel change it checks, if any. */
+export interface ListedCase {
+  readonly name: string;
+  readonly gate?: KernelGate;
+}
+
+/** A suite's listing from its cases: the names, and the gates of those that declare one. */
+export function suiteInfo(suite: Pick<SuiteDefinition, 'name' | 'description' | 'explicitOnly'>, cases: readonly ListedCase[]): SuiteInfo {
+  const gated = cases.filter((c) => c.gate);
+  return {
+    name: suite.name,
+    description: suite.description,
+    cases: cases.map((c) => c.name),
+    ...(suite.explicitOnly && { explicitOnly: true }),
+    ...(gated.length && { gates: Object.fromEntries(gated.map((c) => [c.name, c.gate!])) }),
+  };
+}
+
 /** One program's case names, as its results will name them. */
 export async function listProgram(guest: Guest, suite: SuiteDefinition, program: string): Promise<string[]> {
+  return (await listProgramCases(guest, suite, program)).map((c) => c.name);
+}
+
+/**
+ * One program's cases. Our harness prints a name a line, and for a case
+ * that declares a kernel change, a tab and the change (kernel-changes.ts).
+ */
+export async function listProgramCases(guest: Guest, suite: SuiteDefinition, program: string): Promise<ListedCase[]> {
   const flag = suite.format === 'ktap' ? '--list' : '-l';
   const result = await guest.exec([program, flag], { timeoutMs: 30_000 });
   const lines = decoder.decode(result.stdout).split('\n').map((l) => l.trim()).filter(Boolean);
+  if (suite.format === 'ktap') return lines.map(parseListedCase);
   // kselftest prints "fixture variant test" columns; its results say "fixture.test".
-  return suite.format === 'ktap' ? lines : lines.map(kselftestCaseName).filter((n): n is string => n !== undefined);
+  return lines.map(kselftestCaseName).filter((n): n is string => n !== undefined).map((name) => ({ name }));
+}
+
+/** "name" or "name<TAB>since 6.9.0: why", as ktap.h's --list prints a case. */
+export function parseListedCase(line: string): ListedCase {
+  const tab = line.indexOf('\t');
+  if (tab < 0) return { name: line };
+  const gate = parseKernelGate(line.slice(tab + 1));
+  return { name: line.slice(0, tab).trim(), ...(gate && { gate }) };
 }
 
 function kselftestCaseName(line: string): string | undefined {
