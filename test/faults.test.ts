@@ -62,6 +62,49 @@ describe('faults found by a hostile trial', () => {
     }
   });
 
+  it('the 9p share has a size: a write past it gets ENOSPC, df shows it, and the host\'s memory stays bounded', { timeout: 300_000 }, async () => {
+    // The default, as df in the guest sees it: 128 MiB.
+    const df = await cli(['exec', '--', 'df', '-k', '/mnt/host']);
+    expect(df.stdout.split('\n')[1]?.split(/\s+/)[1]).toBe(String(128 * 1024));
+
+    // The CLI process's peak memory, which Node reports as it exits (a preloaded line; the CLI itself is unchanged).
+    const reportPeak = "process.on('exit', () => process.stderr.write('peak-rss-kb ' + process.resourceUsage().maxRSS + '\\n'))";
+    const peakRss = { ...process.env, NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --import=data:text/javascript,${encodeURIComponent(reportPeak)}` };
+    const peakOf = (stderr: string) => Number(/peak-rss-kb (\d+)/.exec(stderr)?.[1]) * 1024;
+    const MiB = 1024 * 1024;
+    const idle = await cli(['exec', '--share-size', '16M', '--', 'true'], { env: peakRss });
+    expect(idle.status).toBe(0);
+
+    // 256 MiB into a 16 MiB share: it used to take all of it into this process's memory.
+    const script = [
+      'dd if=/dev/zero of=/mnt/host/big bs=1M count=256; echo "dd status $?"',
+      'stat -c "size %s" /mnt/host/big',
+      'df -k /mnt/host | tail -1',
+      // Space comes back when the file goes.
+      'rm /mnt/host/big && dd if=/dev/zero of=/mnt/host/again bs=1M count=8 2>/dev/null && echo "rewrite ok"',
+    ].join('; ');
+    const full = await cli(['exec', '--share-size', '16M', '--', 'sh', '-c', script], { env: peakRss });
+    expect(full.stderr).toMatch(/dd: error writing '\/mnt\/host\/big': No space left on device/);
+    expect(full.stdout).toMatch(/^dd status 1$/m);
+    const size = Number(/^size (\d+)$/m.exec(full.stdout)?.[1]);
+    expect(size).toBeLessThanOrEqual(16 * MiB);
+    expect(size).toBeGreaterThan(15 * MiB);
+    expect(full.stdout).toMatch(new RegExp(`^host9p\\s+${16 * 1024}\\s`, 'm'));
+    expect(full.stdout).toMatch(/^rewrite ok$/m);
+    // Above a run that wrote nothing: at most 2.5 times the share (v86 grows a file's buffer by half, copying it); 256 MiB before.
+    expect(peakOf(full.stderr) - peakOf(idle.stderr)).toBeLessThan(64 * MiB);
+
+    // Files are bounded too: one per 16 KiB of size, so a 1 MiB share holds 64 (the root directory is one).
+    const files = await cli(['exec', '--share-size', '1M', '--', 'sh', '-c', 'i=0; while touch /mnt/host/f$i; do i=$((i+1)); done; echo "made $i"; df -i /mnt/host | tail -1']);
+    expect(files.stdout).toMatch(/^made 63$/m);
+    expect(files.stderr).toMatch(/No space left on device/);
+    expect(files.stdout).toMatch(/^host9p\s+64\s+64\s+0\s/m);
+
+    const bad = await cli(['exec', '--share-size', '3T', '--', 'true']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--share-size wants a size with K, M or G between 1M and 2G/);
+  });
+
   it('a command the OOM killer ends exits 137 and says that the kernel\'s OOM killer did it', { timeout: 120_000 }, async () => {
     const result = await cli(['exec', '--', 'sh', '-c', 'a=x; while :; do a="$a$a"; done']);
     expect(result.status).toBe(137);

@@ -27,6 +27,7 @@ import {
 } from './errors.js';
 import { detectFault, detectShutdown, formatKmsgRecord, isFatal, KernelLog, type KernelFault } from './kernel-log.js';
 import { FrameType, resizePayload } from './protocol.js';
+import { DEFAULT_SHARE_BYTES, ShareQuota } from './share-quota.js';
 import { ByteBatcher, LineSplitter } from './streams.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
@@ -58,6 +59,15 @@ export interface GuestOptions {
   readonly bootTimeoutMs: number;
   readonly pingIntervalMs: number;
   readonly watchdogMs: number;
+  /**
+   * The size of the 9p share at /mnt/host, in bytes; a guest write past it
+   * gets ENOSPC (see share-quota.ts). The default, 128 MiB, is the guest's
+   * own RAM: more than any program the guest can load, six times the largest
+   * file epoll-lab itself puts there (the 20 MB workloads layer), and, full,
+   * about 200 MB of the host's memory (300 MB at the peak), which a browser
+   * tab can spare.
+   */
+  readonly shareBytes: number;
   readonly logger: Logger;
   /**
    * Console (ttyS0) output from the emulator's first byte on, boot log
@@ -71,6 +81,7 @@ export const defaultGuestOptions: GuestOptions = Object.freeze({
   bootTimeoutMs: 60_000,
   pingIntervalMs: 1_000,
   watchdogMs: 15_000,
+  shareBytes: DEFAULT_SHARE_BYTES,
   logger: silentLogger,
 });
 
@@ -117,6 +128,7 @@ export class Guest {
   private readonly bootTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly unwatchAborts: (() => void) | undefined;
   private emulatorDead = false;
+  private share: ShareQuota | undefined;
 
   private constructor(
     private readonly emulator: V86,
@@ -147,6 +159,15 @@ export class Guest {
         ),
       () => platform.now(),
     );
+
+    // Once the machine exists (and a snapshot's share is restored), bound the share.
+    emulator.add_listener('emulator-loaded', () => {
+      try {
+        this.share = ShareQuota.install(emulator, options.shareBytes);
+      } catch (error) {
+        this.fail(error as Error);
+      }
+    });
 
     const channelBytes = new ByteBatcher((bytes) => this.channel.receive(bytes));
     emulator.add_listener('serial1-output-byte', (byte) => channelBytes.push(byte));
@@ -293,6 +314,7 @@ export class Guest {
     this.assertUsable();
     const sharePath = toSharePath(path);
     await this.emulator.create_file(sharePath, data);
+    this.share?.noteHostWrite();
   }
 
   /** Reads a file from the share (a path under /mnt/host, or relative to it). */

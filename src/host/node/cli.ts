@@ -24,6 +24,7 @@ import { workloadCommand } from './commands/workload.js';
 import { looksLikeTree, userTreeNameOf } from '../../images/user-tree.js';
 import { loadManifest, requireImages } from './images.js';
 import { stdinIsData } from './stdin-forward.js';
+import { DEFAULT_SHARE_BYTES, MAX_SHARE_BYTES, MIN_SHARE_BYTES } from '../core/share-quota.js';
 import { GUEST_USERS } from '../../images/initramfs.js';
 import { ALL_KERNELS, DEFAULT_KERNEL, KERNEL_SERIES, resolveKernelNames } from '../../images/kernel-sources.js';
 import { DEFAULT_CLIENTS, DEFAULT_REQUESTS, WARMUP_BATCH_REQUESTS, WARMUP_MAX_BATCHES, WARMUP_TOLERANCE } from '../core/workloads/on-machine.js';
@@ -107,6 +108,26 @@ export function timeoutMs(value: string | boolean | string[] | undefined, fallba
 }
 
 type Values = Record<string, string | boolean | string[] | undefined>;
+
+const MiB = 1024 * 1024;
+const SHARE_SIZE_RANGE = `between ${MIN_SHARE_BYTES / MiB}M and ${MAX_SHARE_BYTES / 1024 / MiB}G`;
+
+/** What --help says about --share-size, once for every command that has it. */
+const SHARE_SIZE_HELP = `--share-size SIZE bounds the 9p share at /mnt/host (default ${DEFAULT_SHARE_BYTES / MiB}M): its files live
+in this process's memory, so a guest write past SIZE gets ENOSPC and df shows
+SIZE. SIZE is a number with K, M or G (powers of 1024), ${SHARE_SIZE_RANGE}.`;
+
+/** --share-size SIZE: bytes, from a number with a K, M or G suffix; absent when not given. */
+export function shareSizeOf(values: Values): { shareBytes?: number } {
+  const value = values['share-size'];
+  if (value === undefined) return {};
+  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([KMG])(?:i?B)?\s*$/i.exec(value) : null;
+  const bytes = m ? Math.round(Number(m[1]) * 1024 ** (' KMG'.indexOf(m[2]!.toUpperCase()))) : NaN;
+  if (!(bytes >= MIN_SHARE_BYTES && bytes <= MAX_SHARE_BYTES)) {
+    throw new UsageError(`--share-size wants a size with K, M or G ${SHARE_SIZE_RANGE} (e.g. 512M), not ${JSON.stringify(value)}`);
+  }
+  return { shareBytes: bytes };
+}
 
 /**
  * The kernels --kernel names, checked once here: a Debian kernel (default
@@ -234,16 +255,18 @@ Debian packages are installed; otherwise the apt-get line to run is printed.
     run: async (values) => buildCommand({ kernels: [typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL], verbose: values['verbose'] === true }),
   },
   shell: {
-    help: `Usage: epoll-lab shell [--kernel ${KERNEL_SPEC}]
+    help: `Usage: epoll-lab shell [--kernel ${KERNEL_SPEC}] [--share-size SIZE]
 
 Starts a guest (from the post-boot snapshot) and connects this terminal to its
 console, in raw mode; window size changes reach the guest. Press Ctrl-] to quit.
+${SHARE_SIZE_HELP}
 `,
-    options: { ...common },
-    run: async (values) => shellCommand({ ...(await kernelOf(values, 'shell')), logger: loggerOf(values) }),
+    options: { ...common, 'share-size': { type: 'string' } },
+    run: async (values) => shellCommand({ ...(await kernelOf(values, 'shell')), ...shareSizeOf(values), logger: loggerOf(values) }),
   },
   exec: {
-    help: `Usage: epoll-lab exec [--kernel ${KERNEL_SPEC}] [--timeout S] [--json] [--user NAME|UID] -- CMD [ARG…]
+    help: `Usage: epoll-lab exec [--kernel ${KERNEL_SPEC}] [--timeout S] [--json] [--user NAME|UID]
+                      [--share-size SIZE] -- CMD [ARG…]
 
 Runs CMD in a fresh guest restored from the post-boot snapshot. When stdin is
 a pipe or a file it is forwarded to CMD, ending in EOF (from a terminal, CMD's
@@ -254,10 +277,12 @@ limit; at most 4294967).
 a stream that is not valid UTF-8 also comes exactly as stdoutBase64/stderrBase64.
 --user runs CMD as that user of the image (root, user = uid 1000, nobody = 65534)
 with no capabilities; the default is root. PATH and HOME are set as on any Linux.
+${SHARE_SIZE_HELP}
 `,
-    options: { ...common, timeout: { type: 'string' }, json: { type: 'boolean' }, user: { type: 'string' } },
+    options: { ...common, timeout: { type: 'string' }, json: { type: 'boolean' }, user: { type: 'string' }, 'share-size': { type: 'string' } },
     run: async (values, positionals) => {
       if (positionals.length === 0) throw new UsageError('exec needs a command: epoll-lab exec -- CMD [ARG…]');
+      const share = shareSizeOf(values);
       return eachKernel(values, (kernel) =>
         execCommand({
           argv: positionals,
@@ -265,6 +290,7 @@ with no capabilities; the default is root. PATH and HOME are set as on any Linux
           timeoutMs: timeoutMs(values['timeout'], 600),
           json: values['json'] === true,
           ...userOf(values),
+          ...share,
           logger: loggerOf(values),
         }),
         true,
@@ -308,19 +334,22 @@ Exit status as for exec: CMD's, 128+N for signal N, 124 on --timeout (default 60
     },
   },
   run: {
-    help: `Usage: epoll-lab run [--kernel ${KERNEL_SPEC}] [--timeout S] [--user NAME|UID] FILE [-- ARG…]
+    help: `Usage: epoll-lab run [--kernel ${KERNEL_SPEC}] [--timeout S] [--user NAME|UID] [--share-size SIZE]
+                     FILE [-- ARG…]
 
 FILE is a C source file (compiled here with gcc -m32 -static -O2 -Wall; compiler
 errors are shown as gcc prints them) or a 32-bit i386 ELF. It is copied into a
 fresh guest through the 9p share and run with ARGs (as --user, see exec); the exit
 status is as for exec.
+${SHARE_SIZE_HELP}
 `,
-    options: { ...common, timeout: { type: 'string' }, user: { type: 'string' } },
+    options: { ...common, timeout: { type: 'string' }, user: { type: 'string' }, 'share-size': { type: 'string' } },
     run: async (values, positionals) => {
       const [file, ...args] = positionals;
       if (!file) throw new UsageError('run needs a file: epoll-lab run FILE [-- ARG…]');
+      const share = shareSizeOf(values);
       return eachKernel(values, (kernel) =>
-        runCommand({ file, args, kernel, timeoutMs: timeoutMs(values['timeout'], 600), ...userOf(values), logger: loggerOf(values) }),
+        runCommand({ file, args, kernel, timeoutMs: timeoutMs(values['timeout'], 600), ...userOf(values), ...share, logger: loggerOf(values) }),
         true,
       );
     },

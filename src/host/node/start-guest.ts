@@ -46,6 +46,11 @@ export async function startGuest(options: StartOptions = {}): Promise<StartedGue
   return { guest, images, origin };
 }
 
+/** StartOptions for a share size a command was given (--share-size), or none for the default. */
+export function shareOption(shareBytes: number | undefined): Pick<StartOptions, 'guest'> {
+  return shareBytes === undefined ? {} : { guest: { shareBytes } };
+}
+
 /** The snapshot cache's entry for one image set, as the launcher's store. */
 function diskStore(cache: SnapshotCache, key: string, logger: Logger, release: string): SnapshotStore {
   return {

@@ -4,7 +4,7 @@ import type { Guest } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
 import { asUser } from '../../core/users.js';
 import { signalNumber } from '../../core/signals.js';
-import { startGuest } from '../start-guest.js';
+import { shareOption, startGuest } from '../start-guest.js';
 import { forwardStdin, stdinIsData } from '../stdin-forward.js';
 
 export interface ExecCommandOptions {
@@ -14,6 +14,8 @@ export interface ExecCommandOptions {
   readonly json?: boolean;
   /** Run it as this user of the image (see core/users.ts). */
   readonly user?: string;
+  /** The 9p share's size in bytes (default: GuestOptions' default). */
+  readonly shareBytes?: number;
   readonly logger: Logger;
 }
 
@@ -48,7 +50,7 @@ export function shellStatus(status: ExitStatus): number {
 }
 
 export async function execCommand(options: ExecCommandOptions): Promise<number> {
-  const { guest } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), logger: options.logger });
+  const { guest } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), ...shareOption(options.shareBytes), logger: options.logger });
   try {
     const stdin = stdinIsData();
     const mark = guest.faults.length;

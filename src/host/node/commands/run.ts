@@ -12,7 +12,7 @@ import { UsageError } from '../../core/errors.js';
 import { GUEST_SHARE_PATH } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
 import { asUser } from '../../core/users.js';
-import { startGuest } from '../start-guest.js';
+import { shareOption, startGuest } from '../start-guest.js';
 import { forwardStdin, stdinIsData } from '../stdin-forward.js';
 import { explainKill, shellStatus } from './exec.js';
 
@@ -23,6 +23,8 @@ export interface RunCommandOptions {
   readonly timeoutMs?: number;
   /** Run it as this user of the image (see core/users.ts). */
   readonly user?: string;
+  /** The 9p share's size in bytes (default: GuestOptions' default). */
+  readonly shareBytes?: number;
   readonly logger: Logger;
 }
 
@@ -107,7 +109,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   try {
     const binary = await prepareBinary(options.file, workDir);
     const name = path.basename(binary);
-    const { guest } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), logger: options.logger });
+    const { guest } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), ...shareOption(options.shareBytes), logger: options.logger });
     try {
       await guest.writeFile(name, await fs.readFile(binary));
       // Run from tmpfs: the share does not carry the execute bit.

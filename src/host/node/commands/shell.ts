@@ -5,17 +5,19 @@
  */
 import type { Logger } from '../../core/logger.js';
 import { serveSession } from '../session.js';
-import { startGuest } from '../start-guest.js';
+import { shareOption, startGuest } from '../start-guest.js';
 
 export const QUIT_KEY = 0x1d; // Ctrl-]
 
 export interface ShellCommandOptions {
   readonly kernel?: string;
+  /** The 9p share's size in bytes (default: GuestOptions' default). */
+  readonly shareBytes?: number;
   readonly logger: Logger;
 }
 
 export async function shellCommand(options: ShellCommandOptions): Promise<number> {
-  const { guest, images } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), logger: options.logger });
+  const { guest, images } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), ...shareOption(options.shareBytes), logger: options.logger });
   const stdin = process.stdin;
   const stdout = process.stdout;
   // Lets `epoll-lab module load` reach this guest from another terminal.
