@@ -125,6 +125,78 @@ static inline uint64_t efd_read(int fd)
 	return read(fd, &v, sizeof(v)) == (ssize_t)sizeof(v) ? v : (uint64_t)-1;
 }
 
+/* A pollable target: an eventfd that is readable (counter 1). */
+static inline int ready_fd(void)
+{
+	return eventfd(1, EFD_CLOEXEC);
+}
+
+/*
+ * What an fd argument is, for tables of calls: test_file_open() opens one.
+ * A CLOSED_* kind opens a file whose number the caller closes once every
+ * file of the call is open, so that no later open takes the number again.
+ */
+enum test_file {
+	EPOLL_FD,		/* an epoll instance (the default epfd) */
+	READY_EVENTFD,		/* ready_fd() (the default fd) */
+	QUIET_EVENTFD,		/* an eventfd with counter 0 */
+	CLOSED_EPOLL_FD,	/* an epoll fd's number after close() */
+	CLOSED_EVENTFD,
+	MINUS_ONE,
+	SAME_AS_EPFD,
+	PIPE_READ_END,
+	PIPE_WRITE_END,
+	O_PATH_ROOT,		/* open("/", O_PATH) */
+	PROC_SELF_EXE,		/* a regular file: no poll method */
+	TMPFS_FILE,
+	ROOT_DIRECTORY,
+	DEV_ZERO,		/* always "ready" for read(2), but no poll method */
+	DEV_NULL,
+};
+
+static inline int test_file_open(enum test_file what)
+{
+	char path[] = "/tmp/epoll-ctl-XXXXXX";
+	int p[2], fd;
+
+	switch (what) {
+	case EPOLL_FD:
+	case CLOSED_EPOLL_FD:
+		return ASSERT_OK(epoll_create1(0));
+	case READY_EVENTFD:
+	case CLOSED_EVENTFD:
+		return ASSERT_OK(ready_fd());
+	case QUIET_EVENTFD:
+		return ASSERT_OK(eventfd(0, EFD_CLOEXEC));
+	case PIPE_READ_END:
+	case PIPE_WRITE_END:
+		ASSERT_OK(pipe2(p, O_CLOEXEC));
+		return p[what == PIPE_WRITE_END];
+	case O_PATH_ROOT:
+		return ASSERT_OK(open("/", O_PATH | O_CLOEXEC));
+	case PROC_SELF_EXE:
+		return ASSERT_OK(open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+	case TMPFS_FILE:
+		fd = ASSERT_OK(mkostemp(path, O_CLOEXEC));
+		unlink(path);
+		return fd;
+	case ROOT_DIRECTORY:
+		return ASSERT_OK(open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	case DEV_ZERO:
+	case DEV_NULL:
+		fd = open(what == DEV_ZERO ? "/dev/zero" : "/dev/null",
+			  (what == DEV_ZERO ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		if (fd < 0)
+			SKIP("%s: %s", what == DEV_ZERO ? "/dev/zero" : "/dev/null",
+			     strerror(errno));
+		return fd;
+	case MINUS_ONE:
+	case SAME_AS_EPFD:
+		break;
+	}
+	return -1;
+}
+
 /*
  * A connected TCP pair over 127.0.0.1: *client and *server (the accepted
  * socket). Returns 0, or -1 with errno set.
@@ -346,6 +418,27 @@ static inline int run_when_blocked(struct after_blocked *ab, pid_t tid,
 }
 
 /* Common actions for run_when_blocked. */
+/*
+ * epoll_wait(@ep, @ev, 1, @timeout) while a helper thread runs @act(@arg)
+ * once this thread is seen asleep in it: returns what epoll_wait returned
+ * (errno kept) after the helper has ended, and fails the case if this
+ * thread was never seen asleep.
+ */
+static inline int ep_wait_while(int ep, struct epoll_event *ev, int timeout,
+				void (*act)(void *arg), void *arg)
+{
+	struct after_blocked ab;
+	int n, err;
+
+	ASSERT_EQ(run_when_blocked(&ab, gettid(), SYS_epoll_wait, act, arg), 0);
+	n = epoll_wait(ep, ev, 1, timeout);
+	err = errno;
+	pthread_join(ab.th, NULL);
+	EXPECT_TRUE(ab.blocked);
+	errno = err;
+	return n;
+}
+
 static inline void do_efd_write1(void *arg)
 {
 	efd_write(*(int *)arg, 1);

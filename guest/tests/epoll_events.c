@@ -31,70 +31,63 @@ static uint32_t events_once_all(int ep, uint32_t bits)
 	return m;
 }
 
-/* EPOLLHUP comes without being asked for: the writer is gone. */
-TEST(events_hup_unrequested_on_pipe_reader)
-{
+/*
+ * One end of a pipe watched, then the other end closed: the mask before
+ * and after, a row per case. EPOLLHUP comes to a reader without being
+ * asked for when the writer is gone, EPOLLERR to a writer when the reader
+ * is.
+ */
+FIXTURE(pipe_end) {
 	int p[2], ep;
+};
 
-	ASSERT_OK(pipe(p));
-	ep = ep_watch(p[0], EPOLLIN);
-	EXPECT_EQ(ep_events_now(ep, 0), 0);
-	close(p[1]);
-	EXPECT_EVENTS(ep_events_now(ep, 0), EPOLLHUP);
+FIXTURE_VARIANT(pipe_end) {
+	int writer;		/* watch the write end, close the read end */
+	uint32_t events;
+	int unread_byte;	/* written before the close */
+	uint32_t before, after;	/* the masks reported */
+};
+
+FIXTURE_SETUP(pipe_end)
+{
+	ASSERT_OK(pipe(self->p));
+	self->ep = ep_watch(self->p[variant->writer], variant->events);
+	if (variant->unread_byte)
+		ASSERT_EQ(write(self->p[1], "x", 1), 1);
 }
 
-TEST(events_hup_with_unread_data)
-{
-	int p[2], ep;
+FIXTURE_VARIANT_ADD(pipe_end, events_hup_unrequested_on_pipe_reader) {
+	.events = EPOLLIN, .before = 0, .after = EPOLLHUP,
+};
 
-	ASSERT_OK(pipe(p));
-	ep = ep_watch(p[0], EPOLLIN);
-	ASSERT_EQ(write(p[1], "x", 1), 1);
-	close(p[1]);
-	EXPECT_EVENTS(ep_events_now(ep, 0), EPOLLIN | EPOLLHUP);
-}
+FIXTURE_VARIANT_ADD(pipe_end, events_hup_with_unread_data) {
+	.events = EPOLLIN, .unread_byte = 1, .before = EPOLLIN,
+	.after = EPOLLIN | EPOLLHUP,
+};
 
-/* EPOLLERR comes without being asked for: the reader is gone. */
-TEST(events_err_unrequested_on_pipe_writer)
-{
-	int p[2], ep;
+FIXTURE_VARIANT_ADD(pipe_end, events_err_unrequested_on_pipe_writer) {
+	.writer = 1, .events = EPOLLIN, .before = 0, .after = EPOLLERR,
+};
 
-	ASSERT_OK(pipe(p));
-	ep = ep_watch(p[1], EPOLLIN);
-	EXPECT_EQ(ep_events_now(ep, 0), 0);
-	close(p[0]);
-	EXPECT_EVENTS(ep_events_now(ep, 0), EPOLLERR);
-}
-
-TEST(events_err_with_requested_out)
-{
-	int p[2], ep;
-
-	ASSERT_OK(pipe(p));
-	ep = ep_watch(p[1], EPOLLOUT);
-	close(p[0]);
-	EXPECT_EVENTS(ep_events_now(ep, 0), EPOLLOUT | EPOLLERR);
-}
+FIXTURE_VARIANT_ADD(pipe_end, events_err_with_requested_out) {
+	.writer = 1, .events = EPOLLOUT, .before = EPOLLOUT,
+	.after = EPOLLOUT | EPOLLERR,
+};
 
 /* An empty mask still gets EPOLLHUP and EPOLLERR ... */
-TEST(events_zero_mask_still_gets_hup)
+FIXTURE_VARIANT_ADD(pipe_end, events_zero_mask_still_gets_hup) {
+	.events = 0, .before = 0, .after = EPOLLHUP,
+};
+
+FIXTURE_VARIANT_ADD(pipe_end, events_zero_mask_still_gets_err) {
+	.writer = 1, .events = 0, .before = 0, .after = EPOLLERR,
+};
+
+TEST_F(pipe_end, other_end_closed)
 {
-	int p[2], ep;
-
-	ASSERT_OK(pipe(p));
-	ep = ep_watch(p[0], 0);
-	close(p[1]);
-	EXPECT_EVENTS(ep_events_now(ep, 0), EPOLLHUP);
-}
-
-TEST(events_zero_mask_still_gets_err)
-{
-	int p[2], ep;
-
-	ASSERT_OK(pipe(p));
-	ep = ep_watch(p[1], 0);
-	close(p[0]);
-	EXPECT_EVENTS(ep_events_now(ep, 0), EPOLLERR);
+	EXPECT_EVENTS(ep_events_now(self->ep, 0), variant->before);
+	ASSERT_OK(close(self->p[!variant->writer]));
+	EXPECT_EVENTS(ep_events_now(self->ep, 0), variant->after);
 }
 
 /* ... and nothing else, however ready the file is. */

@@ -22,172 +22,148 @@ static int add_excl(int ep, int fd, uint32_t events)
 	return ep_add(ep, fd, events | EPOLLEXCLUSIVE);
 }
 
-TEST(excl_add_ok)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(0, 0));
+/* ------------------------------------------------------------------------ */
+/* Which bits and targets an exclusive ADD accepts, a row per case */
 
-	EXPECT_OK(add_excl(ep, efd, EPOLLIN));
-	close(efd);
-	close(ep);
+FIXTURE(excl_add) {
+	int ep, target;
+};
+
+FIXTURE_VARIANT(excl_add) {
+	int epoll_target;	/* watch an epoll fd, not an eventfd */
+	uint32_t events;	/* besides EPOLLEXCLUSIVE */
+	int err;		/* 0: the ADD succeeds */
+};
+
+FIXTURE_SETUP(excl_add)
+{
+	self->ep = ASSERT_OK(epoll_create1(0));
+	self->target = ASSERT_OK(variant->epoll_target ? epoll_create1(0) :
+				 eventfd(0, 0));
 }
+
+FIXTURE_VARIANT_ADD(excl_add, excl_add_ok) {
+	.events = EPOLLIN,
+};
 
 /* EPOLLEXCLUSIVE on its own is accepted (it implies no event). */
-TEST(excl_alone_ok)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(0, 0));
-
-	EXPECT_OK(add_excl(ep, efd, 0));
-	close(efd);
-	close(ep);
-}
+FIXTURE_VARIANT_ADD(excl_add, excl_alone_ok) {
+	.events = 0,
+};
 
 /* The bits allowed with it: IN, OUT, ERR, HUP, WAKEUP and ET. */
-TEST(excl_with_all_allowed_bits_ok)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(0, 0));
+FIXTURE_VARIANT_ADD(excl_add, excl_with_all_allowed_bits_ok) {
+	.events = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP |
+		  EPOLLET,
+};
 
-	EXPECT_OK(add_excl(ep, efd, EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP |
-			   EPOLLWAKEUP | EPOLLET));
-	close(efd);
-	close(ep);
-}
+FIXTURE_VARIANT_ADD(excl_add, excl_with_oneshot_einval) {
+	.events = EPOLLIN | EPOLLONESHOT, .err = EINVAL,
+};
 
-TEST(excl_with_oneshot_einval)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(0, 0));
+FIXTURE_VARIANT_ADD(excl_add, excl_with_pri_einval) {
+	.events = EPOLLIN | EPOLLPRI, .err = EINVAL,
+};
 
-	EXPECT_ERRNO(add_excl(ep, efd, EPOLLIN | EPOLLONESHOT), EINVAL);
-	close(efd);
-	close(ep);
-}
+FIXTURE_VARIANT_ADD(excl_add, excl_with_rdhup_einval) {
+	.events = EPOLLIN | EPOLLRDHUP, .err = EINVAL,
+};
 
-TEST(excl_with_pri_einval)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(0, 0));
-
-	EXPECT_ERRNO(add_excl(ep, efd, EPOLLIN | EPOLLPRI), EINVAL);
-	close(efd);
-	close(ep);
-}
-
-TEST(excl_with_rdhup_einval)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(0, 0));
-
-	EXPECT_ERRNO(add_excl(ep, efd, EPOLLIN | EPOLLRDHUP), EINVAL);
-	close(efd);
-	close(ep);
-}
-
-TEST(excl_with_rdnorm_einval)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(0, 0));
-
-	EXPECT_ERRNO(add_excl(ep, efd, EPOLLRDNORM), EINVAL);
-	close(efd);
-	close(ep);
-}
+FIXTURE_VARIANT_ADD(excl_add, excl_with_rdnorm_einval) {
+	.events = EPOLLRDNORM, .err = EINVAL,
+};
 
 /* Nested exclusive wakeups are not supported: no epoll fd as target. */
-TEST(excl_target_epoll_einval)
-{
-	int outer = ASSERT_OK(epoll_create1(0));
-	int inner = ASSERT_OK(epoll_create1(0));
+FIXTURE_VARIANT_ADD(excl_add, excl_target_epoll_einval) {
+	.epoll_target = 1, .events = EPOLLIN, .err = EINVAL,
+};
 
-	EXPECT_ERRNO(add_excl(outer, inner, EPOLLIN), EINVAL);
-	close(inner);
-	close(outer);
+TEST_F(excl_add, returns)
+{
+	if (variant->err)
+		EXPECT_ERRNO(add_excl(self->ep, self->target, variant->events),
+			     variant->err);
+	else
+		EXPECT_OK(add_excl(self->ep, self->target, variant->events));
+}
+
+/* ------------------------------------------------------------------------ */
+/* What an exclusive entry allows afterwards */
+
+/* An epoll instance and an eventfd (counter 0), not yet watched. */
+FIXTURE(excl) {
+	int ep, efd;
+};
+
+FIXTURE_SETUP(excl)
+{
+	self->ep = ASSERT_OK(epoll_create1(0));
+	self->efd = ASSERT_OK(eventfd(0, 0));
 }
 
 /* EPOLLEXCLUSIVE is for ADD only: MOD with it fails. */
-TEST(excl_mod_with_exclusive_einval)
+TEST_F(excl, excl_mod_with_exclusive_einval)
 {
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(0, 0));
-
-	ASSERT_OK(ep_add(ep, efd, EPOLLIN));
-	EXPECT_ERRNO(ep_mod(ep, efd, EPOLLIN | EPOLLEXCLUSIVE), EINVAL);
-	close(efd);
-	close(ep);
+	ASSERT_OK(ep_add(self->ep, self->efd, EPOLLIN));
+	EXPECT_ERRNO(ep_mod(self->ep, self->efd, EPOLLIN | EPOLLEXCLUSIVE),
+		     EINVAL);
 }
 
 /* An exclusive entry cannot be modified at all afterwards. */
-TEST(excl_later_mod_of_exclusive_entry_einval)
+TEST_F(excl, excl_later_mod_of_exclusive_entry_einval)
 {
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(0, 0));
-
-	ASSERT_OK(add_excl(ep, efd, EPOLLIN));
-	EXPECT_ERRNO(ep_mod(ep, efd, EPOLLIN), EINVAL);
-	EXPECT_ERRNO(ep_mod(ep, efd, EPOLLOUT), EINVAL);
-	close(efd);
-	close(ep);
+	ASSERT_OK(add_excl(self->ep, self->efd, EPOLLIN));
+	EXPECT_ERRNO(ep_mod(self->ep, self->efd, EPOLLIN), EINVAL);
+	EXPECT_ERRNO(ep_mod(self->ep, self->efd, EPOLLOUT), EINVAL);
 }
 
 /* ... but it can be deleted, and then added again. */
-TEST(excl_del_and_readd_ok)
+TEST_F(excl, excl_del_and_readd_ok)
 {
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(0, 0));
-
-	ASSERT_OK(add_excl(ep, efd, EPOLLIN));
-	EXPECT_OK(epoll_ctl(ep, EPOLL_CTL_DEL, efd, NULL));
-	EXPECT_OK(add_excl(ep, efd, EPOLLIN));
-	close(efd);
-	close(ep);
+	ASSERT_OK(add_excl(self->ep, self->efd, EPOLLIN));
+	EXPECT_OK(epoll_ctl(self->ep, EPOLL_CTL_DEL, self->efd, NULL));
+	EXPECT_OK(add_excl(self->ep, self->efd, EPOLLIN));
 }
 
-TEST(excl_stored_mask_keeps_exclusive)
+TEST_F(excl, excl_stored_mask_keeps_exclusive)
 {
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(0, 0));
 	uint32_t events = 0;
 	uint64_t data = 0;
 
-	ASSERT_OK(add_excl(ep, efd, EPOLLIN));
-	ASSERT_EQ(fdinfo_entry(ep, efd, &events, &data), 1);
+	ASSERT_OK(add_excl(self->ep, self->efd, EPOLLIN));
+	ASSERT_EQ(fdinfo_entry(self->ep, self->efd, &events, &data), 1);
 	EXPECT_EVENTS(events, EPOLLIN | EPOLLEXCLUSIVE | EPOLLERR | EPOLLHUP);
-	close(efd);
-	close(ep);
 }
 
 /* With a single instance, an exclusive entry reports like any other. */
-TEST(excl_single_instance_reports_normally)
+TEST_F(excl, excl_single_instance_reports_normally)
 {
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(1, 0));
 	struct epoll_event ev;
 
-	ASSERT_OK(ep_ctl(ep, EPOLL_CTL_ADD, efd, EPOLLIN | EPOLLEXCLUSIVE, 42));
-	ASSERT_EQ(epoll_wait(ep, &ev, 1, 0), 1);
+	ASSERT_OK(efd_write(self->efd, 1));
+	ASSERT_OK(ep_ctl(self->ep, EPOLL_CTL_ADD, self->efd,
+			 EPOLLIN | EPOLLEXCLUSIVE, 42));
+	ASSERT_EQ(epoll_wait(self->ep, &ev, 1, 0), 1);
 	EXPECT_EVENTS(ev.events, EPOLLIN);
 	EXPECT_EQ(ev.data.u64, 42);
-	close(efd);
-	close(ep);
 }
 
 /*
  * The wakeup experiment: @n instances, the first @nr_plain registered
  * without EPOLLEXCLUSIVE, the rest with it, all on @target (readable by
- * writing to @trigger); one thread asleep in epoll_wait on each. After one
+ * writing to @trigger, a pipe's write end if @pipe, else the eventfd
+ * @target itself); one thread asleep in epoll_wait on each. After one
  * write, returns how many waiters returned with EPOLLIN, or -1 on a setup
  * failure (already reported).
  */
-static int count_woken(int n, int nr_plain, int target, int trigger,
-		       void (*fire)(int fd))
+static int count_woken(int n, int nr_plain, int target, int trigger, int pipe)
 {
 	struct waiter w[NR_WAITERS + 2];
 	int ep[NR_WAITERS + 2];
 	int notify = ASSERT_OK(eventfd(0, 0));
 	int i;
 
+	ASSERT_LE(n, (int)ARRAY_SIZE(w));
 	for (i = 0; i < n; i++) {
 		ep[i] = ASSERT_OK(epoll_create1(0));
 		ASSERT_OK(ep_add(ep[i], target,
@@ -198,65 +174,73 @@ static int count_woken(int n, int nr_plain, int target, int trigger,
 			FAIL("waiter %d did not block in epoll_wait", i);
 			return -1;
 		}
-	fire(trigger);
+	if (pipe)
+		ASSERT_EQ(write(trigger, "x", 1), 1);
+	else
+		ASSERT_OK(efd_write(trigger, 1));
 	ASSERT_NE(efd_read(notify), (uint64_t)-1);	/* someone returned */
 	return waiters_woken(w, n, EPOLLIN);
 }
 
-static void fire_eventfd(int fd)
-{
-	efd_write(fd, 1);
-}
+/* ------------------------------------------------------------------------ */
+/* One write, a thread asleep on each instance: how many wake, a row per case */
 
-static void fire_pipe(int fd)
-{
-	if (write(fd, "x", 1) != 1)
-		FAIL("write: %s", strerror(errno));
-}
+FIXTURE(one_write) {
+	int target, trigger;	/* watched; written to make it readable */
+};
 
-TEST(excl_eventfd_one_write_wakes_exactly_one)
-{
-	int efd = ASSERT_OK(eventfd(0, 0));
+FIXTURE_VARIANT(one_write) {
+	int pipe;		/* a pipe, not an eventfd */
+	int waiters;		/* instances, one waiter each */
+	int plain;		/* how many of them, first, without EPOLLEXCLUSIVE */
+	int woken;		/* how many waiters the write must wake */
+};
 
-	EXPECT_EQ(count_woken(NR_WAITERS, 0, efd, efd, fire_eventfd), 1);
-}
-
-TEST(excl_pipe_one_write_wakes_exactly_one)
+FIXTURE_SETUP(one_write)
 {
 	int p[2];
 
-	ASSERT_OK(pipe(p));
-	EXPECT_EQ(count_woken(NR_WAITERS, 0, p[0], p[1], fire_pipe), 1);
+	if (variant->pipe) {
+		ASSERT_OK(pipe(p));
+		self->target = p[0];
+		self->trigger = p[1];
+	} else {
+		self->target = self->trigger = ASSERT_OK(eventfd(0, 0));
+	}
 }
+
+FIXTURE_VARIANT_ADD(one_write, excl_eventfd_one_write_wakes_exactly_one) {
+	.waiters = NR_WAITERS, .plain = 0, .woken = 1,
+};
+
+FIXTURE_VARIANT_ADD(one_write, excl_pipe_one_write_wakes_exactly_one) {
+	.pipe = 1, .waiters = NR_WAITERS, .plain = 0, .woken = 1,
+};
 
 /* The control experiment: without EPOLLEXCLUSIVE every instance wakes. */
-TEST(nonexcl_eventfd_one_write_wakes_all)
-{
-	int efd = ASSERT_OK(eventfd(0, 0));
+FIXTURE_VARIANT_ADD(one_write, nonexcl_eventfd_one_write_wakes_all) {
+	.waiters = NR_WAITERS, .plain = NR_WAITERS, .woken = NR_WAITERS,
+};
 
-	EXPECT_EQ(count_woken(NR_WAITERS, NR_WAITERS, efd, efd, fire_eventfd),
-		  NR_WAITERS);
-}
-
-TEST(nonexcl_pipe_one_write_wakes_all)
-{
-	int p[2];
-
-	ASSERT_OK(pipe(p));
-	EXPECT_EQ(count_woken(NR_WAITERS, NR_WAITERS, p[0], p[1], fire_pipe),
-		  NR_WAITERS);
-}
+FIXTURE_VARIANT_ADD(one_write, nonexcl_pipe_one_write_wakes_all) {
+	.pipe = 1, .waiters = NR_WAITERS, .plain = NR_WAITERS,
+	.woken = NR_WAITERS,
+};
 
 /*
  * Mixed: non-exclusive waiters are all woken, and of the exclusive ones
  * exactly one more (the wait queue wakes every non-exclusive entry and
  * stops after the first exclusive entry that woke someone).
  */
-TEST(excl_mixed_wakes_all_plain_plus_one)
-{
-	int efd = ASSERT_OK(eventfd(0, 0));
+FIXTURE_VARIANT_ADD(one_write, excl_mixed_wakes_all_plain_plus_one) {
+	.waiters = 5, .plain = 2, .woken = 3,
+};
 
-	EXPECT_EQ(count_woken(5, 2, efd, efd, fire_eventfd), 3);
+TEST_F(one_write, wakes)
+{
+	EXPECT_EQ(count_woken(variant->waiters, variant->plain, self->target,
+			      self->trigger, variant->pipe),
+		  variant->woken);
 }
 
 /*

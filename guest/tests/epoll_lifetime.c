@@ -291,17 +291,12 @@ static void do_close_then_write(void *arg)
 TEST(life_close_epfd_under_a_waiter)
 {
 	struct close_then_write c;
-	struct after_blocked ab;
 	struct epoll_event ev;
 
 	c.ep = ASSERT_OK(epoll_create1(0));
 	c.efd = ASSERT_OK(eventfd(0, 0));
 	ASSERT_OK(ep_ctl(c.ep, EPOLL_CTL_ADD, c.efd, EPOLLIN, 31));
-	ASSERT_EQ(run_when_blocked(&ab, gettid(), SYS_epoll_wait,
-				   do_close_then_write, &c), 0);
-	EXPECT_EQ(epoll_wait(c.ep, &ev, 1, -1), 1);
-	pthread_join(ab.th, NULL);
-	EXPECT_TRUE(ab.blocked);
+	EXPECT_EQ(ep_wait_while(c.ep, &ev, -1, do_close_then_write, &c), 1);
 	EXPECT_EQ(ev.data.u64, 31);
 	/* afterwards the number is closed */
 	EXPECT_ERRNO(epoll_wait(c.ep, &ev, 1, 0), EBADF);

@@ -268,6 +268,23 @@ static void need_many_fds(int extra)
 		SKIP("max_user_watches is only %ld", watches);
 }
 
+/*
+ * An epoll instance watching MANY eventfds (counter @count each) for
+ * EPOLLIN, with data.u64 = index; their fds go to @fds.
+ */
+static int many_eventfds(int *fds, unsigned int count)
+{
+	int ep, i;
+
+	need_many_fds(0);
+	ep = ASSERT_OK(epoll_create1(0));
+	for (i = 0; i < MANY; i++) {
+		fds[i] = ASSERT_OK(eventfd(count, EFD_CLOEXEC));
+		ASSERT_OK(ep_ctl(ep, EPOLL_CTL_ADD, fds[i], EPOLLIN, i));
+	}
+	return ep;
+}
+
 /* 10,000 registrations; exactly the three that become ready are reported. */
 TEST(limits_ten_thousand_fds_only_ready_ones_reported, .timeout = 60)
 {
@@ -276,12 +293,7 @@ TEST(limits_ten_thousand_fds_only_ready_ones_reported, .timeout = 60)
 	struct epoll_event ev[8];
 	int ep, i, n, seen = 0;
 
-	need_many_fds(0);
-	ep = ASSERT_OK(epoll_create1(0));
-	for (i = 0; i < MANY; i++) {
-		fds[i] = ASSERT_OK(eventfd(0, EFD_CLOEXEC));
-		ASSERT_OK(ep_ctl(ep, EPOLL_CTL_ADD, fds[i], EPOLLIN, i));
-	}
+	ep = many_eventfds(fds, 0);
 	for (i = 0; i < 3; i++)
 		efd_write(fds[hot[i]], 1);
 	n = epoll_wait(ep, ev, 8, 0);
@@ -305,12 +317,7 @@ TEST(limits_ten_thousand_ready_fds_in_one_call, .timeout = 60)
 	static unsigned char seen[MANY];
 	int ep, i, n, dups = 0;
 
-	need_many_fds(0);
-	ep = ASSERT_OK(epoll_create1(0));
-	for (i = 0; i < MANY; i++) {
-		fds[i] = ASSERT_OK(eventfd(1, EFD_CLOEXEC));
-		ASSERT_OK(ep_ctl(ep, EPOLL_CTL_ADD, fds[i], EPOLLIN, i));
-	}
+	ep = many_eventfds(fds, 1);
 	n = epoll_wait(ep, ev, MANY + 1, 0);
 	ASSERT_EQ(n, MANY);
 	for (i = 0; i < n; i++) {

@@ -66,15 +66,10 @@ static void check_propagation(int depth)
 {
 	int efd = ASSERT_OK(eventfd(0, 0));
 	int ep[MAX_CHAIN];
-	struct after_blocked ab;
 	struct epoll_event ev;
 
 	build_chain(ep, depth, efd);
-	ASSERT_EQ(run_when_blocked(&ab, gettid(), SYS_epoll_wait,
-				   do_efd_write1, &efd), 0);
-	ASSERT_EQ(epoll_wait(ep[0], &ev, 1, -1), 1);
-	pthread_join(ab.th, NULL);
-	EXPECT_TRUE(ab.blocked);
+	ASSERT_EQ(ep_wait_while(ep[0], &ev, -1, do_efd_write1, &efd), 1);
 	EXPECT_EVENTS(ev.events, EPOLLIN);
 	EXPECT_EQ(ev.data.u64, depth == 1 ? 1000 : 1);
 	/* and without blocking, readiness is visible at every level */
@@ -82,29 +77,21 @@ static void check_propagation(int depth)
 	EXPECT_EQ(ev.data.u64, 1000);
 }
 
-TEST(nest_depth_1_propagates)
-{
-	check_propagation(1);
-}
+FIXTURE(chain) {};
 
-TEST(nest_depth_2_propagates)
-{
-	check_propagation(2);
-}
+FIXTURE_VARIANT(chain) {
+	int depth;
+};
 
-TEST(nest_depth_3_propagates)
-{
-	check_propagation(3);
-}
+FIXTURE_VARIANT_ADD(chain, nest_depth_1_propagates) { .depth = 1 };
+FIXTURE_VARIANT_ADD(chain, nest_depth_2_propagates) { .depth = 2 };
+FIXTURE_VARIANT_ADD(chain, nest_depth_3_propagates) { .depth = 3 };
+FIXTURE_VARIANT_ADD(chain, nest_depth_4_propagates) { .depth = 4 };
+FIXTURE_VARIANT_ADD(chain, nest_depth_5_propagates) { .depth = 5 };
 
-TEST(nest_depth_4_propagates)
+TEST_F(chain, propagates)
 {
-	check_propagation(4);
-}
-
-TEST(nest_depth_5_propagates)
-{
-	check_propagation(5);
+	check_propagation(variant->depth);
 }
 
 /* A sixth instance on top of a chain of five is refused. */
@@ -236,31 +223,39 @@ TEST(nest_inner_ready_for_write_reports_epollin)
 	EXPECT_EQ(ev.data.u64, inner);
 }
 
-TEST(nest_inner_quiet_outer_quiet)
+/*
+ * An outer instance watching an inner one that watches an eventfd (counter
+ * 0), all for EPOLLIN.
+ */
+FIXTURE(nested) {
+	int outer, inner, efd;
+};
+
+FIXTURE_SETUP(nested)
 {
-	int outer = ASSERT_OK(epoll_create1(0));
-	int inner = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(0, 0));
+	self->outer = ASSERT_OK(epoll_create1(0));
+	self->inner = ASSERT_OK(epoll_create1(0));
+	self->efd = ASSERT_OK(eventfd(0, 0));
+	ASSERT_OK(ep_add(self->inner, self->efd, EPOLLIN));
+	ASSERT_OK(ep_add(self->outer, self->inner, EPOLLIN));
+}
+
+TEST_F(nested, nest_inner_quiet_outer_quiet)
+{
 	struct epoll_event ev;
 
-	ASSERT_OK(ep_add(inner, efd, EPOLLIN));
-	ASSERT_OK(ep_add(outer, inner, EPOLLIN));
-	EXPECT_EQ(epoll_wait(outer, &ev, 1, 0), 0);
+	EXPECT_EQ(epoll_wait(self->outer, &ev, 1, 0), 0);
 }
 
 /* Once the inner fd is drained the outer instance stops reporting. */
-TEST(nest_outer_follows_inner_readiness)
+TEST_F(nested, nest_outer_follows_inner_readiness)
 {
-	int outer = ASSERT_OK(epoll_create1(0));
-	int inner = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(1, 0));
 	struct epoll_event ev;
 
-	ASSERT_OK(ep_add(inner, efd, EPOLLIN));
-	ASSERT_OK(ep_add(outer, inner, EPOLLIN));
-	ASSERT_EQ(epoll_wait(outer, &ev, 1, 0), 1);
-	ASSERT_EQ(efd_read(efd), 1);
-	EXPECT_EQ(epoll_wait(outer, &ev, 1, 0), 0);
+	ASSERT_OK(efd_write(self->efd, 1));
+	ASSERT_EQ(epoll_wait(self->outer, &ev, 1, 0), 1);
+	ASSERT_EQ(efd_read(self->efd), 1);
+	EXPECT_EQ(epoll_wait(self->outer, &ev, 1, 0), 0);
 }
 
 /* Watching the inner instance does not consume its events. */
@@ -281,49 +276,37 @@ TEST(nest_outer_does_not_consume_inner_events)
 	EXPECT_EQ(epoll_wait(inner, &ev, 1, 0), 0);
 }
 
-TEST(nest_inner_in_two_outers_both_report)
+TEST_F(nested, nest_inner_in_two_outers_both_report)
 {
-	int o1 = ASSERT_OK(epoll_create1(0));
-	int o2 = ASSERT_OK(epoll_create1(0));
-	int inner = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(1, 0));
+	int second = ASSERT_OK(epoll_create1(0));
 	struct epoll_event ev;
 
-	ASSERT_OK(ep_add(inner, efd, EPOLLIN));
-	ASSERT_OK(ep_add(o1, inner, EPOLLIN));
-	ASSERT_OK(ep_add(o2, inner, EPOLLIN));
-	EXPECT_EQ(epoll_wait(o1, &ev, 1, 0), 1);
-	EXPECT_EQ(epoll_wait(o2, &ev, 1, 0), 1);
+	ASSERT_OK(ep_add(second, self->inner, EPOLLIN));
+	ASSERT_OK(efd_write(self->efd, 1));
+	EXPECT_EQ(epoll_wait(self->outer, &ev, 1, 0), 1);
+	EXPECT_EQ(epoll_wait(second, &ev, 1, 0), 1);
 }
 
-TEST(nest_del_inner_stops_reports)
+TEST_F(nested, nest_del_inner_stops_reports)
 {
-	int outer = ASSERT_OK(epoll_create1(0));
-	int inner = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(1, 0));
 	struct epoll_event ev;
 
-	ASSERT_OK(ep_add(inner, efd, EPOLLIN));
-	ASSERT_OK(ep_add(outer, inner, EPOLLIN));
-	ASSERT_OK(epoll_ctl(outer, EPOLL_CTL_DEL, inner, NULL));
-	EXPECT_EQ(epoll_wait(outer, &ev, 1, 0), 0);
+	ASSERT_OK(efd_write(self->efd, 1));
+	ASSERT_OK(epoll_ctl(self->outer, EPOLL_CTL_DEL, self->inner, NULL));
+	EXPECT_EQ(epoll_wait(self->outer, &ev, 1, 0), 0);
 }
 
 /* Closing the inner instance (its only fd) removes it from the outer. */
-TEST(nest_close_inner_removes_registration)
+TEST_F(nested, nest_close_inner_removes_registration)
 {
-	int outer = ASSERT_OK(epoll_create1(0));
-	int inner = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(1, 0));
 	struct epoll_event ev;
 	uint32_t events;
 	uint64_t data;
 
-	ASSERT_OK(ep_add(inner, efd, EPOLLIN));
-	ASSERT_OK(ep_add(outer, inner, EPOLLIN));
-	ASSERT_OK(close(inner));
-	EXPECT_EQ(epoll_wait(outer, &ev, 1, 0), 0);
-	EXPECT_EQ(fdinfo_entry(outer, inner, &events, &data), 0);
+	ASSERT_OK(efd_write(self->efd, 1));
+	ASSERT_OK(close(self->inner));
+	EXPECT_EQ(epoll_wait(self->outer, &ev, 1, 0), 0);
+	EXPECT_EQ(fdinfo_entry(self->outer, self->inner, &events, &data), 0);
 }
 
 /* ET on the outer entry: the inner instance's readiness is reported once. */

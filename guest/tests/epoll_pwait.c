@@ -187,102 +187,7 @@ TEST(pwait_mask_blocks_signal_during_wait)
 	EXPECT_FALSE(usr1_blocked());
 }
 
-TEST(pwait_bad_sigmask_pointer_efault)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct epoll_event ev;
-
-	EXPECT_ERRNO(sys_pwait(ep, &ev, 1, 0, (void *)8, KSIGSET_SIZE), EFAULT);
-}
-
-TEST(pwait_sigsetsize_4_einval)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct epoll_event ev;
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	EXPECT_ERRNO(sys_pwait(ep, &ev, 1, 0, &mask, 4), EINVAL);
-}
-
-TEST(pwait_sigsetsize_16_einval)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct epoll_event ev;
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	EXPECT_ERRNO(sys_pwait(ep, &ev, 1, 0, &mask, 16), EINVAL);
-}
-
-/* Without a mask, the size is not looked at. */
-TEST(pwait_sigsetsize_ignored_without_mask)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct epoll_event ev;
-
-	EXPECT_EQ(sys_pwait(ep, &ev, 1, 0, NULL, 4), 0);
-}
-
-/* The mask is taken before the wait's own checks: EFAULT beats EINVAL. */
-TEST(pwait_sigmask_checked_before_maxevents)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct epoll_event ev;
-
-	EXPECT_ERRNO(sys_pwait(ep, &ev, 0, 0, (void *)8, KSIGSET_SIZE), EFAULT);
-}
-
-TEST(pwait_maxevents_zero_einval)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct epoll_event ev;
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	EXPECT_ERRNO(epoll_pwait(ep, &ev, 0, 0, &mask), EINVAL);
-}
-
 /* --- epoll_pwait2 -------------------------------------------------------- */
-
-TEST(pwait2_nsec_one_billion_einval)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct kts64 ts = { 0, 1000000000LL };
-	struct epoll_event ev;
-
-	need_pwait2();
-	EXPECT_ERRNO(sys_pwait2(ep, &ev, 1, &ts, NULL, 0), EINVAL);
-}
-
-TEST(pwait2_nsec_negative_einval)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct kts64 ts = { 0, -1 };
-	struct epoll_event ev;
-
-	need_pwait2();
-	EXPECT_ERRNO(sys_pwait2(ep, &ev, 1, &ts, NULL, 0), EINVAL);
-}
-
-TEST(pwait2_sec_negative_einval)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct kts64 ts = { -1, 0 };
-	struct epoll_event ev;
-
-	need_pwait2();
-	EXPECT_ERRNO(sys_pwait2(ep, &ev, 1, &ts, NULL, 0), EINVAL);
-}
-
-TEST(pwait2_bad_timeout_pointer_efault)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct epoll_event ev;
-
-	need_pwait2();
-	EXPECT_ERRNO(sys_pwait2(ep, &ev, 1, (void *)8, NULL, 0), EFAULT);
-}
 
 TEST(pwait2_zero_timeout_returns_0_at_once)
 {
@@ -333,19 +238,6 @@ TEST(pwait2_200us_timeout_not_undershot)
 	DIAG("200 us timeout took %lld us", elapsed / 1000);
 }
 
-/* 999999999 ns is the largest valid tv_nsec: accepted. */
-TEST(pwait2_largest_valid_nsec_accepted)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(1, 0));
-	struct kts64 ts = { 0, 999999999 };
-	struct epoll_event ev;
-
-	need_pwait2();
-	ASSERT_OK(ep_add(ep, efd, EPOLLIN));
-	EXPECT_EQ(sys_pwait2(ep, &ev, 1, &ts, NULL, 0), 1);
-}
-
 /* NULL timeout: block until another thread makes an fd ready. */
 TEST(pwait2_null_timeout_is_infinite)
 {
@@ -379,34 +271,130 @@ TEST(pwait2_mask_unblocks_pending_signal_eintr)
 	EXPECT_TRUE(usr1_blocked());
 }
 
-TEST(pwait2_sigsetsize_4_einval)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct kts64 ts = { 0, 0 };
-	struct epoll_event ev;
-	sigset_t mask;
+/* ------------------------------------------------------------------------ */
+/* One epoll_pwait or epoll_pwait2 call and its result, a row per case */
 
-	need_pwait2();
-	sigemptyset(&mask);
-	EXPECT_ERRNO(sys_pwait2(ep, &ev, 1, &ts, &mask, 4), EINVAL);
+enum arg { GIVEN, NULL_POINTER, BAD_POINTER };
+
+FIXTURE(pwait_call) {
+	int epfd;
+	struct epoll_event ev;
+	sigset_t empty;
+};
+
+FIXTURE_VARIANT(pwait_call) {
+	int pwait2;		/* epoll_pwait2, not epoll_pwait */
+	int bad_epfd;		/* -1, not an epoll instance */
+	int ready;		/* it watches a readable eventfd */
+	int maxevents;
+	enum arg ts;		/* pwait2's timeout: GIVEN is .timeout */
+	struct kts64 timeout;
+	enum arg mask;		/* GIVEN is an empty set */
+	size_t sigsetsize;
+	int err;		/* or 0, and then: */
+	int result;
+};
+
+FIXTURE_SETUP(pwait_call)
+{
+	if (variant->pwait2)
+		need_pwait2();
+	self->epfd = variant->bad_epfd ? -1 : ASSERT_OK(epoll_create1(0));
+	if (variant->ready)
+		ASSERT_OK(ep_add(self->epfd, ASSERT_OK(ready_fd()), EPOLLIN));
+	sigemptyset(&self->empty);
 }
 
-TEST(pwait2_maxevents_zero_einval)
+static const void *pointer_to(enum arg arg, const void *given)
 {
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct kts64 ts = { 0, 0 };
-	struct epoll_event ev;
-
-	need_pwait2();
-	EXPECT_ERRNO(sys_pwait2(ep, &ev, 0, &ts, NULL, 0), EINVAL);
+	return arg == GIVEN ? given : arg == BAD_POINTER ? (void *)8 : NULL;
 }
+
+FIXTURE_VARIANT_ADD(pwait_call, pwait_bad_sigmask_pointer_efault) {
+	.maxevents = 1, .mask = BAD_POINTER, .sigsetsize = KSIGSET_SIZE,
+	.err = EFAULT,
+};
+
+FIXTURE_VARIANT_ADD(pwait_call, pwait_sigsetsize_4_einval) {
+	.maxevents = 1, .sigsetsize = 4, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(pwait_call, pwait_sigsetsize_16_einval) {
+	.maxevents = 1, .sigsetsize = 16, .err = EINVAL,
+};
+
+/* Without a mask, the size is not looked at. */
+FIXTURE_VARIANT_ADD(pwait_call, pwait_sigsetsize_ignored_without_mask) {
+	.maxevents = 1, .mask = NULL_POINTER, .sigsetsize = 4, .result = 0,
+};
+
+/* The mask is taken before the wait's own checks: EFAULT beats EINVAL. */
+FIXTURE_VARIANT_ADD(pwait_call, pwait_sigmask_checked_before_maxevents) {
+	.maxevents = 0, .mask = BAD_POINTER, .sigsetsize = KSIGSET_SIZE,
+	.err = EFAULT,
+};
+
+FIXTURE_VARIANT_ADD(pwait_call, pwait_maxevents_zero_einval) {
+	.maxevents = 0, .sigsetsize = KSIGSET_SIZE, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(pwait_call, pwait2_nsec_one_billion_einval) {
+	.pwait2 = 1, .maxevents = 1, .timeout = { 0, 1000000000LL },
+	.mask = NULL_POINTER, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(pwait_call, pwait2_nsec_negative_einval) {
+	.pwait2 = 1, .maxevents = 1, .timeout = { 0, -1 },
+	.mask = NULL_POINTER, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(pwait_call, pwait2_sec_negative_einval) {
+	.pwait2 = 1, .maxevents = 1, .timeout = { -1, 0 },
+	.mask = NULL_POINTER, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(pwait_call, pwait2_bad_timeout_pointer_efault) {
+	.pwait2 = 1, .maxevents = 1, .ts = BAD_POINTER, .mask = NULL_POINTER,
+	.err = EFAULT,
+};
+
+/* 999999999 ns is the largest valid tv_nsec: accepted. */
+FIXTURE_VARIANT_ADD(pwait_call, pwait2_largest_valid_nsec_accepted) {
+	.pwait2 = 1, .ready = 1, .maxevents = 1, .timeout = { 0, 999999999 },
+	.mask = NULL_POINTER, .result = 1,
+};
+
+FIXTURE_VARIANT_ADD(pwait_call, pwait2_sigsetsize_4_einval) {
+	.pwait2 = 1, .maxevents = 1, .sigsetsize = 4, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(pwait_call, pwait2_maxevents_zero_einval) {
+	.pwait2 = 1, .maxevents = 0, .mask = NULL_POINTER, .err = EINVAL,
+};
 
 /* The timespec is checked first: an invalid one wins over a bad epfd. */
-TEST(pwait2_timespec_checked_before_epfd)
-{
-	struct kts64 ts = { 0, -5 };
-	struct epoll_event ev;
+FIXTURE_VARIANT_ADD(pwait_call, pwait2_timespec_checked_before_epfd) {
+	.pwait2 = 1, .bad_epfd = 1, .maxevents = 1, .timeout = { 0, -5 },
+	.mask = NULL_POINTER, .err = EINVAL,
+};
 
-	need_pwait2();
-	EXPECT_ERRNO(sys_pwait2(-1, &ev, 1, &ts, NULL, 0), EINVAL);
+static long pwait_call(struct ktap_self_pwait_call *self,
+		       const struct ktap_variant_pwait_call *variant)
+{
+	const void *mask = pointer_to(variant->mask, &self->empty);
+
+	if (!variant->pwait2)
+		return sys_pwait(self->epfd, &self->ev, variant->maxevents, 0,
+				 mask, variant->sigsetsize);
+	return sys_pwait2(self->epfd, &self->ev, variant->maxevents,
+			  pointer_to(variant->ts, &variant->timeout), mask,
+			  variant->sigsetsize);
+}
+
+TEST_F(pwait_call, returns)
+{
+	if (variant->err)
+		EXPECT_ERRNO(pwait_call(self, variant), variant->err);
+	else
+		EXPECT_EQ(pwait_call(self, variant), variant->result);
 }

@@ -406,70 +406,59 @@ TEST(target_pidfd_after_reap, .gate = &pidfd_hup_after_reap)
 		EXPECT_EVENTS(ep_events_now(ep, 0), EPOLLIN);
 }
 
-struct pty {
+/* A pseudo-terminal pair, the slave in canonical mode. */
+FIXTURE(pty) {
 	int master, slave;
 };
 
-static void open_pty(struct pty *p)
+FIXTURE_SETUP(pty)
 {
 	const char *name;
 
-	p->master = posix_openpt(O_RDWR | O_NOCTTY);
-	if (p->master < 0)
+	self->master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (self->master < 0)
 		SKIP("posix_openpt: %s", strerror(errno));
-	ASSERT_OK(grantpt(p->master));
-	ASSERT_OK(unlockpt(p->master));
-	name = ptsname(p->master);
+	ASSERT_OK(grantpt(self->master));
+	ASSERT_OK(unlockpt(self->master));
+	name = ptsname(self->master);
 	ASSERT_TRUE(name != NULL);
-	p->slave = open(name, O_RDWR | O_NOCTTY);
-	if (p->slave < 0)
+	self->slave = open(name, O_RDWR | O_NOCTTY);
+	if (self->slave < 0)
 		SKIP("open %s: %s (is /dev/pts mounted?)", name,
 		     strerror(errno));
 }
 
-TEST(target_pty_master_readable_after_slave_write)
+TEST_F(pty, target_pty_master_readable_after_slave_write)
 {
-	struct pty p;
-	int ep;
+	int ep = ep_watch(self->master, EPOLLIN);
 
-	open_pty(&p);
-	ep = ep_watch(p.master, EPOLLIN);
 	EXPECT_EQ(ep_events_now(ep, 0), 0);
-	ASSERT_EQ(write(p.slave, "hi", 2), 2);
+	ASSERT_EQ(write(self->slave, "hi", 2), 2);
 	EXPECT_EVENTS(ep_events_now(ep, -1), EPOLLIN);
 }
 
 /* Canonical mode: the slave is readable once a whole line arrived. */
-TEST(target_pty_slave_readable_after_a_line)
+TEST_F(pty, target_pty_slave_readable_after_a_line)
 {
-	struct pty p;
-	int ep;
+	int ep = ep_watch(self->slave, EPOLLIN);
 
-	open_pty(&p);
-	ep = ep_watch(p.slave, EPOLLIN);
-	ASSERT_EQ(write(p.master, "ab\n", 3), 3);
+	ASSERT_EQ(write(self->master, "ab\n", 3), 3);
 	EXPECT_EVENTS(ep_events_now(ep, -1), EPOLLIN);
 }
 
-TEST(target_pty_writable)
+TEST_F(pty, target_pty_writable)
 {
-	struct pty p;
-	int ep;
+	int ep = ep_watch(self->master, EPOLLIN | EPOLLOUT);
 
-	open_pty(&p);
-	ep = ep_watch(p.master, EPOLLIN | EPOLLOUT);
 	EXPECT_EVENTS(ep_events_now(ep, 0), EPOLLOUT);
 }
 
 /* The slave side closed: the master reports EPOLLHUP, unrequested. */
-TEST(target_pty_master_hup_after_slave_closed)
+TEST_F(pty, target_pty_master_hup_after_slave_closed)
 {
-	struct pty p;
-	int ep;
+	int ep = ep_watch(self->master, EPOLLIN);
 
-	open_pty(&p);
-	ep = ep_watch(p.master, EPOLLIN);
-	ASSERT_OK(close(p.slave));
+	ASSERT_OK(close(self->slave));
 	EXPECT_EVENTS(ep_events_now(ep, -1), EPOLLHUP);
 }
 

@@ -51,87 +51,143 @@ static int poll_now(int ep)
 	return epoll_wait(ep, &ev, 1, 0);
 }
 
-TEST(lt_reports_again_without_read)
-{
-	struct pipe_set s;
+/*
+ * A pipe watched with some events, and a script of steps on it: write or
+ * read bytes, see how many events epoll_wait(.., 0) reports, re-arm with
+ * MOD, close the write end. A row per case.
+ */
+enum step_op { END, PUT, TAKE, SEE, MOD, CLOSE_WRITER };
 
-	pipe_setup(&s, EPOLLIN);
-	put(s.wr, 1);
-	EXPECT_EQ(poll_now(s.ep), 1);
-	EXPECT_EQ(poll_now(s.ep), 1);
-	EXPECT_EQ(poll_now(s.ep), 1);
+struct step {
+	enum step_op op;
+	unsigned int arg;	/* bytes, events reported, or the MOD mask */
+};
+
+#define MAX_STEPS 8
+
+FIXTURE(script) {
+	struct pipe_set s;
+};
+
+FIXTURE_VARIANT(script) {
+	uint32_t events;
+	struct step steps[MAX_STEPS];
+};
+
+FIXTURE_SETUP(script)
+{
+	pipe_setup(&self->s, variant->events);
 }
 
-TEST(lt_reports_again_after_partial_read)
-{
-	struct pipe_set s;
+FIXTURE_VARIANT_ADD(script, lt_reports_again_without_read) {
+	EPOLLIN, { { PUT, 1 }, { SEE, 1 }, { SEE, 1 }, { SEE, 1 } },
+};
 
-	pipe_setup(&s, EPOLLIN);
-	put(s.wr, 10);
-	ASSERT_EQ(poll_now(s.ep), 1);
-	take(s.rd, 5);
-	EXPECT_EQ(poll_now(s.ep), 1);
-}
+FIXTURE_VARIANT_ADD(script, lt_reports_again_after_partial_read) {
+	EPOLLIN, { { PUT, 10 }, { SEE, 1 }, { TAKE, 5 }, { SEE, 1 } },
+};
 
-TEST(lt_quiet_after_full_drain)
-{
-	struct pipe_set s;
+FIXTURE_VARIANT_ADD(script, lt_quiet_after_full_drain) {
+	EPOLLIN, { { PUT, 10 }, { SEE, 1 }, { TAKE, 10 }, { SEE, 0 } },
+};
 
-	pipe_setup(&s, EPOLLIN);
-	put(s.wr, 10);
-	ASSERT_EQ(poll_now(s.ep), 1);
-	take(s.rd, 10);
-	EXPECT_EQ(poll_now(s.ep), 0);
-}
+FIXTURE_VARIANT_ADD(script, et_reports_once) {
+	EPOLLIN | EPOLLET, { { PUT, 1 }, { SEE, 1 }, { SEE, 0 } },
+};
 
-TEST(et_reports_once)
-{
-	struct pipe_set s;
+FIXTURE_VARIANT_ADD(script, et_not_again_after_partial_read) {
+	EPOLLIN | EPOLLET, { { PUT, 10 }, { SEE, 1 }, { TAKE, 5 }, { SEE, 0 } },
+};
 
-	pipe_setup(&s, EPOLLIN | EPOLLET);
-	put(s.wr, 1);
-	EXPECT_EQ(poll_now(s.ep), 1);
-	EXPECT_EQ(poll_now(s.ep), 0);
-}
-
-TEST(et_not_again_after_partial_read)
-{
-	struct pipe_set s;
-
-	pipe_setup(&s, EPOLLIN | EPOLLET);
-	put(s.wr, 10);
-	ASSERT_EQ(poll_now(s.ep), 1);
-	take(s.rd, 5);
-	EXPECT_EQ(poll_now(s.ep), 0);
-}
-
-TEST(et_again_after_new_data)
-{
-	struct pipe_set s;
-
-	pipe_setup(&s, EPOLLIN | EPOLLET);
-	put(s.wr, 1);
-	ASSERT_EQ(poll_now(s.ep), 1);
-	take(s.rd, 1);
-	put(s.wr, 1);
-	EXPECT_EQ(poll_now(s.ep), 1);
-	EXPECT_EQ(poll_now(s.ep), 0);
-}
+FIXTURE_VARIANT_ADD(script, et_again_after_new_data) {
+	EPOLLIN | EPOLLET,
+	{ { PUT, 1 }, { SEE, 1 }, { TAKE, 1 }, { PUT, 1 }, { SEE, 1 }, { SEE, 0 } },
+};
 
 /*
  * Every write to a non-empty, polled pipe is a new edge. (5.5 briefly
  * woke readers only on empty -> non-empty; 5.14+ wakes epoll waiters on
  * every write again, see pipe->poll_usage.)
  */
-TEST(et_pipe_write_to_nonempty_pipe_is_an_edge)
-{
-	struct pipe_set s;
+FIXTURE_VARIANT_ADD(script, et_pipe_write_to_nonempty_pipe_is_an_edge) {
+	EPOLLIN | EPOLLET, { { PUT, 1 }, { SEE, 1 }, { PUT, 1 }, { SEE, 1 } },
+};
 
-	pipe_setup(&s, EPOLLIN | EPOLLET);
-	put(s.wr, 1);
-	ASSERT_EQ(poll_now(s.ep), 1);
-	put(s.wr, 1);
-	EXPECT_EQ(poll_now(s.ep), 1);
+/* MOD of an ET entry whose fd is still ready queues it again. */
+FIXTURE_VARIANT_ADD(script, et_mod_rearms_pending_readiness) {
+	EPOLLIN | EPOLLET,
+	{ { PUT, 1 }, { SEE, 1 }, { SEE, 0 }, { MOD, EPOLLIN | EPOLLET },
+	  { SEE, 1 }, { SEE, 0 } },
+};
+
+/* MOD from ET to LT: the still-ready fd is reported on every call again. */
+FIXTURE_VARIANT_ADD(script, mod_from_et_to_lt) {
+	EPOLLIN | EPOLLET,
+	{ { PUT, 1 }, { SEE, 1 }, { SEE, 0 }, { MOD, EPOLLIN }, { SEE, 1 },
+	  { SEE, 1 } },
+};
+
+FIXTURE_VARIANT_ADD(script, et_hup_reported_once) {
+	EPOLLIN | EPOLLET, { { CLOSE_WRITER, 0 }, { SEE, 1 }, { SEE, 0 } },
+};
+
+FIXTURE_VARIANT_ADD(script, lt_hup_reported_on_every_call) {
+	EPOLLIN, { { CLOSE_WRITER, 0 }, { SEE, 1 }, { SEE, 1 } },
+};
+
+/* New data does not re-arm a one-shot entry. */
+FIXTURE_VARIANT_ADD(script, oneshot_reports_once_then_disarmed) {
+	EPOLLIN | EPOLLONESHOT,
+	{ { PUT, 1 }, { SEE, 1 }, { SEE, 0 }, { PUT, 1 }, { SEE, 0 } },
+};
+
+FIXTURE_VARIANT_ADD(script, oneshot_mod_rearms) {
+	EPOLLIN | EPOLLONESHOT,
+	{ { PUT, 1 }, { SEE, 1 }, { SEE, 0 }, { MOD, EPOLLIN | EPOLLONESHOT },
+	  { SEE, 1 }, { SEE, 0 } },
+};
+
+/* Re-armed with data pending: reported once more, then not again. */
+FIXTURE_VARIANT_ADD(script, oneshot_et_reports_once_per_arming) {
+	EPOLLIN | EPOLLET | EPOLLONESHOT,
+	{ { PUT, 1 }, { SEE, 1 }, { PUT, 1 }, { SEE, 0 },
+	  { MOD, EPOLLIN | EPOLLET | EPOLLONESHOT }, { SEE, 1 }, { SEE, 0 } },
+};
+
+/* A one-shot entry armed on a quiet fd fires on the next arrival. */
+FIXTURE_VARIANT_ADD(script, oneshot_armed_on_quiet_fd_fires_later) {
+	EPOLLIN | EPOLLONESHOT, { { SEE, 0 }, { PUT, 1 }, { SEE, 1 } },
+};
+
+TEST_F(script, runs)
+{
+	const struct step *st;
+	int n;
+
+	for (st = variant->steps; st < variant->steps + MAX_STEPS; st++) {
+		switch (st->op) {
+		case END:
+			return;
+		case PUT:
+			put(self->s.wr, st->arg);
+			break;
+		case TAKE:
+			take(self->s.rd, st->arg);
+			break;
+		case SEE:
+			n = poll_now(self->s.ep);
+			if (n != (int)st->arg)
+				FAIL("step %d: epoll_wait reported %d events, expected %u",
+				     (int)(st - variant->steps) + 1, n, st->arg);
+			break;
+		case MOD:
+			ASSERT_OK(ep_mod(self->s.ep, self->s.rd, st->arg));
+			break;
+		case CLOSE_WRITER:
+			ASSERT_OK(close(self->s.wr));
+			break;
+		}
+	}
 }
 
 TEST(et_eventfd_every_write_is_an_edge)
@@ -183,80 +239,6 @@ TEST(et_epollout_edge_after_pipe_drained)
 	EXPECT_EQ(poll_now(ep), 1);
 }
 
-/* MOD of an ET entry whose fd is still ready queues it again. */
-TEST(et_mod_rearms_pending_readiness)
-{
-	struct pipe_set s;
-
-	pipe_setup(&s, EPOLLIN | EPOLLET);
-	put(s.wr, 1);
-	ASSERT_EQ(poll_now(s.ep), 1);
-	ASSERT_EQ(poll_now(s.ep), 0);
-	ASSERT_OK(ep_mod(s.ep, s.rd, EPOLLIN | EPOLLET));
-	EXPECT_EQ(poll_now(s.ep), 1);
-	EXPECT_EQ(poll_now(s.ep), 0);
-}
-
-/* MOD from ET to LT: the still-ready fd is reported on every call again. */
-TEST(mod_from_et_to_lt)
-{
-	struct pipe_set s;
-
-	pipe_setup(&s, EPOLLIN | EPOLLET);
-	put(s.wr, 1);
-	ASSERT_EQ(poll_now(s.ep), 1);
-	ASSERT_EQ(poll_now(s.ep), 0);
-	ASSERT_OK(ep_mod(s.ep, s.rd, EPOLLIN));
-	EXPECT_EQ(poll_now(s.ep), 1);
-	EXPECT_EQ(poll_now(s.ep), 1);
-}
-
-TEST(et_hup_reported_once)
-{
-	struct pipe_set s;
-
-	pipe_setup(&s, EPOLLIN | EPOLLET);
-	close(s.wr);
-	EXPECT_EQ(poll_now(s.ep), 1);
-	EXPECT_EQ(poll_now(s.ep), 0);
-}
-
-TEST(lt_hup_reported_on_every_call)
-{
-	struct pipe_set s;
-
-	pipe_setup(&s, EPOLLIN);
-	close(s.wr);
-	EXPECT_EQ(poll_now(s.ep), 1);
-	EXPECT_EQ(poll_now(s.ep), 1);
-}
-
-TEST(oneshot_reports_once_then_disarmed)
-{
-	struct pipe_set s;
-
-	pipe_setup(&s, EPOLLIN | EPOLLONESHOT);
-	put(s.wr, 1);
-	EXPECT_EQ(poll_now(s.ep), 1);
-	EXPECT_EQ(poll_now(s.ep), 0);
-	/* new data does not re-arm it */
-	put(s.wr, 1);
-	EXPECT_EQ(poll_now(s.ep), 0);
-}
-
-TEST(oneshot_mod_rearms)
-{
-	struct pipe_set s;
-
-	pipe_setup(&s, EPOLLIN | EPOLLONESHOT);
-	put(s.wr, 1);
-	ASSERT_EQ(poll_now(s.ep), 1);
-	ASSERT_EQ(poll_now(s.ep), 0);
-	ASSERT_OK(ep_mod(s.ep, s.rd, EPOLLIN | EPOLLONESHOT));
-	EXPECT_EQ(poll_now(s.ep), 1);
-	EXPECT_EQ(poll_now(s.ep), 0);
-}
-
 /* A disarmed entry is still registered: ADD says EEXIST, DEL works. */
 TEST(oneshot_disarmed_entry_stays_registered)
 {
@@ -289,32 +271,6 @@ TEST(oneshot_disarmed_hides_hup_until_rearmed)
 	ASSERT_OK(ep_mod(s.ep, s.rd, EPOLLIN | EPOLLONESHOT));
 	ASSERT_EQ(epoll_wait(s.ep, &ev, 1, 0), 1);
 	EXPECT_EVENTS(ev.events, EPOLLHUP);
-}
-
-TEST(oneshot_et_reports_once_per_arming)
-{
-	struct pipe_set s;
-
-	pipe_setup(&s, EPOLLIN | EPOLLET | EPOLLONESHOT);
-	put(s.wr, 1);
-	EXPECT_EQ(poll_now(s.ep), 1);
-	put(s.wr, 1);
-	EXPECT_EQ(poll_now(s.ep), 0);
-	/* re-armed with data pending: reported once more, then not again */
-	ASSERT_OK(ep_mod(s.ep, s.rd, EPOLLIN | EPOLLET | EPOLLONESHOT));
-	EXPECT_EQ(poll_now(s.ep), 1);
-	EXPECT_EQ(poll_now(s.ep), 0);
-}
-
-/* A one-shot entry armed on a quiet fd fires on the next arrival. */
-TEST(oneshot_armed_on_quiet_fd_fires_later)
-{
-	struct pipe_set s;
-
-	pipe_setup(&s, EPOLLIN | EPOLLONESHOT);
-	EXPECT_EQ(poll_now(s.ep), 0);
-	put(s.wr, 1);
-	EXPECT_EQ(poll_now(s.ep), 1);
 }
 
 /* --- stress: no event is lost while others collect ---------------------- */
@@ -457,26 +413,34 @@ static void run_stress(int is_eventfd, uint32_t mode)
 	EXPECT_EQ(s.errors, 0);
 }
 
-TEST(stress_et_pipe_no_byte_lost)
-{
-	run_stress(0, EPOLLET);
-}
+FIXTURE(stress) {};
 
-TEST(stress_lt_pipe_no_byte_lost)
-{
-	run_stress(0, 0);
-}
+FIXTURE_VARIANT(stress) {
+	int eventfd;		/* an eventfd, not a pipe */
+	uint32_t mode;		/* EPOLLIN's companions */
+};
 
-TEST(stress_et_eventfd_counts_add_up)
-{
-	run_stress(1, EPOLLET);
-}
+FIXTURE_VARIANT_ADD(stress, stress_et_pipe_no_byte_lost) {
+	.mode = EPOLLET,
+};
+
+FIXTURE_VARIANT_ADD(stress, stress_lt_pipe_no_byte_lost) {
+	.mode = 0,
+};
+
+FIXTURE_VARIANT_ADD(stress, stress_et_eventfd_counts_add_up) {
+	.eventfd = 1, .mode = EPOLLET,
+};
 
 /*
  * One-shot with re-arming after each drain: arrivals between the drain and
  * the MOD are caught by the MOD itself.
  */
-TEST(stress_oneshot_rearm_no_byte_lost)
+FIXTURE_VARIANT_ADD(stress, stress_oneshot_rearm_no_byte_lost) {
+	.mode = EPOLLONESHOT,
+};
+
+TEST_F(stress, runs)
 {
-	run_stress(0, EPOLLONESHOT);
+	run_stress(variant->eventfd, variant->mode);
 }

@@ -13,76 +13,82 @@
 
 #define NR_READY 6
 
-TEST(wait_maxevents_zero_einval)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct epoll_event ev;
+/* ------------------------------------------------------------------------ */
+/* One epoll_wait call and its result, a row per case */
 
-	EXPECT_ERRNO(epoll_wait(ep, &ev, 0, 0), EINVAL);
-	close(ep);
+FIXTURE(wait_call) {
+	int epfd;
+	struct epoll_event ev, *buf;
+};
+
+FIXTURE_VARIANT(wait_call) {
+	enum test_file epfd;
+	enum test_file watched;	/* EPOLL_FD: nothing (the default) */
+	int readonly_buffer;	/* a PROT_READ page, not a writable event */
+	int maxevents;
+	int err;		/* or 0, and then: */
+	int result;
+};
+
+FIXTURE_SETUP(wait_call)
+{
+	self->epfd = test_file_open(variant->epfd);
+	if (variant->watched != EPOLL_FD)
+		ASSERT_OK(ep_add(self->epfd, test_file_open(variant->watched),
+				 EPOLLIN));
+	if (variant->epfd == CLOSED_EPOLL_FD)
+		close(self->epfd);
+	self->buf = &self->ev;
+	if (variant->readonly_buffer) {
+		self->buf = mmap(NULL, 4096, PROT_READ,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_TRUE(self->buf != MAP_FAILED);
+	}
 }
 
-TEST(wait_maxevents_negative_einval)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct epoll_event ev;
-	volatile int minus_one = -1;
+FIXTURE_VARIANT_ADD(wait_call, wait_maxevents_zero_einval) {
+	.maxevents = 0, .err = EINVAL,
+};
 
-	EXPECT_ERRNO(epoll_wait(ep, &ev, minus_one, 0), EINVAL);
-	close(ep);
-}
+FIXTURE_VARIANT_ADD(wait_call, wait_maxevents_negative_einval) {
+	.maxevents = -1, .err = EINVAL,
+};
 
-TEST(wait_bad_epfd_ebadf)
-{
-	struct epoll_event ev;
+FIXTURE_VARIANT_ADD(wait_call, wait_bad_epfd_ebadf) {
+	.epfd = MINUS_ONE, .maxevents = 1, .err = EBADF,
+};
 
-	EXPECT_ERRNO(epoll_wait(-1, &ev, 1, 0), EBADF);
-}
+FIXTURE_VARIANT_ADD(wait_call, wait_closed_epfd_ebadf) {
+	.epfd = CLOSED_EPOLL_FD, .maxevents = 1, .err = EBADF,
+};
 
-TEST(wait_closed_epfd_ebadf)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	struct epoll_event ev;
-
-	close(ep);
-	EXPECT_ERRNO(epoll_wait(ep, &ev, 1, 0), EBADF);
-}
-
-TEST(wait_epfd_not_epoll_einval)
-{
-	int p[2];
-	struct epoll_event ev;
-
-	ASSERT_OK(pipe(p));
-	EXPECT_ERRNO(epoll_wait(p[0], &ev, 1, 0), EINVAL);
-	close(p[0]);
-	close(p[1]);
-}
+FIXTURE_VARIANT_ADD(wait_call, wait_epfd_not_epoll_einval) {
+	.epfd = PIPE_READ_END, .maxevents = 1, .err = EINVAL,
+};
 
 /* A read-only buffer faults when an event is copied out. */
-TEST(wait_readonly_buffer_efault)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(1, 0));
-	struct epoll_event *ro = mmap(NULL, 4096, PROT_READ,
-				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	ASSERT_TRUE(ro != MAP_FAILED);
-	ASSERT_OK(ep_add(ep, efd, EPOLLIN));
-	EXPECT_ERRNO(epoll_wait(ep, ro, 1, 0), EFAULT);
-}
+FIXTURE_VARIANT_ADD(wait_call, wait_readonly_buffer_efault) {
+	.watched = READY_EVENTFD, .readonly_buffer = 1, .maxevents = 1,
+	.err = EFAULT,
+};
 
 /* With nothing to copy out, the same buffer is never touched: 0. */
-TEST(wait_readonly_buffer_without_events_returns_0)
-{
-	int ep = ASSERT_OK(epoll_create1(0));
-	int efd = ASSERT_OK(eventfd(0, 0));
-	struct epoll_event *ro = mmap(NULL, 4096, PROT_READ,
-				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+FIXTURE_VARIANT_ADD(wait_call, wait_readonly_buffer_without_events_returns_0) {
+	.watched = QUIET_EVENTFD, .readonly_buffer = 1, .maxevents = 1,
+	.result = 0,
+};
 
-	ASSERT_TRUE(ro != MAP_FAILED);
-	ASSERT_OK(ep_add(ep, efd, EPOLLIN));
-	EXPECT_EQ(epoll_wait(ep, ro, 1, 0), 0);
+TEST_F(wait_call, returns)
+{
+	/* volatile: a negative maxevents the compiler cannot see coming */
+	volatile int maxevents = variant->maxevents;
+
+	if (variant->err)
+		EXPECT_ERRNO(epoll_wait(self->epfd, self->buf, maxevents, 0),
+			     variant->err);
+	else
+		EXPECT_EQ(epoll_wait(self->epfd, self->buf, maxevents, 0),
+			  variant->result);
 }
 
 /* The event that could not be copied out is not lost. */
@@ -203,16 +209,11 @@ static void do_add(void *arg)
 TEST(wait_infinite_sees_fd_added_while_blocked)
 {
 	struct add_then_write a;
-	struct after_blocked ab;
 	struct epoll_event ev;
 
 	a.ep = ASSERT_OK(epoll_create1(0));
 	a.efd = ASSERT_OK(eventfd(0, 0));
-	ASSERT_EQ(run_when_blocked(&ab, gettid(), SYS_epoll_wait,
-				   do_add_then_write, &a), 0);
-	ASSERT_EQ(epoll_wait(a.ep, &ev, 1, -1), 1);
-	pthread_join(ab.th, NULL);
-	EXPECT_TRUE(ab.blocked);
+	ASSERT_EQ(ep_wait_while(a.ep, &ev, -1, do_add_then_write, &a), 1);
 	EXPECT_EQ(ev.data.u64, a.efd);
 	EXPECT_EVENTS(ev.events, EPOLLIN);
 }
@@ -221,16 +222,11 @@ TEST(wait_infinite_sees_fd_added_while_blocked)
 TEST(wait_infinite_woken_by_adding_a_ready_fd)
 {
 	struct add_then_write a;
-	struct after_blocked ab;
 	struct epoll_event ev;
 
 	a.ep = ASSERT_OK(epoll_create1(0));
 	a.efd = ASSERT_OK(eventfd(3, 0));
-	ASSERT_EQ(run_when_blocked(&ab, gettid(), SYS_epoll_wait, do_add, &a),
-		  0);
-	ASSERT_EQ(epoll_wait(a.ep, &ev, 1, -1), 1);
-	pthread_join(ab.th, NULL);
-	EXPECT_TRUE(ab.blocked);
+	ASSERT_EQ(ep_wait_while(a.ep, &ev, -1, do_add, &a), 1);
 	EXPECT_EQ(ev.data.u64, a.efd);
 }
 
@@ -239,15 +235,10 @@ TEST(wait_any_negative_timeout_is_infinite)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 	int efd = ASSERT_OK(eventfd(0, 0));
-	struct after_blocked ab;
 	struct epoll_event ev;
 
 	ASSERT_OK(ep_add(ep, efd, EPOLLIN));
-	ASSERT_EQ(run_when_blocked(&ab, gettid(), SYS_epoll_wait,
-				   do_efd_write1, &efd), 0);
-	EXPECT_EQ(epoll_wait(ep, &ev, 1, -12345), 1);
-	pthread_join(ab.th, NULL);
-	EXPECT_TRUE(ab.blocked);
+	EXPECT_EQ(ep_wait_while(ep, &ev, -12345, do_efd_write1, &efd), 1);
 }
 
 static volatile sig_atomic_t handled;
@@ -281,16 +272,11 @@ TEST(wait_eintr_on_signal)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 	int sig = SIGUSR1;
-	struct after_blocked ab;
 	struct epoll_event ev;
 
 	set_handler(SIGUSR1, on_signal, 0);
 	main_thread = pthread_self();
-	ASSERT_EQ(run_when_blocked(&ab, gettid(), SYS_epoll_wait,
-				   do_kill_main, &sig), 0);
-	EXPECT_ERRNO(epoll_wait(ep, &ev, 1, -1), EINTR);
-	pthread_join(ab.th, NULL);
-	EXPECT_TRUE(ab.blocked);
+	EXPECT_ERRNO(ep_wait_while(ep, &ev, -1, do_kill_main, &sig), EINTR);
 	EXPECT_EQ(handled, 1);
 }
 
@@ -299,15 +285,11 @@ TEST(wait_eintr_even_with_sa_restart)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 	int sig = SIGUSR1;
-	struct after_blocked ab;
 	struct epoll_event ev;
 
 	set_handler(SIGUSR1, on_signal, SA_RESTART);
 	main_thread = pthread_self();
-	ASSERT_EQ(run_when_blocked(&ab, gettid(), SYS_epoll_wait,
-				   do_kill_main, &sig), 0);
-	EXPECT_ERRNO(epoll_wait(ep, &ev, 1, -1), EINTR);
-	pthread_join(ab.th, NULL);
+	EXPECT_ERRNO(ep_wait_while(ep, &ev, -1, do_kill_main, &sig), EINTR);
 	EXPECT_EQ(handled, 1);
 }
 
@@ -329,16 +311,12 @@ TEST(wait_ignored_signal_does_not_interrupt)
 {
 	int ep = ASSERT_OK(epoll_create1(0));
 	struct kill_then_write k = { SIGUSR2, ASSERT_OK(eventfd(0, 0)) };
-	struct after_blocked ab;
 	struct epoll_event ev;
 
 	set_handler(SIGUSR2, SIG_IGN, 0);
 	ASSERT_OK(ep_add(ep, k.efd, EPOLLIN));
 	main_thread = pthread_self();
-	ASSERT_EQ(run_when_blocked(&ab, gettid(), SYS_epoll_wait,
-				   do_kill_then_write, &k), 0);
-	EXPECT_EQ(epoll_wait(ep, &ev, 1, -1), 1);
-	pthread_join(ab.th, NULL);
+	EXPECT_EQ(ep_wait_while(ep, &ev, -1, do_kill_then_write, &k), 1);
 	EXPECT_EQ(ev.data.u64, k.efd);
 }
 

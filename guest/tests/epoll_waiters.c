@@ -275,12 +275,7 @@ TEST(waiters_timed_waiter_gets_event)
 {
 	int efd = ASSERT_OK(eventfd(0, 0));
 	int ep = ep_watch(efd, EPOLLIN);
-	struct after_blocked ab;
 	struct epoll_event ev;
 
-	ASSERT_EQ(run_when_blocked(&ab, gettid(), SYS_epoll_wait,
-				   do_efd_write1, &efd), 0);
-	EXPECT_EQ(epoll_wait(ep, &ev, 1, (int)(ktap_case_timeout() * 500)), 1);
-	pthread_join(ab.th, NULL);
-	EXPECT_TRUE(ab.blocked);
+	EXPECT_EQ(ep_wait_while(ep, &ev, (int)(ktap_case_timeout() * 500), do_efd_write1, &efd), 1);
 }
