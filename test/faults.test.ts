@@ -105,6 +105,15 @@ describe('faults found by a hostile trial', () => {
     expect(bad.stderr).toMatch(/--share-size wants a size with K, M or G between 1M and 2G/);
   });
 
+  it('a killed guest agent fails the command at once, with the reason, not after the watchdog\'s silence', async () => {
+    // The command's parent is the agent.
+    const result = await cli(['exec', '--', 'sh', '-c', 'kill -9 $PPID; sleep 100']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/the guest agent ended \(killed by SIGKILL\)/);
+    expect(result.stderr).toMatch(/kernel log \(last lines\):/);
+    expect(result.stderr).not.toMatch(/no word from its agent/);
+  });
+
   it('a command the OOM killer ends exits 137 and says that the kernel\'s OOM killer did it', { timeout: 120_000 }, async () => {
     const result = await cli(['exec', '--', 'sh', '-c', 'a=x; while :; do a="$a$a"; done']);
     expect(result.status).toBe(137);

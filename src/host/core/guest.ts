@@ -25,8 +25,9 @@ import {
   GuestRebootedError,
   UsageError,
 } from './errors.js';
-import { detectFault, detectShutdown, formatKmsgRecord, isFatal, KernelLog, type KernelFault } from './kernel-log.js';
+import { detectAgentExit, detectFault, detectShutdown, formatKmsgRecord, isFatal, KernelLog, type KernelFault } from './kernel-log.js';
 import { FrameType, resizePayload } from './protocol.js';
+import { signalName } from './signals.js';
 import { DEFAULT_SHARE_BYTES, ShareQuota } from './share-quota.js';
 import { ByteBatcher, LineSplitter } from './streams.js';
 import type { Logger } from './logger.js';
@@ -179,6 +180,8 @@ export class Guest {
       if (fault?.kind === 'panic') this.handleFault(fault);
       const shutdown = detectShutdown(line);
       if (shutdown) this.shutDown(shutdown);
+      const agentStatus = detectAgentExit(line);
+      if (agentStatus !== undefined) this.agentExited(agentStatus);
     });
     this.unwatchAborts = platform.watchAborts?.((error) => {
       // Its run loop is gone: destroy() would wait for it forever.
@@ -387,6 +390,22 @@ export class Guest {
         `the guest ${how} (something ran reboot, halt or poweroff, or sysrq)`,
         this.faultLog(),
         'a command that shuts the machine down cannot finish; start a new guest (in the browser: Reset)',
+      ),
+    );
+  }
+
+  /**
+   * The guest's init says the agent ended: nothing will answer on the
+   * machine channel again. What the watchdog would conclude from the
+   * silence, now and with the reason.
+   */
+  private agentExited(status: number): void {
+    const how = status > 128 ? `killed by ${signalName(status - 128)}` : `exit status ${status}`;
+    this.fail(
+      new GuestHungError(
+        `the guest agent ended (${how}), so the guest cannot run commands any more`,
+        this.faultLog(),
+        'something in the guest killed the agent (or it failed, see above); start a new guest (in the browser: Reset)',
       ),
     );
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectFault, formatKmsgRecord, isFatal } from './kernel-log.js';
+import { detectAgentExit, detectFault, formatKmsgRecord, isFatal } from './kernel-log.js';
 
 describe('detectFault', () => {
   it.each([
@@ -27,5 +27,16 @@ describe('detectFault', () => {
 describe('formatKmsgRecord', () => {
   it('renders a record like dmesg and unescapes bytes', () => {
     expect(formatKmsgRecord('6,12,4567890,-;hello\\x20world\n SUBSYSTEM=tty\n')).toBe('[    4.567890] hello world');
+  });
+});
+
+describe('detectAgentExit', () => {
+  it('reads the status from the line init logs, as the console prints it', () => {
+    expect(detectAgentExit('[   12.345678] epoll-lab: the agent exited, status 137')).toBe(137);
+    expect(detectAgentExit('epoll-lab: the agent exited, status 1\r')).toBe(1);
+  });
+
+  it('ignores a command that only mentions it', () => {
+    expect(detectAgentExit('$ echo epoll-lab: the agent exited, status 137')).toBeUndefined();
   });
 });

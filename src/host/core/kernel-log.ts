@@ -43,6 +43,15 @@ export function detectShutdown(line: string): 'rebooted' | 'halted' | 'powered o
   return m[1] === 'Restarting system' ? 'rebooted' : m[1] === 'System halted' ? 'halted' : 'powered off';
 }
 
+/**
+ * The line guest/init/init logs when the agent ends (killed, or it gave up):
+ * its exit status as the shell reports it (128+N for signal N), or undefined.
+ */
+export function detectAgentExit(line: string): number | undefined {
+  const m = /^(?:\[[ \d.]+\] )?epoll-lab: the agent exited, status (\d+)\s*$/.exec(line);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Faults after which the guest must not be used again. */
 export function isFatal(fault: KernelFault): boolean {
   return fault.kind === 'panic' || fault.kind === 'oops' || fault.kind === 'bug';
