@@ -74,6 +74,31 @@ describe('epoll-lab CLI', () => {
     expect(result.stderr).toContain('neither a .c file nor an i386 ELF');
   });
 
+  it('test --list prints each selected case, and the release a gated case needs', () => {
+    const result = cli('test', '--list', '--suite', 'epoll-create', '--suite', 'epoll-nesting', '--suite', 'epoll-ctl');
+    expect(result.status, result.stderr).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines).toContain('epoll-ctl\tctl_add_twice_eexist');
+    expect(lines).toContain('epoll-create\tcreate_fd_unknown_ioctl\tsince 6.9');
+    expect(lines).toContain('epoll-nesting\tnest_depth_6_bottom_up_eloop\tsince 6.17 (backported to 6.1.149, 6.12.43)');
+    expect(lines.every((line) => /^epoll-(create|nesting|ctl)\t\w+(\tsince \S.*)?$/.test(line))).toBe(true);
+
+    const json = cli('test', '--list', '--case', 'create_fd_unknown_ioctl', '--reporter', 'json');
+    expect(json.status, json.stderr).toBe(0);
+    const [listing] = JSON.parse(json.stdout) as [{ suites: unknown[] }];
+    expect(listing.suites).toEqual([
+      {
+        name: 'epoll-create',
+        description: expect.any(String),
+        cases: ['create_fd_unknown_ioctl'],
+        gates: { create_fd_unknown_ioctl: { since: '6.9.0', backports: [], reason: expect.stringMatching(/^6\.9 gave the epoll file an ioctl method/) } },
+      },
+    ]);
+    const unknown = cli('test', '--list', '--case', 'create_fd_unknown_ioctls');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('close names: create_fd_unknown_ioctl');
+  });
+
   it('rejects an unknown command and a bad option with usage status 2', () => {
     expect(cli('frobnicate').status).toBe(2);
     const bad = cli('exec', '--timeout', 'soon', '--', 'true');

@@ -194,7 +194,7 @@ const loggerOf = (values: Record<string, string | boolean | string[] | undefined
 const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   test: {
     help: `Usage: epoll-lab test [--suite NAME…] [--case NAME…] [--filter TEXT] [--kernel ${KERNEL_SERIES.join('|')}|all|DIR]
-                      [--reporter ${REPORTERS.join('|')}] [--output FILE] [--shard K/N] [--user NAME|UID]
+                      [--reporter ${REPORTERS.join('|')}] [--output FILE] [--shard K/N] [--user NAME|UID] [--list]
 
 Runs the guest's test suites (the epoll conformance programs, kselftest-epoll,
 scull), each suite in a fresh guest restored from the post-boot snapshot, and
@@ -209,6 +209,11 @@ release changed what (JSON: {runs, diff}).
 --kernel DIR builds the Linux source tree DIR out of tree (never writing into
 it; the build directory is kept, so an edit rebuilds quickly) and tests it:
   git bisect run npx epoll-lab test --kernel . --case NAME
+--list prints the cases the selection would run, without running them: a line
+"SUITE<TAB>CASE" each, and for a case whose checked value changed in a kernel
+release a third field, e.g. "since 6.9" (from the case's own declaration);
+with several kernels a "# kernel …" line before each; --reporter json gives
+[{kernel, release, suites: [{name, description, cases, gates}]}].
 Every report names its kernel: uname -r, the Debian package or the tree's git
 describe, the .config's sha256, gcc and binutils. ktap prints KTAP with that
 identity in a header comment. The JSON format is described in the README.
@@ -226,6 +231,7 @@ when the host failed rather than the kernel (git bisect run then stops).
       output: { type: 'string', short: 'o' },
       shard: { type: 'string' },
       user: { type: 'string' },
+      list: { type: 'boolean' },
     },
     run: async (values) =>
       testCommand({
@@ -237,6 +243,7 @@ when the host failed rather than the kernel (git bisect run then stops).
         ...(typeof values['output'] === 'string' && { output: values['output'] }),
         ...(typeof values['shard'] === 'string' && { shard: values['shard'] }),
         ...userOf(values),
+        list: values['list'] === true,
         logger: loggerOf(values),
       }),
   },

@@ -5,12 +5,12 @@
  * leak into the next: a crash fails the cases it cut short, with the
  * kernel's log, and the run goes on.
  */
-import { GuestFaultError, UsageError } from '../errors.js';
+import { GuestFaultError } from '../errors.js';
 import { asUser } from '../users.js';
 import type { Guest } from '../guest.js';
 import { KtapParser, type KtapCase } from './ktap.js';
 import { summarize, type CaseResult, type RunEvent, type RunReport, type SuiteResult } from './results.js';
-import { closeNames, listProgram, readSuites, selectSuites, shardSuites, type SuiteDefinition } from './suites.js';
+import { listProgram, readSuites, requireCases, selectSuites, shardSuites, type SuiteDefinition } from './suites.js';
 
 export interface RunSelection {
   /** Suite names; empty means every suite that runs by default. */
@@ -86,15 +86,7 @@ async function locateCases(guest: Guest, suites: readonly SuiteDefinition[], nam
       if (wanted.length) byProgram.set(program, wanted);
     }
   }
-  const unknown = names.filter((n) => !known.includes(n));
-  if (unknown.length) {
-    const near = closeNames(unknown[0]!, known);
-    throw new UsageError(
-      `no case named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ${suites.length === 1 ? `suite ${suites[0]!.name}` : 'the selected suites'}` +
-        (near.length ? `; close names: ${near.join(', ')}` : ''),
-      'list the cases with the Tests panel, or run a suite program with --list in `epoll-lab shell`',
-    );
-  }
+  requireCases(names, known, suites);
   return byProgram;
 }
 

@@ -164,6 +164,21 @@ export function selectSuites(all: readonly SuiteDefinition[], names: readonly st
   });
 }
 
+/**
+ * Refuses case names that none of the selected suites has, offering the
+ * known names closest to the first of them.
+ */
+export function requireCases(names: readonly string[], known: readonly string[], suites: readonly { readonly name: string }[]): void {
+  const unknown = names.filter((n) => !known.includes(n));
+  if (!unknown.length) return;
+  const near = closeNames(unknown[0]!, known);
+  throw new UsageError(
+    `no case named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ${suites.length === 1 ? `suite ${suites[0]!.name}` : 'the selected suites'}` +
+      (near.length ? `; close names: ${near.join(', ')}` : ''),
+    'list the cases with `epoll-lab test --list` or the Tests panel',
+  );
+}
+
 /** Shard K of N (1-based): every Nth suite, so shards stay balanced as suites are added. */
 export function shardSuites<T>(suites: readonly T[], shard: { index: number; count: number } | undefined): T[] {
   if (!shard) return [...suites];

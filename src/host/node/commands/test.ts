@@ -19,6 +19,7 @@ import { resolveKernelNames } from '../../../images/kernel-sources.js';
 import type { RunEvent, RunReport } from '../../core/testing/results.js';
 import type { RunSelection } from '../../core/testing/runner.js';
 import { runOnKernel } from '../kernel-run.js';
+import { listCases } from './test-list.js';
 import { kernelIdentity, loadManifest, requireImages } from '../images.js';
 
 /** What `git bisect run` reads as "this commit cannot be tested". */
@@ -40,6 +41,8 @@ export interface TestCommandOptions {
   readonly shard?: string;
   /** Run the test programs as this user of the image. */
   readonly user?: string;
+  /** List the selected cases (with their kernel gates) instead of running them. */
+  readonly list?: boolean;
   readonly logger: Logger;
 }
 
@@ -122,6 +125,12 @@ export async function testCommand(options: TestCommandOptions): Promise<number> 
     ...(options.user !== undefined && { user: options.user }),
   };
   if (options.output) await checkWritable(options.output);
+  if (options.list) {
+    const text = await listCases(options.kernel, selection, options.reporter, options.logger);
+    if (options.output) await writeReport(options.output, text);
+    else process.stdout.write(text);
+    return 0;
+  }
   if (looksLikeTree(options.kernel)) return testTree(options, selection);
   const kernels = resolveKernelNames([options.kernel]);
   // Every kernel's images must be there before the first suite starts: a
