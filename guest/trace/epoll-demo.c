@@ -55,7 +55,7 @@ static int ready_now(int ep)
 
 static int lt_et(void)
 {
-	int p[2], lt, et;
+	int p[2], lt, et, first, again;
 	char buf[8];
 
 	CHECK(pipe(p));
@@ -65,8 +65,13 @@ static int lt_et(void)
 	CHECK(watch(et, p[0], EPOLLIN | EPOLLET));
 	CHECK(write(p[1], "a", 1));
 	printf("wrote 1 byte\n");
-	printf("level-triggered: %d event, then again %d (still readable: re-queued)\n", ready_now(lt), ready_now(lt));
-	printf("edge-triggered:  %d event, then %d (no new edge)\n", ready_now(et), ready_now(et));
+	/* One call per statement: the order of a call's arguments is unspecified. */
+	first = ready_now(lt);
+	again = ready_now(lt);
+	printf("level-triggered: %d event, then again %d (still readable: re-queued)\n", first, again);
+	first = ready_now(et);
+	again = ready_now(et);
+	printf("edge-triggered:  %d event, then %d (no new edge)\n", first, again);
 	CHECK(write(p[1], "b", 1));
 	printf("wrote 1 more byte: edge-triggered %d event\n", ready_now(et));
 	CHECK(read(p[0], buf, sizeof(buf)));
