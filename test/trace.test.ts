@@ -106,6 +106,20 @@ describe('epoll-lab trace, in the real guest', () => {
     expect(only(events, 'wait-done').at(-1)).toMatchObject({ result: 1 });
   });
 
+  it('on a kernel without tracefs kprobe events it says which options to build with', async () => {
+    const other = (await startGuest()).guest;
+    try {
+      // An empty /sys/kernel: no tracing directory to mount tracefs on, as on a kernel built without it.
+      await other.exec('mount -t tmpfs none /sys/kernel');
+      await expect(trace(other, ['true'])).rejects.toMatchObject({
+        message: 'this kernel has no kprobe events (tracefs kprobe_events is missing)',
+        hint: expect.stringContaining('CONFIG_KPROBE_EVENTS'),
+      });
+    } finally {
+      await other.dispose();
+    }
+  });
+
   it('without the image\'s layout file it says what to do, and installs nothing', async () => {
     const other = (await startGuest()).guest;
     try {
