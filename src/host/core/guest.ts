@@ -28,6 +28,7 @@ import {
 import { detectAgentExit, detectFault, detectShutdown, formatKmsgRecord, isFatal, KernelLog, type KernelFault } from './kernel-log.js';
 import { FrameType, resizePayload } from './protocol.js';
 import { signalName } from './signals.js';
+import { watchMachineReset } from './machine-reset.js';
 import { DEFAULT_SHARE_BYTES, ShareQuota } from './share-quota.js';
 import { ByteBatcher, LineSplitter } from './streams.js';
 import type { Logger } from './logger.js';
@@ -161,12 +162,15 @@ export class Guest {
       () => platform.now(),
     );
 
-    // Once the machine exists (and a snapshot's share is restored), bound the share.
+    // Once the machine exists (and a snapshot's share is restored): bound the share, watch for a reset.
     emulator.add_listener('emulator-loaded', () => {
       try {
         this.share = ShareQuota.install(emulator, options.shareBytes);
       } catch (error) {
         this.fail(error as Error);
+      }
+      if (!watchMachineReset(emulator, () => this.shutDown('rebooted'))) {
+        options.logger.debug('this v86 cannot be watched for a machine reset; the watchdog will notice one');
       }
     });
 
