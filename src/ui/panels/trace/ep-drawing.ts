@@ -8,6 +8,7 @@
  */
 import { h } from '../../app/dom.js';
 import type { EffectKind } from '../../../host/core/trace/model.js';
+import { LIST_DEPTH } from '../../../host/core/trace/probes.js';
 import { EFFECT_BADGE, EFFECT_TEXT, type EpPicture, type Link, type PictureEntry, type PictureItem, type PictureWaiter } from './trace-picture.js';
 
 /** Height of one tree level, px: the SVG edges and the grid rows must agree. */
@@ -128,7 +129,9 @@ function chain(links: readonly Link[] | null, list: string, idle: string, select
   for (const link of links) {
     drawn.push(
       h('span', { className: 'ep-arrow', attrs: { 'aria-hidden': 'true' } }, '→'),
-      'gap' in link ? h('span', { className: 'ep-gap' }, `… ${link.gap} more`) : entryButton(link, list, select),
+      'gap' in link
+        ? h('span', { className: 'ep-gap', attrs: link.gap === null ? { title: `the trace reads the first ${LIST_DEPTH} entries of a kernel list; this one was longer` } : {} }, link.gap === null ? '… more (not read)' : `… ${link.gap} more`)
+        : entryButton(link, list, select),
     );
   }
   return h('div', { className: 'ep-chain' }, ...drawn);

@@ -104,6 +104,18 @@ describe('the Trace panel drawing', () => {
     expect(tracePicture(events.slice(0, 7), 7).eps[0]!.layout).toBe('tree');
   });
 
+  it('ends a list the trace read only the head of with a gap of unknown length', () => {
+    const events = recording(
+      { kind: 'insert', ep: 'ep1', item: 'ep1.i1', fd: 4, events: ['IN'] },
+      { kind: 'transfer-start', ep: 'ep1', ready: ['ep1.i1'], more: true },
+      { kind: 'transfer-done', ep: 'ep1', overflow: [], requeued: ['ep1.i1'], leftover: [], more: true },
+      { kind: 'transfer-start', ep: 'ep1', ready: ['ep1.i1'], more: false },
+    );
+    expect(tracePicture(events, 2).eps[0]!.transfer).toEqual([expect.objectContaining({ id: 'ep1.i1' }), { gap: null }]);
+    expect(tracePicture(events, 3).eps[0]!.ready).toEqual([expect.objectContaining({ id: 'ep1.i1' }), { gap: null }]);
+    expect(tracePicture(events, 4).eps[0]).toMatchObject({ ready: [], transfer: [expect.objectContaining({ id: 'ep1.i1' })] });
+  });
+
   it('keeps the few entries the current event touched in a long list', () => {
     const entry = (n: number, touched = false): PictureEntry => ({ id: `i${n}`, fd: n, effects: touched ? ['to-overflow'] : [], link: 1 });
     const short = Array.from({ length: LIST_MAX_SHOWN }, (_, n) => entry(n));

@@ -89,8 +89,12 @@ export interface PictureEntry {
   readonly link: number | undefined;
 }
 
-/** A link of a drawn list: an entry, or a run of entries left out of a long list. */
-export type Link = PictureEntry | { readonly gap: number };
+/**
+ * A link of a drawn list: an entry, or a run of entries left out of a long
+ * list; `gap: null` is the rest of a list the kernel had but the trace did
+ * not read (each event carries the first LIST_DEPTH entries of a list).
+ */
+export type Link = PictureEntry | { readonly gap: number | null };
 
 export interface PictureWaiter {
   readonly pid: number;
@@ -170,6 +174,8 @@ export function tracePicture(events: readonly TraceEvent[], position: number): T
     return index === undefined ? undefined : index + 1;
   };
   const effects = state.effects;
+  // What the drawing may know at this position: nothing from later events.
+  const seen = events.slice(0, count);
   const last = count > 0 ? events[count - 1] : undefined;
   const fdOf = (ep: string, item: string) =>
     state.eps.find((e) => e.id === ep)?.items.find((i) => i.id === item)?.fd ?? fdFromEvents(events, item);
@@ -182,7 +188,7 @@ export function tracePicture(events: readonly TraceEvent[], position: number): T
       who: who(last),
       effects: effectSentences(effects, fdOf),
     },
-    eps: state.eps.map((ep) => epPicture(ep, events, effects, linkOf)),
+    eps: state.eps.map((ep) => epPicture(ep, seen, effects, linkOf)),
   };
 }
 
@@ -201,6 +207,7 @@ function epPicture(ep: EpView, events: readonly TraceEvent[], effects: readonly 
     link: linkOf(`${ep.id}:pid ${pid}`),
   });
   const owner = ownerOf(events, ep.id);
+  const cut = listsCut(events, ep.id);
   return {
     id: ep.id,
     epfd: owner?.epfd,
@@ -223,9 +230,9 @@ function epPicture(ep: EpView, events: readonly TraceEvent[], effects: readonly 
       parent: shape.parent[index]!,
     })),
     layout: ep.items.length <= TREE_MAX_ITEMS ? 'tree' : ep.items.length <= ROW_MAX_ITEMS ? 'row' : 'cells',
-    ready: entries(ep.ready, ['joined-ready', 'already-ready', 'spliced-back', 'requeued', 'left-over']),
+    ready: [...entries(ep.ready, ['joined-ready', 'already-ready', 'spliced-back', 'requeued', 'left-over']), ...(cut.ready ? [{ gap: null }] : [])],
     overflow: entries(ep.overflow, ['to-overflow']),
-    transfer: ep.transferring && entries(ep.transferring, ['transferred']),
+    transfer: ep.transferring && [...entries(ep.transferring, ['transferred']), ...(cut.transfer ? [{ gap: null }] : [])],
     waiters: ep.waiters.map((w) => waiterOf(w.pid, w.comm)),
     woken: mine.filter((e) => e.kind === 'woken' && e.pid !== undefined).map((e) => waiterOf(e.pid!, commOf(events, e.pid!))),
   };
@@ -269,6 +276,20 @@ function effectSentences(effects: readonly Effect[], fdOf: (ep: string, item: st
     }
   }
   return sentences;
+}
+
+/**
+ * Whether the lists the last transfer event read were longer than it
+ * carried: the transfer in progress (ep_start_scan) or the ready list it
+ * left behind (ep_done_scan), until the next transfer event.
+ */
+function listsCut(events: readonly TraceEvent[], ep: string): { transfer: boolean; ready: boolean } {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.kind === 'transfer-start' && e.ep === ep) return { transfer: e.more, ready: false };
+    if (e.kind === 'transfer-done' && e.ep === ep) return { transfer: false, ready: e.more };
+  }
+  return { transfer: false, ready: false };
 }
 
 /** The epoll fd and the task that used it first, from the events that name both. */
