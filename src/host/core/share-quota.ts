@@ -41,7 +41,7 @@ export const MAX_SHARE_BYTES = 2048 * MiB;
 /** Files (inodes) the share may hold: one per 16 KiB of size, mke2fs's default ratio. */
 export const BYTES_PER_FILE = 16 * 1024;
 
-export const ENOSPC = 28;
+const ENOSPC = 28;
 
 /** 9P2000.L message types the quota looks at (the T-message numbers). */
 const T = {
@@ -101,13 +101,6 @@ interface V86NinePServer {
   SendError(tag: number, message: string, errno: number): void;
 }
 
-export interface ShareUsage {
-  readonly bytes: number;
-  readonly sizeBytes: number;
-  readonly files: number;
-  readonly maxFiles: number;
-}
-
 export class ShareQuota {
   readonly maxFiles: number;
   /** Bytes charged: file sizes (as far as accepted writes make them) and symlink targets. */
@@ -150,11 +143,6 @@ export class ShareQuota {
   /** The host wrote a file into the share itself (Guest.writeFile): count it. */
   noteHostWrite(): void {
     this.stale = true;
-  }
-
-  usage(): ShareUsage {
-    this.recountIfStale();
-    return { bytes: this.used, sizeBytes: this.sizeBytes, files: this.filesUsed(), maxFiles: this.maxFiles };
   }
 
   private hook(): void {
