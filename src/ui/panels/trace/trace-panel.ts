@@ -105,11 +105,8 @@ export class TracePanel implements Panel {
 
   private runTyped(): void {
     const split = splitCommand(this.commandInput.value);
-    if ('error' in split) {
-      this.notes.replaceChildren(h('p', { className: 'message' }, split.error));
-      return;
-    }
-    void this.run(split.argv);
+    if ('error' in split) this.dispatch({ type: 'invalid', message: split.error });
+    else void this.run(split.argv);
   }
 
   private async run(argv: readonly string[], demo?: string): Promise<void> {

@@ -56,6 +56,13 @@ describe('the Trace panel state', () => {
     expect(statusLine(failed)).toBe('the trace failed: no command "nope" in the guest');
   });
 
+  it('says why a typed command cannot run until it is edited or a trace starts', () => {
+    const invalid = run({ type: 'edit', command: "sh -c 'x" }, { type: 'invalid', message: "the command has an unclosed '" });
+    expect(traceNotes(invalid)).toEqual(["the command has an unclosed '"]);
+    expect(traceNotes(traceReducer(invalid, { type: 'edit', command: "sh -c 'x'" }))).toEqual([]);
+    expect(traceNotes(traceReducer(invalid, { type: 'start', argv: ['epoll-demo', 'lt-et'] }))).toEqual([]);
+  });
+
   it('starts the next trace empty, and not while one runs', () => {
     const done = traceReducer(run({ type: 'start', argv: ['a'] }, { type: 'events', events }), { type: 'done', summary: summary() });
     const again = traceReducer(done, { type: 'start', argv: ['b', 'c d'] });

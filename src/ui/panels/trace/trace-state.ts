@@ -31,10 +31,13 @@ export interface TracePanelState {
   readonly stopped: boolean;
   readonly summary?: TraceSummary;
   readonly error?: string;
+  /** Why the typed command could not be run (an unclosed quote…), until it is edited. */
+  readonly commandError?: string;
 }
 
 export type TraceAction =
   | { readonly type: 'edit'; readonly command: string }
+  | { readonly type: 'invalid'; readonly message: string }
   | { readonly type: 'start'; readonly argv: readonly string[]; readonly demo?: string }
   | { readonly type: 'events'; readonly events: readonly TraceEvent[] }
   | { readonly type: 'output'; readonly text: string }
@@ -65,11 +68,15 @@ export function positionOf(state: TracePanelState): number {
 
 export function traceReducer(state: TracePanelState, action: TraceAction): TracePanelState {
   switch (action.type) {
-    case 'edit':
-      return { ...state, command: action.command };
+    case 'edit': {
+      const { commandError: _commandError, ...rest } = state;
+      return { ...rest, command: action.command };
+    }
+    case 'invalid':
+      return { ...state, commandError: action.message };
     case 'start': {
       if (isBusy(state)) return state;
-      const { summary: _summary, error: _error, demo: _demo, ...rest } = state;
+      const { summary: _summary, error: _error, demo: _demo, commandError: _commandError, ...rest } = state;
       return {
         ...rest,
         ...(action.demo !== undefined && { demo: action.demo }),
@@ -133,7 +140,7 @@ export function statusLine(state: TracePanelState): string {
 
 /** Things the person should know about a finished trace, one sentence each. */
 export function traceNotes(state: TracePanelState): string[] {
-  const notes: string[] = [];
+  const notes: string[] = state.commandError ? [state.commandError] : [];
   const summary = state.summary;
   if (summary?.lost) notes.push(`${summary.lost} events were lost: the kernel's trace buffer filled faster than it was read, so the drawing may miss changes.`);
   for (const { kind, missing } of summary?.unavailable ?? []) notes.push(`${kind} events are not shown: this kernel has no out-of-line ${missing.join(', ')} to probe.`);
