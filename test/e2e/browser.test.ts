@@ -4,6 +4,9 @@
  * with playwright-core. Skips only when dist/ cannot be built because the
  * guest images are missing or stale (run `npm run build:images`).
  *
+ * Each test loads the page afresh (openApp) and so depends on no other:
+ * `npx vitest run test/e2e/browser.test.ts -t NAME` runs one alone.
+ *
  * Needs Debian's chromium at /usr/bin/chromium (`apt-get install -y chromium`),
  * or CHROMIUM_PATH; no browser is ever downloaded.
  */
@@ -72,8 +75,7 @@ describe('the browser app', () => {
   it('restores the snapshot to a shell prompt quickly', async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
     expect(assets.files.snapshot, 'the build should include the post-boot snapshot').toBeDefined();
-    await page.goto(server!.url);
-    await page.waitForFunction((mark) => performance.getEntriesByName(mark).length > 0, PROMPT_MARK, { timeout: 60_000 });
+    await openApp();
     const timings = await page.evaluate(
       ([ready, prompt]) => ({
         ready: performance.getEntriesByName(ready)[0]!.startTime,
@@ -94,6 +96,7 @@ describe('the browser app', () => {
 
   it('runs uname -r typed into the terminal', async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
+    await openApp();
     await page.click('#terminal');
     await page.keyboard.type('uname -r\n');
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(new RegExp(`uname -r\\s*\\n${escape(assets.release)}\\s*\\n`));
@@ -101,13 +104,16 @@ describe('the browser app', () => {
 
   it('tells the guest tty the size xterm fitted, so full-screen programs draw right', async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
+    await openApp();
     const [cols, rows] = (await page.textContent('#terminal-size'))!.split('×');
+    await page.click('#terminal');
     await page.keyboard.type('stty size\n');
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(new RegExp(`stty size\\s*\\n${rows} ${cols}\\n`));
   });
 
   it('shows the guest agent epoll instance in the inspector', async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
+    await openApp();
     await page.click('#tab-inspector');
     const picker = page.locator('[data-testid="process-picker"]');
     await expect.poll(() => picker.locator('option', { hasText: 'epoll-lab-agent' }).count(), { timeout: 20_000 }).toBe(1);
@@ -123,6 +129,7 @@ describe('the browser app', () => {
 
   it('runs one conformance case from the Tests panel', async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
+    await openApp();
     await page.click('#tab-tests');
     const summary = page.locator('[data-testid="tests-summary"]');
     await expect.poll(() => summary.textContent(), { timeout: 60_000 }).toMatch(/suites? ·|suites\.json|could not|no /);
@@ -142,6 +149,7 @@ describe('the browser app', () => {
   it('runs the echo workload in the Workloads panel, round by round', async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
     expect(assets.files.workloads, 'the build should include the workloads layer (pretest builds it)').toBeDefined();
+    await openApp();
     await page.click('#tab-workloads');
     const panel = page.locator('#panel-workloads');
     await panel.locator('select[name="workload"]').selectOption('echo');
@@ -170,19 +178,14 @@ describe('the browser app', () => {
 
   it('shows a kernel crash with its log, and Reset brings back a clean guest', async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
-    await page.click('#terminal');
-    await page.keyboard.type('touch /tmp/dirty; echo c > /proc/sysrq-trigger\n');
-    const banner = page.locator('#failure');
-    await expect.poll(() => banner.isVisible(), { timeout: 30_000 }).toBe(true);
-    expect(await banner.locator('strong').textContent()).toBe('The guest kernel crashed');
+    await openApp();
+    const banner = await failAfterTyping('touch /tmp/dirty; echo c > /proc/sysrq-trigger\n', 'The guest kernel crashed');
     expect(await banner.locator('pre').textContent()).toContain('sysrq triggered crash');
     expect(await page.textContent('#status-stage')).toBe('failed');
 
     const began = Date.now();
-    await banner.locator('button').click();
-    await expect.poll(() => page.getAttribute('html', 'data-stage'), { timeout: 60_000 }).toBe('ready');
+    await resetFrom(banner);
     ctx.annotate(`reset to ready in ${Date.now() - began} ms`);
-    expect(await banner.isVisible()).toBe(false);
     await page.click('#terminal');
     await page.keyboard.type('ls /tmp/dirty || echo clean-guest\n');
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/^clean-guest$/m);
@@ -190,19 +193,15 @@ describe('the browser app', () => {
 
   it('shows a guest that shut itself down, and Reset brings it back', async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
-    await page.click('#terminal');
-    await page.keyboard.type('poweroff -f\n');
-    const banner = page.locator('#failure');
-    await expect.poll(() => banner.isVisible(), { timeout: 30_000 }).toBe(true);
-    expect(await banner.locator('strong').textContent()).toBe('The guest shut down');
+    await openApp();
+    const banner = await failAfterTyping('poweroff -f\n', 'The guest shut down');
     expect(await banner.locator('.failure-message').textContent()).toMatch(/the guest (halted|powered off)/);
-    await banner.locator('button').click();
-    await expect.poll(() => page.getAttribute('html', 'data-stage'), { timeout: 60_000 }).toBe('ready');
-    expect(await banner.isVisible()).toBe(false);
+    await resetFrom(banner);
   });
 
   it('shows the latest benchmark plots in the Performance panel', async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
+    await openApp();
     await page.click('#tab-performance');
     const plot = page.locator('#panel-performance figure img').first();
     await expect.poll(() => plot.evaluate((img) => { const image = img as unknown as { complete: boolean; naturalWidth: number }; return image.complete ? image.naturalWidth : 0; }), { timeout: 20_000 }).toBeGreaterThan(0);
@@ -211,6 +210,7 @@ describe('the browser app', () => {
 
   it('switches the guest to each other kernel from the header picker', { timeout: 300_000 }, async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
+    await openApp();
     const list = JSON.parse(await readFile(path.join(DIST, 'guest', GUEST_KERNELS_FILE), 'utf8')) as GuestKernelList;
     const picker = page.locator('#kernel-picker');
     expect(await picker.isVisible()).toBe(list.kernels.length > 1);
@@ -231,66 +231,41 @@ describe('the browser app', () => {
     expect([...server!.sent.keys()].some((file) => /bzImage|initramfs/.test(file))).toBe(false);
   });
 
-  it('traces the lt-et demo in the Trace panel: live events, the ready list and its LT re-queue drawn, a scrubber', { timeout: 240_000 }, async (ctx) => {
+  it('kept to its Content-Security-Policy and logged no errors', async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
-    // A fresh page of its own, so it runs alone as well as after the others.
-    await page.goto(server!.url);
-    await page.click('#tab-trace');
-    const panel = page.locator('#panel-trace');
-    const demo = panel.locator('[data-demo="lt-et"]');
-    await expect.poll(() => demo.isEnabled(), { timeout: 60_000 }).toBe(true);
-    const began = Date.now();
-    await demo.click();
-    const status = panel.locator('[data-testid="trace-status"]');
-    // Events are listed as they arrive.
-    const rows = panel.locator('[data-testid="trace-events"] li');
-    await expect.poll(() => rows.count(), { timeout: 120_000 }).toBeGreaterThan(0);
-    ctx.annotate(`the first events were listed at: ${await status.textContent()}`);
-    await expect.poll(() => status.textContent(), { timeout: 120_000 }).toMatch(/: exit \d+|killed|timed out|failed/);
-    ctx.annotate(`lt-et traced in ${Date.now() - began} ms: ${await status.textContent()}`);
-    expect(await status.textContent()).toMatch(/^epoll-demo lt-et: exit 0 · \d+ events$/);
-    expect(await panel.locator('[data-testid="trace-output"]').textContent()).toContain('level-triggered: 1 event, then again 1');
-
-    // A callback puts an item on the ready list…
-    const joined = panel.locator('.trace-event[data-kind="callback"]', { hasText: '→ ready list' }).first();
-    await joined.locator('button').click();
-    expect(await panel.locator('.ep-entry[data-list="ready list"][data-effect="joined-ready"]').count()).toBe(1);
-    // …and after epoll_wait copied the level-triggered one out, ep_done_scan puts it back: re-queued (LT).
-    const requeue = panel.locator('.trace-event[data-kind="transfer-done"]', { hasText: /re-queued \(LT\): ep\d+\.i\d+/ }).first();
-    await requeue.locator('button').click();
-    const position = panel.locator('[data-testid="trace-position"]');
-    const at = Number(/event (\d+) of/.exec((await position.textContent())!)![1]);
-    const requeued = panel.locator('.ep-entry[data-list="ready list"][data-effect="requeued"]');
-    expect(await requeued.count()).toBe(1);
-    expect(await requeued.locator('.ep-badge').textContent()).toBe('re-queued (LT)');
-    expect(await panel.locator('[data-testid="trace-current"]').textContent()).toContain('re-queued on the ready list (level-triggered, still ready)');
-
-    // One step back is the transfer itself: the item is being copied out, the ready list it left is empty of it.
-    await panel.locator('[data-step="back"]').click();
-    expect(await position.textContent()).toContain(`event ${at - 1} of`);
-    const card = panel.locator('.ep-card').filter({ has: page.locator('.ep-entry[data-list="transfer"]') });
-    expect(await card.count()).toBe(1);
-    expect(await card.locator('.ep-entry[data-list="ready list"]').count()).toBe(0);
-    // The scrubber's start is before any epoll instance existed.
-    await panel.locator('[data-testid="trace-scrubber"]').fill('0');
-    expect(await panel.locator('.ep-card').count()).toBe(0);
-    // Every drawn object leads to the event that last changed it: after the epoll_wait returned, the re-queued entry leads to the ep_done_scan.
-    const [, item, ep] = /re-queued \(LT\): ((ep\d+)\.i\d+)/.exec((await requeue.textContent())!)!;
-    await panel.locator('[data-testid="trace-scrubber"]').fill(String(at + 1));
-    await panel.locator(`.ep-card[data-ep="${ep}"] .ep-entry[data-list="ready list"][data-item="${item}"]`).click();
-    expect(await position.textContent()).toContain(`event ${at} of`);
-    await requeue.locator('button').click();
-    // The screenshot: the drawing at the re-queue, the scrubber at the top of the pane.
-    await panel.locator('[data-testid="trace-scrubber"]').evaluate((range) => range.scrollIntoView({ block: 'start' }));
-    await mkdir(RESULTS, { recursive: true });
-    await page.screenshot({ path: path.join(RESULTS, 'trace.png') });
-  });
-
-  it('kept to its Content-Security-Policy and logged no errors', (ctx) => {
-    if (cannotBuild) return ctx.skip(cannotBuild);
+    // Alone, this checks a page load; after the others, everything they did too.
+    await openApp();
     expect(pageProblems).toEqual([]);
   });
 });
+
+/**
+ * Loads the app afresh and waits for its shell prompt, restored from the
+ * snapshot of the default kernel: where every test starts, so that none
+ * depends on what another left behind.
+ */
+async function openApp(): Promise<void> {
+  await page.goto(server!.url);
+  await page.waitForFunction((mark) => performance.getEntriesByName(mark).length > 0, PROMPT_MARK, { timeout: 60_000 });
+  await expect.poll(() => page.getAttribute('html', 'data-stage'), { timeout: 60_000 }).toBe('ready');
+}
+
+/** Types `command` into the terminal and waits for the failure view titled `title`; returns it. */
+async function failAfterTyping(command: string, title: string) {
+  await page.click('#terminal');
+  await page.keyboard.type(command);
+  const banner = page.locator('#failure');
+  await expect.poll(() => banner.isVisible(), { timeout: 30_000 }).toBe(true);
+  expect(await banner.locator('strong').textContent()).toBe(title);
+  return banner;
+}
+
+/** Presses the failure view's Reset and waits for a ready guest, the view gone. */
+async function resetFrom(banner: ReturnType<Page['locator']>): Promise<void> {
+  await banner.locator('button').click();
+  await expect.poll(() => page.getAttribute('html', 'data-stage'), { timeout: 60_000 }).toBe('ready');
+  expect(await banner.isVisible()).toBe(false);
+}
 
 /** The terminal's visible text, one line per row (xterm's DOM renderer). */
 async function terminalText(page: Page): Promise<string> {
