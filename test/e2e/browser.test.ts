@@ -231,6 +231,60 @@ describe('the browser app', () => {
     expect([...server!.sent.keys()].some((file) => /bzImage|initramfs/.test(file))).toBe(false);
   });
 
+  it('traces the lt-et demo in the Trace panel: live events, the ready list and its LT re-queue drawn, a scrubber', { timeout: 240_000 }, async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    await openApp();
+    await page.click('#tab-trace');
+    const panel = page.locator('#panel-trace');
+    const demo = panel.locator('[data-demo="lt-et"]');
+    await expect.poll(() => demo.isEnabled(), { timeout: 60_000 }).toBe(true);
+    const began = Date.now();
+    await demo.click();
+    const status = panel.locator('[data-testid="trace-status"]');
+    // Events are listed as they arrive.
+    const rows = panel.locator('[data-testid="trace-events"] li');
+    await expect.poll(() => rows.count(), { timeout: 120_000 }).toBeGreaterThan(0);
+    ctx.annotate(`the first events were listed at: ${await status.textContent()}`);
+    await expect.poll(() => status.textContent(), { timeout: 120_000 }).toMatch(/: exit \d+|killed|timed out|failed/);
+    ctx.annotate(`lt-et traced in ${Date.now() - began} ms: ${await status.textContent()}`);
+    expect(await status.textContent()).toMatch(/^epoll-demo lt-et: exit 0 · \d+ events$/);
+    expect(await panel.locator('[data-testid="trace-output"]').textContent()).toContain('level-triggered: 1 event, then again 1');
+
+    // A callback puts an item on the ready list…
+    const joined = panel.locator('.trace-event[data-kind="callback"]', { hasText: '→ ready list' }).first();
+    await joined.locator('button').click();
+    expect(await panel.locator('.ep-entry[data-list="ready list"][data-effect="joined-ready"]').count()).toBe(1);
+    // …and after epoll_wait copied the level-triggered one out, ep_done_scan puts it back: re-queued (LT).
+    const requeue = panel.locator('.trace-event[data-kind="transfer-done"]', { hasText: /re-queued \(LT\): ep\d+\.i\d+/ }).first();
+    await requeue.locator('button').click();
+    const position = panel.locator('[data-testid="trace-position"]');
+    const at = Number(/event (\d+) of/.exec((await position.textContent())!)![1]);
+    const requeued = panel.locator('.ep-entry[data-list="ready list"][data-effect="requeued"]');
+    expect(await requeued.count()).toBe(1);
+    expect(await requeued.locator('.ep-badge').textContent()).toBe('re-queued (LT)');
+    expect(await panel.locator('[data-testid="trace-current"]').textContent()).toContain('re-queued on the ready list (level-triggered, still ready)');
+
+    // One step back is the transfer itself: the item is being copied out, the ready list it left is empty of it.
+    await panel.locator('[data-step="back"]').click();
+    expect(await position.textContent()).toContain(`event ${at - 1} of`);
+    const card = panel.locator('.ep-card').filter({ has: page.locator('.ep-entry[data-list="transfer"]') });
+    expect(await card.count()).toBe(1);
+    expect(await card.locator('.ep-entry[data-list="ready list"]').count()).toBe(0);
+    // The scrubber's start is before any epoll instance existed.
+    await panel.locator('[data-testid="trace-scrubber"]').fill('0');
+    expect(await panel.locator('.ep-card').count()).toBe(0);
+    // Every drawn object leads to the event that last changed it: after the epoll_wait returned, the re-queued entry leads to the ep_done_scan.
+    const [, item, ep] = /re-queued \(LT\): ((ep\d+)\.i\d+)/.exec((await requeue.textContent())!)!;
+    await panel.locator('[data-testid="trace-scrubber"]').fill(String(at + 1));
+    await panel.locator(`.ep-card[data-ep="${ep}"] .ep-entry[data-list="ready list"][data-item="${item}"]`).click();
+    expect(await position.textContent()).toContain(`event ${at} of`);
+    await requeue.locator('button').click();
+    // The screenshot: the drawing at the re-queue, the scrubber at the top of the pane.
+    await panel.locator('[data-testid="trace-scrubber"]').evaluate((range) => range.scrollIntoView({ block: 'start' }));
+    await mkdir(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'trace.png') });
+  });
+
   it('kept to its Content-Security-Policy and logged no errors', async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
     // Alone, this checks a page load; after the others, everything they did too.
