@@ -161,6 +161,12 @@ describe('epoll-lab trace, the command', () => {
     expect(result.stderr).toContain('ep_insert');
   });
 
+  it('a kernel panic while tracing ends the command with the kernel log (exit 1), not a hang', async () => {
+    const result = await cli(['trace', '--', 'sh', '-c', 'epoll-demo oneshot; echo c > /proc/sysrq-trigger']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('epoll-lab: the guest kernel crashed (panic): Kernel panic - not syncing: sysrq triggered crash');
+  });
+
   it('refuses an unknown event name and a missing command with one sentence each (exit 2)', async () => {
     const badEvent = await cli(['trace', '--events', 'callback,nosuch', '--', 'true']);
     expect(badEvent.status).toBe(2);
