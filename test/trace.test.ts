@@ -1,8 +1,8 @@
 /**
  * `epoll-lab trace` on the real guest kernel: each demo makes
  * fs/eventpoll.c take one path, and the decoded events must show exactly
- * that path (the sequences below follow the kernel's code, not a recording).
- * The overflow-list demo runs on every kernel of the image set.
+ * that path (the sequences below follow the kernel's code, not a recording),
+ * on every kernel of the image set.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Guest } from '../src/host/core/guest.js';
@@ -30,10 +30,10 @@ async function tracefsState(guest: Guest): Promise<string> {
   return new TextDecoder().decode(r.stdout);
 }
 
-describe('epoll-lab trace, in the real guest', () => {
+describe.each(KERNEL_SERIES)('epoll-lab trace, in the real guest, Linux %s', (kernel) => {
   let guest: Guest;
   beforeAll(async () => {
-    guest = (await startGuest()).guest;
+    guest = (await startGuest({ kernel })).guest;
   });
   afterAll(() => guest?.dispose());
 
@@ -107,7 +107,7 @@ describe('epoll-lab trace, in the real guest', () => {
   });
 
   it('on a kernel without tracefs kprobe events it says which options to build with', async () => {
-    const other = (await startGuest()).guest;
+    const other = (await startGuest({ kernel })).guest;
     try {
       // An empty /sys/kernel: no tracing directory to mount tracefs on, as on a kernel built without it.
       await other.exec('mount -t tmpfs none /sys/kernel');
@@ -121,7 +121,7 @@ describe('epoll-lab trace, in the real guest', () => {
   });
 
   it('without the image\'s layout file it says what to do, and installs nothing', async () => {
-    const other = (await startGuest()).guest;
+    const other = (await startGuest({ kernel })).guest;
     try {
       await other.exec(['rm', EVENTPOLL_LAYOUT_PATH]);
       await expect(trace(other, ['true'])).rejects.toThrow(`the image has no ${EVENTPOLL_LAYOUT_PATH}`);

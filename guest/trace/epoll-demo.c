@@ -131,7 +131,7 @@ static void *wait_one(void *arg)
 	}
 }
 
-/* True once the thread sleeps in epoll_wait: /proc's syscall file names the call it is blocked in. */
+/* True once the task sleeps in epoll_wait: /proc's syscall file names the call it is blocked in. */
 static int blocked_in_epoll_wait(pid_t tid)
 {
 	char path[64], line[128];
@@ -140,7 +140,7 @@ static int blocked_in_epoll_wait(pid_t tid)
 
 	if (tid == 0)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	snprintf(path, sizeof(path), "/proc/%d/syscall", tid);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -245,6 +245,9 @@ static int scullpipe(void)
 	if (writer == 0) {
 		int w = open("/dev/scullpipe0", O_WRONLY);
 
+		/* Write only once the parent sleeps in epoll_wait: then the wake-up has a waiter to wake. */
+		while (!blocked_in_epoll_wait(getppid()))
+			sched_yield();
 		if (w < 0 || write(w, "hello", 5) != 5)
 			fail("write /dev/scullpipe0");
 		_exit(0);
