@@ -63,6 +63,8 @@ export class GuestService implements GuestServiceApi {
   private readonly watches = new Map<number, GuestProcess>();
   /** The trace running in the interactive guest, if any. */
   private tracing: TraceHandle | undefined;
+  /** Set from the moment trace() is called: a second call must not slip in while the first awaits the guest. */
+  private traceBusy = false;
   /** Guests the workloads layer is unpacked in (or being unpacked in). */
   private readonly layers = new WeakMap<Guest, Promise<void>>();
   private nextWatch = 1;
@@ -140,7 +142,8 @@ export class GuestService implements GuestServiceApi {
   }
 
   async trace(request: TraceRequest, onEvent: (event: TraceStreamEvent) => void | Promise<void>): Promise<TraceSummary> {
-    if (this.tracing) throw new Error('a trace is already running; stop it first');
+    if (this.traceBusy) throw new Error('a trace is already running; stop it first');
+    this.traceBusy = true;
     // Calls through the proxy arrive in order; waiting for the last one means the page has them all.
     let delivered: void | Promise<void> = Promise.resolve();
     const send = (event: TraceStreamEvent) => (delivered = onEvent(event));
@@ -174,7 +177,10 @@ export class GuestService implements GuestServiceApi {
       throw new Error(hint ? `${message}; ${hint}` : message);
     } finally {
       // A reset may have dropped it already, and a new trace begun since.
-      if (this.tracing === handle) this.tracing = undefined;
+      if (this.tracing === handle) {
+        this.tracing = undefined;
+        this.traceBusy = false;
+      }
     }
   }
 
@@ -326,6 +332,7 @@ export class GuestService implements GuestServiceApi {
     // Its guest is going away; trace() rejects once the guest is disposed.
     this.tracing?.stop();
     this.tracing = undefined;
+    this.traceBusy = false;
     if (session) {
       session.detach();
       await session.guest.dispose();
