@@ -139,7 +139,9 @@ describe('epoll-lab trace, the command', () => {
     const sections = result.stderr.split(/^== kernel /m).slice(1);
     expect(sections.map((s) => s.slice(0, s.indexOf('\n')))).toEqual([...KERNEL_SERIES]);
     for (const section of sections) {
-      expect(section).toMatch(/ep_poll_callback +ep1\.i\d+ fd \d+ +key IN.* → ready list/);
+      // The ready list as the kernel hands it over (where the timer's own wake-ups land outside a
+      // transfer depends on timing: off the list or still on it, so they are not asserted).
+      expect(section).toMatch(/ep_start_scan +ep1 ready list → transfer: ep1\.i\d+/);
       expect(section).toMatch(/ep_poll_callback +ep1\.i\d+ fd \d+ +key IN.* → overflow list \(transfer in progress\)/);
       expect(section).toMatch(/ep_done_scan +ep1 overflow list spliced back: ep1\.i\d+/);
       expect(section).not.toMatch(/ep_insert|epoll_wait/);
