@@ -20,6 +20,18 @@ export interface ScalingRow {
   readonly selectUs: number | null;
 }
 
+/** The machine channel as `exec` uses it (v86; see channel-speed.ts). */
+export interface ChannelFigures {
+  /** Bytes moved each way: 5 MiB, 1 MiB with --quick. */
+  readonly bytes: number;
+  /** A command's stdout to the host, in MB/s (10^6 bytes per second), spawn to exit. */
+  readonly stdoutMBps: number;
+  /** The host to a command's stdin, in MB/s, spawn to exit. */
+  readonly stdinMBps: number;
+  /** Median time of a whole `exec true`: request, fork, exec, exit, result. */
+  readonly execRoundTripMs: number;
+}
+
 /** A latency per engine; qemu is null when QEMU is not installed. */
 export type PerEngine<T> = { readonly native: T; readonly v86: T; readonly qemu: T | null };
 
@@ -48,6 +60,8 @@ export interface BenchResult {
   /** The own epoll suites plus scull and hello-poll, each suite in a fresh restored guest. */
   readonly suiteWallMs: number | null;
   readonly kselftestWallMs: number | null;
+  /** The machine channel's throughput each way and an exec's round trip, in a restored v86 guest. */
+  readonly channel: ChannelFigures;
   readonly pingPongUs: PerEngine<number>;
   readonly eventfdUs: PerEngine<number>;
   readonly unixEchoUs: PerEngine<number>;

@@ -21,8 +21,9 @@ import { ensureWorkloadImages } from '../workloads/images.js';
 import { WORKLOAD_NAMES } from '../../core/workloads/definitions.js';
 import { reportJson, type WorkloadJson } from '../../core/workloads/report.js';
 import { runWorkload } from '../workloads/run.js';
+import { measureChannel } from './channel-speed.js';
 import { bootQemu, qemuVersion } from './qemu-guest.js';
-import type { BenchResult, Engine, PerEngine, ScalingRow } from './results.js';
+import type { BenchResult, ChannelFigures, Engine, PerEngine, ScalingRow } from './results.js';
 
 /** Where the benchmark program lives in the image (guest/bench). */
 export const GUEST_BENCH = '/usr/bin/epoll-bench';
@@ -149,6 +150,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await guest.dispose();
   }
 
+  logger.info('exec throughput and round trip…');
+  let channel: ChannelFigures;
+  {
+    const { guest } = await startGuest({ kernel, logger });
+    try {
+      channel = await measureChannel(guest, (quick ? 1 : 5) * 2 ** 20);
+    } finally {
+      await guest.dispose();
+    }
+  }
+
   logger.info('epoll-bench in v86…');
   const { guest } = await startGuest({ kernel, logger });
   let v86: EngineFigures;
@@ -235,6 +247,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     snapshotBytes: { raw: stored.state.byteLength, stored: stored.storedBytes },
     suiteWallMs,
     kselftestWallMs,
+    channel,
     pingPongUs: perEngine('pingPongUs'),
     eventfdUs: perEngine('eventfdUs'),
     unixEchoUs: perEngine('unixEchoUs'),
