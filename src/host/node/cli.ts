@@ -60,15 +60,14 @@ Commands:
   module build DIR   build an out-of-tree kernel module against the image kernel
   bench              measure start-up, suite time and epoll latency/scaling vs native and QEMU
   workload NAME      run redis, memcached or the epoll echo server under load, guest vs native
-  trace -- CMD [ARG…] run CMD with the kernel's epoll internals traced: interest set, ready
-                     list, overflow list, wake-ups
+  trace -- CMD       run CMD with fs/eventpoll.c traced: ready list, overflow list, wake-ups
   module load X      load DIR's module or FILE.ko into the running shell (or a fresh guest)
   report merge F…    combine JSON reports (shards, kernels) into one, with the matrix diff
 
 Every command takes --help. Common options:
   --kernel V         kernel: ${KERNEL_SERIES.join(', ')}, ${ALL_KERNELS}, or a Linux source tree DIR
-                     (default ${DEFAULT_KERNEL}); ${ALL_KERNELS} runs build, test, exec, run, snapshot
-                     and module build on each; DIR must be built first (test builds it)
+                     (default ${DEFAULT_KERNEL}); ${ALL_KERNELS} runs build, test, exec, run, trace,
+                     snapshot and module build on each; DIR must be built first (test builds it)
   --verbose          show progress and debug messages on stderr
 
 Environment:
