@@ -19,7 +19,7 @@ describe('guest image', () => {
 
   it('cold-boots in v86 to the ready marker and runs the manifest kernel', async () => {
     const loaded = await loadImages();
-    // The marker comes on ttyS0 and the agent's hello on ttyS1: two ports,
+    // The marker comes on ttyS0 and the agent's hello on the virtio console: two devices,
     // so either may reach the host first. Listen from the first byte.
     let console = '';
     let sawMarker!: (line: string) => void;

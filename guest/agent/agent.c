@@ -2,14 +2,15 @@
 /*
  * epoll-lab-agent: the host's hands inside the guest.
  *
- * Started by /init on the machine channel (ttyS1). It runs commands for the
+ * Started by /init on the machine channel: /dev/hvc0, v86's virtio console,
+ * or ttyS1 on a machine without one (the QEMU baseline). It runs commands for the
  * host, each in its own process group, streams their stdout and stderr back
  * as separate frames, enforces timeouts by killing the group, reports the
  * exit status or terminating signal, and forwards every /dev/kmsg record so
  * the host can spot oopses and panics. The wire format is in protocol.h and
  * docs/protocol.md.
  *
- * The agent is one epoll loop: the tty, /dev/kmsg, a signalfd for SIGCHLD
+ * The agent is one epoll loop: the channel's tty, /dev/kmsg, a signalfd for SIGCHLD
  * and, per session, the child's stdout/stderr pipes, its stdin pipe and a
  * timerfd. Nothing here sleeps; every wait is a readiness wait.
  */
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -37,7 +39,6 @@
 #include "runas.h"
 
 #define MAX_SESSIONS 32
-#define READ_CHUNK 4096
 #define MAX_ARGS 256
 
 /* What an epoll event refers to: the kind in the high half of data.u64. */
@@ -72,6 +73,14 @@ static int ep_fd = -1, tty_fd = -1, console_fd = -1, kmsg_fd = -1;
 /* Receive buffer for frames from the host. */
 static unsigned char rx[EL_HEADER_SIZE + EL_MAX_PAYLOAD];
 static size_t rx_len;
+
+/*
+ * Every frame to the host is assembled here and written with one write():
+ * on the virtio console each write becomes as few virtqueue buffers as the
+ * tty allows, and command output is read straight into tx_payload.
+ */
+static unsigned char tx[EL_HEADER_SIZE + EL_MAX_PAYLOAD];
+static unsigned char *const tx_payload = tx + EL_HEADER_SIZE;
 
 static void die(const char *what)
 {
@@ -113,20 +122,26 @@ static void write_all(int fd, const void *buf, size_t len)
 	}
 }
 
-/* Frames larger than the protocol allows are split; only data frames are. */
+/*
+ * Frames larger than the protocol allows are split; only data frames are.
+ * A payload may already sit in tx_payload (read_output reads it there).
+ */
 static void send_frame(int type, uint32_t id, const void *payload, size_t len)
 {
 	const unsigned char *p = payload;
 
 	do {
 		size_t n = len > EL_MAX_PAYLOAD ? EL_MAX_PAYLOAD : len;
-		unsigned char hdr[EL_HEADER_SIZE] = { EL_MAGIC0, EL_MAGIC1, type, 0 };
 
-		put_u32(hdr + 4, id);
-		put_u32(hdr + 8, n);
-		write_all(tty_fd, hdr, sizeof(hdr));
-		if (n)
-			write_all(tty_fd, p, n);
+		tx[0] = EL_MAGIC0;
+		tx[1] = EL_MAGIC1;
+		tx[2] = type;
+		tx[3] = 0;
+		put_u32(tx + 4, id);
+		put_u32(tx + 8, n);
+		if (n && p != tx_payload)
+			memcpy(tx_payload, p, n);
+		write_all(tty_fd, tx, EL_HEADER_SIZE + n);
 		p += n;
 		len -= n;
 	} while (len);
@@ -472,6 +487,11 @@ static void read_tty(void)
 
 	if (n <= 0)
 		return;
+	/*
+	 * Tell the host first: on the virtio console it may only send as much
+	 * as the guest's posted buffers hold, and what we have read is free.
+	 */
+	send_u32(EL_CHANNEL_ACK, 0, n);
 	rx_len += n;
 	while (rx_len - start >= EL_HEADER_SIZE) {
 		unsigned char *h = rx + start;
@@ -490,13 +510,13 @@ static void read_tty(void)
 	rx_len -= start;
 }
 
+/* A whole pipe's worth (64 KiB) at a time: fewer frames, fewer writes. */
 static void read_output(struct session *s, int *fd, int type)
 {
-	unsigned char buf[READ_CHUNK];
-	ssize_t n = read(*fd, buf, sizeof(buf));
+	ssize_t n = read(*fd, tx_payload, EL_MAX_PAYLOAD);
 
 	if (n > 0) {
-		send_frame(type, s->id, buf, n);
+		send_frame(type, s->id, tx_payload, n);
 		return;
 	}
 	/* Stale readiness from earlier in a batch: nothing to read yet. */
@@ -509,14 +529,13 @@ static void read_output(struct session *s, int *fd, int type)
 /* Sends what a (non-blocking) output pipe still holds, up to a bound. */
 static void drain_output(struct session *s, int fd, int type)
 {
-	unsigned char buf[READ_CHUNK];
 	ssize_t n;
 
-	for (int rounds = 0; fd >= 0 && rounds < 64; rounds++) {
-		n = read(fd, buf, sizeof(buf));
+	for (int rounds = 0; fd >= 0 && rounds < 4; rounds++) {
+		n = read(fd, tx_payload, EL_MAX_PAYLOAD);
 		if (n <= 0)
 			break;
-		send_frame(type, s->id, buf, n);
+		send_frame(type, s->id, tx_payload, n);
 	}
 }
 
@@ -580,10 +599,37 @@ static void handle_timeout(struct session *s)
 	maybe_finish(s);
 }
 
+/*
+ * The virtio console's ports come up in the kernel's own time: its driver
+ * probes before /init, but each port's hvc tty is made by control-message
+ * work queued after that. Wait for the device node to be created (devtmpfs
+ * reports it to inotify) rather than polling for it.
+ */
+static void wait_for_device(const char *path)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const char *slash = strrchr(path, '/');
+	char dir[256];
+	int fd;
+
+	if (!slash || access(path, F_OK) == 0)
+		return;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	fd = inotify_init1(IN_CLOEXEC);
+	if (fd < 0 || inotify_add_watch(fd, *dir ? dir : "/", IN_CREATE) < 0)
+		die("inotify");
+	/* Checked again after the watch exists: it may have appeared meanwhile. */
+	while (access(path, F_OK) != 0)
+		if (read(fd, buf, sizeof(buf)) < 0 && errno != EINTR)
+			die("inotify read");
+	close(fd);
+}
+
 static void setup_tty(const char *path)
 {
 	struct termios t;
 
+	wait_for_device(path);
 	tty_fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (tty_fd < 0)
 		die(path);

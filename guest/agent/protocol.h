@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The machine channel between the host and the guest agent on ttyS1.
+ * The machine channel between the host and the guest agent (on /dev/hvc0 in
+ * v86, ttyS1 without a virtio console).
  * docs/protocol.md is the specification; src/host/core/protocol.ts is the
  * host's side of it. Change all three together.
  *
@@ -36,6 +37,7 @@ enum {
 	EL_STDIN_ACK = 0x87,	/* u32 bytes written to the child */
 	EL_STARTED = 0x88,	/* u32 pid of the session leader */
 	EL_ERROR = 0x89,	/* a request the agent could not act on */
+	EL_CHANNEL_ACK = 0x8a,	/* u32 bytes read from the channel since the last */
 };
 
 /* EXEC payload flags. */

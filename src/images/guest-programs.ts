@@ -23,7 +23,7 @@ export interface GuestProgram {
 }
 
 export const GUEST_PROGRAMS: readonly GuestProgram[] = [
-  // The machine-channel agent /init starts on ttyS1 (see docs/); also epoll-lab-runas (GUEST_LINKS).
+  // The machine-channel agent /init starts on hvc0 or ttyS1 (see docs/protocol.md); also epoll-lab-runas (GUEST_LINKS).
   { name: 'epoll-lab-agent', sources: ['guest/agent/agent.c', 'guest/agent/reach.c', 'guest/agent/runas.c'], dest: '/sbin/epoll-lab-agent' },
   // Prints readiness changes of one file; the browser's scullpipe demo runs it.
   { name: 'epoll-watch', sources: ['guest/tools/epoll-watch.c'], dest: '/usr/bin/epoll-watch' },

@@ -18,7 +18,8 @@ import { debianKernel } from './kernel-sources.js';
 
 /**
  * Default kernel command line.
- * - console=ttyS0: the human console is the first UART (ttyS1 is the machine channel).
+ * - console=ttyS0: the human console is the first UART (the machine channel is
+ *   the virtio console, or ttyS1 on a machine without one).
  * - quiet: printk to the console is slow when every byte is an emulated UART write.
  * - tsc=reliable: v86's TSC is fine; skipping clocksource verification saves boot time.
  * - mitigations=off: no speculative-execution attacker inside a toy VM; the

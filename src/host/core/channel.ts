@@ -1,9 +1,11 @@
 /**
  * The host end of the machine channel: runs commands through the guest
  * agent, multiplexes their streams by session id, paces stdin so the
- * guest's tty buffers never overflow, and watches that the agent answers.
+ * agent's buffers stay bounded, and watches that the agent answers. The
+ * wire itself, and how much it holds, is a Link (link.ts).
  */
 import { EpollLabError, GuestDisposedError } from './errors.js';
+import { LinkWriter, type Link } from './link.js';
 import {
   decodeGuestFrame,
   encodeExec,
@@ -87,6 +89,7 @@ interface Session {
 
 export class AgentChannel {
   private readonly decoder = new FrameDecoder();
+  private readonly writer: LinkWriter;
   private readonly sessions = new Map<number, Session>();
   private nextId = 1;
   private failure: Error | undefined;
@@ -95,16 +98,18 @@ export class AgentChannel {
   private readonly pingWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly send: (bytes: Uint8Array) => void,
+    link: Link,
     private readonly options: ChannelOptions,
     /** Called with each guest message the channel does not consume itself. */
     private readonly onMessage: (message: Extract<GuestMessage, { kind: 'hello' | 'kmsg' | 'error' }>) => void,
     /** Called once when the watchdog gives up on the guest. */
     private readonly onSilence: (silentMs: number) => void,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.writer = new LinkWriter(link);
+  }
 
-  /** Bytes from the guest's ttyS1. */
+  /** Bytes from the agent, in pieces of any size. */
   receive(bytes: Uint8Array): void {
     this.lastHeard = this.now();
     this.decoder.push(bytes, (frame) => {
@@ -269,6 +274,9 @@ export class AgentChannel {
         this.pingWaiters.shift()?.();
         if (this.sessions.size === 0 && this.pingWaiters.length === 0) this.stopWatchdog();
         return;
+      case 'channel-ack':
+        this.writer.acknowledge(message.bytes);
+        return;
       case 'hello':
       case 'kmsg':
         this.onMessage(message);
@@ -281,7 +289,7 @@ export class AgentChannel {
   }
 
   private sendFrame(type: number, id: number, payload?: Uint8Array): void {
-    this.send(encodeFrame(type, id, payload));
+    this.writer.push(encodeFrame(type, id, payload));
   }
 
   /**

@@ -1,9 +1,10 @@
 /**
  * Guest: the one way the product talks to v86. It boots (or restores) an
- * emulator, runs commands through the agent on ttyS1, exposes the console
- * on ttyS0, moves files through the 9p share, saves snapshots, and turns
- * kernel faults and silence into typed errors. It runs unchanged in Node
- * and in a browser Worker; the differences live in a GuestPlatform.
+ * emulator, runs commands through the agent on the virtio console (the
+ * guest's hvc0), exposes the console on ttyS0, moves files through the 9p
+ * share, saves snapshots, and turns kernel faults and silence into typed
+ * errors. It runs unchanged in Node and in a browser Worker; the
+ * differences live in a GuestPlatform.
  */
 import type { V86, V86Options } from 'v86';
 import {
@@ -31,6 +32,7 @@ import { signalName } from './signals.js';
 import { watchMachineReset } from './machine-reset.js';
 import { DEFAULT_SHARE_BYTES, ShareQuota } from './share-quota.js';
 import { ByteBatcher, LineSplitter } from './streams.js';
+import { onVirtioConsoleOutput, virtioConsoleLink } from './virtio-console.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 
@@ -144,7 +146,7 @@ export class Guest {
     });
     this.ready.catch(() => undefined);
     this.channel = new AgentChannel(
-      (bytes) => emulator.serial_send_bytes(1, bytes),
+      virtioConsoleLink(emulator),
       options,
       (message) => {
         if (message.kind === 'kmsg') this.addKernelLine(formatKmsgRecord(message.record));
@@ -175,7 +177,7 @@ export class Guest {
     });
 
     const channelBytes = new ByteBatcher((bytes) => this.channel.receive(bytes));
-    emulator.add_listener('serial1-output-byte', (byte) => channelBytes.push(byte));
+    onVirtioConsoleOutput(emulator, (bytes) => channelBytes.pushBytes(bytes));
 
     // The console is where a panic is still printed once userspace is dead.
     const consoleLines = new LineSplitter((line) => {
@@ -253,12 +255,9 @@ export class Guest {
     const resolved = { ...defaultGuestOptions, ...options };
     const emulator = platform.createEmulator({ ...emulatorOptions(images, resolved), initial_state: { buffer: state } });
     const guest = new Guest(emulator, resolved, platform, meta);
-    // v86 drops serial input sent before it has loaded the state (the wasm is
-    // still compiling), so the first ping would only be repeated by the
-    // watchdog a pingIntervalMs later. Ping again as soon as the machine runs.
-    emulator.add_listener('emulator-loaded', () => guest.channel.sendControl(FrameType.Ping, new Uint8Array(0)));
     try {
-      // A restored agent sends no hello; a ping proves it is there.
+      // A restored agent sends no hello; a ping proves it is there. It goes
+      // out once the machine is loaded (the link waits for that).
       await guest.channel.ping();
     } catch (error) {
       await guest.dispose();
@@ -458,8 +457,8 @@ function emulatorOptions(images: GuestImages, options: GuestOptions): V86Options
     bzimage: { buffer: images.bzimage },
     initrd: { buffer: images.initrd },
     cmdline: images.cmdline,
-    // ttyS1 carries the machine channel.
-    uart1: true,
+    // The machine channel (virtio-console.ts); no adapter: the Guest is its only end.
+    virtio_console: { type: 'none' },
     // An empty in-memory 9p filesystem: the host share.
     filesystem: {},
     autostart: true,

@@ -109,7 +109,7 @@ describe('the frame decoder under hostile input', () => {
     for (let seed = 1; seed <= 100; seed++) {
       const random = generator(seed);
       const channel = new AgentChannel(
-        () => undefined,
+        { write: () => undefined },
         { pingIntervalMs: 1_000, watchdogMs: 15_000 },
         () => undefined,
         () => undefined,

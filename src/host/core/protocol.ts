@@ -29,6 +29,7 @@ export const FrameType = {
   StdinAck: 0x87,
   Started: 0x88,
   Error: 0x89,
+  ChannelAck: 0x8a,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -50,7 +51,8 @@ export type GuestMessage =
   | { kind: 'kmsg'; record: string }
   | { kind: 'stdin-ack'; id: number; bytes: number }
   | { kind: 'started'; id: number; pid: number }
-  | { kind: 'error'; id: number; message: string };
+  | { kind: 'error'; id: number; message: string }
+  | { kind: 'channel-ack'; bytes: number };
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
@@ -154,6 +156,8 @@ export function decodeGuestFrame(frame: Frame): GuestMessage | undefined {
       return { kind: 'started', id, pid: u32(0) };
     case FrameType.Error:
       return { kind: 'error', id, message: textDecoder.decode(payload) };
+    case FrameType.ChannelAck:
+      return { kind: 'channel-ack', bytes: u32(0) };
     default:
       return undefined;
   }

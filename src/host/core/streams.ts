@@ -1,12 +1,14 @@
 /**
- * Small stream helpers for the serial ports, which deliver one byte per
- * event: batch them so consumers see chunks, and split text into lines.
+ * Small stream helpers for the emulator's output: batch it so consumers see
+ * chunks, and split text into lines.
  */
 
 /**
- * Collects bytes pushed one at a time and hands them on in one chunk at
- * the end of the current task. v86 emits a whole time slice of UART output
- * synchronously, so a slice becomes one chunk instead of thousands of calls.
+ * Collects bytes pushed one at a time (a UART) or in pieces (a virtio
+ * buffer) and hands them on in one chunk at the end of the current task.
+ * v86 emits a whole time slice of output synchronously, from inside its
+ * device emulation, so a slice becomes one chunk instead of thousands of
+ * calls, and consumers run after the emulator's code, not within it.
  */
 export class ByteBatcher {
   private buffer = new Uint8Array(4096);
@@ -16,12 +18,28 @@ export class ByteBatcher {
   constructor(private readonly flushTo: (bytes: Uint8Array) => void) {}
 
   push(byte: number): void {
-    if (this.length === this.buffer.length) {
-      const grown = new Uint8Array(this.buffer.length * 2);
-      grown.set(this.buffer);
-      this.buffer = grown;
-    }
+    this.reserve(1);
     this.buffer[this.length++] = byte;
+    this.schedule();
+  }
+
+  pushBytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+    this.schedule();
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.length + bytes) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
+  }
+
+  private schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(() => this.flush());

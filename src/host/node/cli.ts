@@ -394,11 +394,14 @@ command afterwards (e.g. a test). --fresh never uses the running shell.
     help: `Usage: epoll-lab bench [--kernel ${KERNEL_SPEC}] [--json FILE] [--svg DIR] [--quick]
 
 Measures, in one run: v86 cold boot and snapshot restore to the first exec
-result, snapshot size, the suites' wall time; the guest epoll benchmarks
+result, snapshot size, the suites' wall time; the machine channel (the virtio
+console): exec stdout and stdin throughput (5 MiB each way, 1 MiB with --quick)
+and an exec's round trip; the guest epoll benchmarks
 (pipe ping-pong, eventfd wake, unix echo, the epoll/poll/select scaling curve)
 in v86, natively on this host (the same static binary) and, if
 qemu-system-i386 is installed, under QEMU TCG with the same kernel and
-initramfs. Writes JSON (default bench-results/bench.json; format in the
+initramfs (its agent on the second UART, the guest having no virtio
+console there). Writes JSON (default bench-results/bench.json; format in the
 README), SVG plots and summary.md (default bench-results/), and prints the
 summary. --quick: fewer repetitions, no suite wall times. With --kernel all each
 kernel is measured in turn, into FILE-<kernel>.json and DIR/<kernel>/.

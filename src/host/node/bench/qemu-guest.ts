@@ -1,8 +1,11 @@
 /**
  * The same kernel and initramfs under QEMU TCG, for the benchmark's
- * baseline. QEMU's second serial port is connected to a unix socket we
- * listen on, and the very same AgentChannel speaks the machine protocol
- * over it: no console scraping, the same exec semantics as in v86.
+ * baseline. The machine has no virtio console, so the guest's /init puts
+ * the agent on its second serial port (ttyS1), which is connected to a unix
+ * socket we listen on, and the very same AgentChannel speaks the machine
+ * protocol over it: no console scraping, the same exec semantics as in
+ * v86, over the UART v86 used before it had the virtio console (a socket
+ * has flow control of its own, so the link has no limits).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -62,7 +65,7 @@ export async function bootQemu(images: LoadedImages, files: { bzImage: string; i
     let hello!: () => void;
     const ready = new Promise<void>((resolve) => (hello = resolve));
     const channel = new AgentChannel(
-      (bytes) => socket.write(bytes),
+      { write: (bytes) => socket.write(bytes) },
       { pingIntervalMs: 1000, watchdogMs: 60_000 },
       (message) => {
         if (message.kind === 'hello') hello();
