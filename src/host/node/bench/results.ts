@@ -24,10 +24,13 @@ export interface ScalingRow {
 export interface ChannelFigures {
   /** Bytes moved each way: 5 MiB, 1 MiB with --quick. */
   readonly bytes: number;
-  /** A command's stdout to the host, in MB/s (10^6 bytes per second), spawn to exit. */
+  /** A command's stdout to the host, in MB/s (10^6 bytes per second), spawn to exit: the best run once warm. */
   readonly stdoutMBps: number;
-  /** The host to a command's stdin, in MB/s, spawn to exit. */
+  /** The host to a command's stdin, in MB/s, spawn to exit: the best run once warm. */
   readonly stdinMBps: number;
+  /** The first run of each in a freshly restored guest, its JIT cold. */
+  readonly stdoutFirstMBps: number;
+  readonly stdinFirstMBps: number;
   /** Median time of a whole `exec true`: request, fork, exec, exit, result. */
   readonly execRoundTripMs: number;
 }
