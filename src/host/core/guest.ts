@@ -449,6 +449,19 @@ export class Guest {
   }
 }
 
+/**
+ * The emulated machine apart from its images and memory size: its devices
+ * and switches, as text. A saved state only restores into the same devices
+ * (v86 fails inside restore_state otherwise), so snapshot keys include it.
+ */
+export function machineSignature(): string {
+  const { bios: _bios, bzimage: _bzimage, initrd: _initrd, cmdline: _cmdline, memory_size: _memory, ...machine } = emulatorOptions(
+    { bios: new ArrayBuffer(0), bzimage: new ArrayBuffer(0), initrd: new ArrayBuffer(0), cmdline: '' },
+    defaultGuestOptions,
+  );
+  return JSON.stringify(machine);
+}
+
 function emulatorOptions(images: GuestImages, options: GuestOptions): V86Options {
   return {
     memory_size: options.memoryMb * 1024 * 1024,

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotMeta } from '../core/guest.js';
-import { SnapshotCache } from './snapshot-cache.js';
+import { machineSignature } from '../core/guest.js';
+import { SnapshotCache, snapshotKey } from './snapshot-cache.js';
 
 const meta = { info: { release: '6.1.176', machine: 'i686', memoryMb: 128 }, kernelLog: '' } as unknown as SnapshotMeta;
 
@@ -48,5 +49,12 @@ describe('the snapshot cache', () => {
     const left = (await fs.readdir(dir)).filter((n) => n.endsWith('.json')).sort();
     expect(left).toHaveLength(13);
     expect(left).toContain('s0.json');
+  });
+
+  it('keys a snapshot by the machine as well as its images: other devices never restore an old state', () => {
+    const inputs = { imageHashes: { bzimage: 'a', initrd: 'b' }, v86Version: '0.5.462', cmdline: 'console=ttyS0', memoryMb: 128, machine: machineSignature() };
+    expect(machineSignature()).toContain('"virtio_console"');
+    expect(snapshotKey(inputs)).toBe(snapshotKey({ ...inputs }));
+    expect(snapshotKey({ ...inputs, machine: inputs.machine.replace('virtio_console', 'uart1') })).not.toBe(snapshotKey(inputs));
   });
 });

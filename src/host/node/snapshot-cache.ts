@@ -26,6 +26,8 @@ export interface SnapshotKeyInputs {
   readonly v86Version: string;
   readonly cmdline: string;
   readonly memoryMb: number;
+  /** The emulator's devices and switches (machineSignature()). */
+  readonly machine: string;
 }
 
 /** The meta file: what the guest reported, and the checksum of the raw state. */
@@ -48,6 +50,7 @@ export function snapshotKey(inputs: SnapshotKeyInputs): string {
     .add('v86', inputs.v86Version)
     .add('cmdline', inputs.cmdline)
     .add('memoryMb', inputs.memoryMb)
+    .add('machine', inputs.machine)
     .digest()
     .slice(0, 32);
 }

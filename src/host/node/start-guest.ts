@@ -3,7 +3,7 @@
  * one for these exact images, else cold-boot and save one for next time.
  * Everything that starts a guest in Node (CLI, tests, bench) comes here.
  */
-import { defaultGuestOptions, type Guest, type GuestOptions } from '../core/guest.js';
+import { defaultGuestOptions, machineSignature, type Guest, type GuestOptions } from '../core/guest.js';
 import { launchGuest, type SnapshotStore } from '../core/launcher.js';
 import type { GuestFactory } from '../core/testing/runner.js';
 import type { Logger } from '../core/logger.js';
@@ -75,7 +75,7 @@ function diskStore(cache: SnapshotCache, key: string, logger: Logger, release: s
 }
 
 export function snapshotKeyFor(images: LoadedImages, memoryMb: number): string {
-  return snapshotKey({ imageHashes: images.hashes, v86Version, cmdline: images.images.cmdline, memoryMb });
+  return snapshotKey({ imageHashes: images.hashes, v86Version, cmdline: images.images.cmdline, memoryMb, machine: machineSignature() });
 }
 
 /** Fresh guests restored from the snapshot, one per suite: how every Node-side suite run gets its guests. */
