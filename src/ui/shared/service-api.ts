@@ -115,7 +115,7 @@ export interface GuestServiceApi {
    * the layer into it first if this guest has not got it yet; resolves to
    * the combined figures, rejects with the server's log when it fails.
    */
-  runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<MachineFigures>;
+  runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void | Promise<void>): Promise<MachineFigures>;
   /**
    * Traces argv in the interactive guest (one trace at a time: they would
    * share tracefs), streaming events as the kernel reports them; resolves

@@ -56,6 +56,22 @@ interface Session {
   failed: boolean;
 }
 
+/**
+ * A page callback reached through comlink answers on a port of its own, so
+ * its calls can land after the reply of the call that made them. Its calls
+ * arrive in order among themselves: awaiting the last one before replying
+ * means the page has every event before the result.
+ */
+function inOrder<E>(onEvent: (event: E) => void | Promise<void>): { send: (event: E) => void; delivered: () => Promise<void> } {
+  let last: void | Promise<void>;
+  return {
+    send: (event) => {
+      last = onEvent(event);
+    },
+    delivered: () => Promise.resolve(last).catch(() => undefined),
+  };
+}
+
 export class GuestService implements GuestServiceApi {
   private hooks = unconnected;
   private source: GuestSource | undefined;
@@ -144,9 +160,7 @@ export class GuestService implements GuestServiceApi {
   async trace(request: TraceRequest, onEvent: (event: TraceStreamEvent) => void | Promise<void>): Promise<TraceSummary> {
     if (this.traceBusy) throw new Error('a trace is already running; stop it first');
     this.traceBusy = true;
-    // Calls through the proxy arrive in order; waiting for the last one means the page has them all.
-    let delivered: void | Promise<void> = Promise.resolve();
-    const send = (event: TraceStreamEvent) => (delivered = onEvent(event));
+    const { send, delivered } = inOrder(onEvent);
     const batch = new Batcher<TraceEvent>((events) => send({ kind: 'events', events }), TRACE_BATCH);
     // Events first: output that follows an event should not overtake it.
     const output = (stream: 'stdout' | 'stderr') => textOf((text) => (batch.flush(), send({ kind: 'output', stream, text })));
@@ -167,11 +181,11 @@ export class GuestService implements GuestServiceApi {
         return { ...result, warnings: faults ? [`${faults} (see the Kernel log tab)`] : [] };
       });
       batch.flush();
-      await delivered;
+      await delivered();
       return summary;
     } catch (error) {
       batch.flush();
-      await Promise.resolve(delivered).catch(() => undefined);
+      await delivered();
       // comlink keeps only an Error's name and message: put the hint (what to do) in the message.
       const { message, hint } = toFailure(error);
       throw new Error(hint ? `${message}; ${hint}` : message);
@@ -205,10 +219,12 @@ export class GuestService implements GuestServiceApi {
     return this.source?.hasWorkloads ?? false;
   }
 
-  async runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<MachineFigures> {
+  async runWorkload(request: WorkloadRequest, pageEvent: (event: WorkloadEvent) => void | Promise<void>): Promise<MachineFigures> {
     // The same checks and messages as the CLI's flags.
     const { definition, clients, requests } = resolveWorkload(request);
     const source = this.requireSource();
+    const { send: onEvent, delivered } = inOrder(pageEvent);
+    // The last round reaches the page before the figures do (and before an error).
     return this.guarded(async (guest) => {
       let unpacked = this.layers.get(guest);
       if (!unpacked) {
@@ -237,7 +253,7 @@ export class GuestService implements GuestServiceApi {
       const problem = faultsSince(guest, faults, `the ${definition.name} run`);
       if (problem) throw new Error(`${problem} (see the Kernel log tab)`);
       return figures;
-    });
+    }).finally(delivered);
   }
 
   /** Starts the interactive guest from the loaded source: restore if possible, else boot. */
