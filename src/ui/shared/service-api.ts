@@ -127,5 +127,5 @@ export interface GuestServiceApi {
   /** Ends the traced command early (SIGKILL); its trace() then resolves as usual. */
   stopTrace(): void;
   /** Runs suites, each in a fresh guest restored beside the interactive one. */
-  runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void): Promise<RunReport>;
+  runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void | Promise<void>): Promise<RunReport>;
 }

@@ -211,8 +211,10 @@ export class GuestService implements GuestServiceApi {
     return this.guarded((guest) => listSuites(guest));
   }
 
-  runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void): Promise<RunReport> {
-    return runSuites(() => this.lease(), selection, onEvent);
+  runSuites(selection: RunSelection, pageEvent: (event: RunEvent) => void | Promise<void>): Promise<RunReport> {
+    // The last case's result reaches the page before the report does.
+    const { send, delivered } = inOrder(pageEvent);
+    return runSuites(() => this.lease(), selection, send).finally(delivered);
   }
 
   hasWorkloads(): boolean {
