@@ -46,18 +46,3 @@ export function parseTraceLine(line: string): TraceLine {
     record: { comm: comm!.trim(), pid: Number(pid), tgid: Number.isFinite(tgidNumber) ? tgidNumber : Number(pid), time: Number(time), event: event!, fields, text: rest! },
   };
 }
-
-/** Splits a byte stream into lines; the tail without a newline waits for more. */
-export class LineSplitter {
-  private pending = '';
-  private readonly decoder = new TextDecoder();
-
-  push(bytes: Uint8Array, onLine: (line: string) => void): void {
-    this.pending += this.decoder.decode(bytes, { stream: true });
-    let newline: number;
-    while ((newline = this.pending.indexOf('\n')) >= 0) {
-      onLine(this.pending.slice(0, newline));
-      this.pending = this.pending.slice(newline + 1);
-    }
-  }
-}

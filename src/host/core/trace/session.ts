@@ -12,7 +12,8 @@ import { TraceDecoder } from './decode.js';
 import type { TraceEvent } from './events.js';
 import type { EventpollLayout } from './layout.js';
 import { EVENTPOLL_LAYOUT_PATH, parseEventpollLayout } from './layout.js';
-import { LineSplitter, parseTraceLine } from './parse.js';
+import { LineSplitter } from '../streams.js';
+import { parseTraceLine } from './parse.js';
 import type { TraceEventKind } from './probes.js';
 import { ALL_TRACE_EVENT_KINDS, PROBE_GROUP, PROBED_SYMBOLS, probePlan, TRACE_EVENT_KINDS, unavailableKinds } from './probes.js';
 
@@ -156,7 +157,6 @@ export function startTrace(guest: Guest, argv: readonly string[], options: Trace
     let lost = 0;
     let endSeen: () => void = () => {};
     const ended = new Promise<void>((resolve) => (endSeen = resolve));
-    const splitter = new LineSplitter();
     const onLine = (line: string) => {
       const parsed = parseTraceLine(line);
       if (parsed.kind === 'lost') {
@@ -176,11 +176,12 @@ export function startTrace(guest: Guest, argv: readonly string[], options: Trace
         options.onEvent(event);
       }
     };
+    const splitter = new LineSplitter(onLine);
     // The reader starts first, so that its pid can be left out of the trace.
     // Not cat: busybox's cat sendfile()s, and sendfile from trace_pipe into
     // a pipe sleeps in the ring buffer holding that pipe's lock, which then
     // blocks the agent reading the pipe. dd reads and writes.
-    const reader = guest.spawn(['dd', `if=${TRACEFS}/trace_pipe`, 'bs=65536'], { onStdout: (bytes) => splitter.push(bytes, onLine) });
+    const reader = guest.spawn(['dd', `if=${TRACEFS}/trace_pipe`, 'bs=65536'], { onStdout: (bytes) => splitter.push(bytes) });
     // Settled in `finally`; until then a guest failure must not count as unhandled.
     reader.exited.catch(() => undefined);
     try {

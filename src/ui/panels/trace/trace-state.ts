@@ -48,16 +48,17 @@ export type TraceAction =
   | { readonly type: 'seek'; readonly position: number }
   | { readonly type: 'step'; readonly by: number };
 
-export const initialTraceState: TracePanelState = {
-  phase: 'idle',
-  command: '',
+/** What a new trace starts from: no events, no output, the scrubber following. */
+const freshRun = {
   events: [],
   dropped: 0,
   output: '',
   follow: true,
   position: 0,
   stopped: false,
-};
+} as const satisfies Partial<TracePanelState>;
+
+export const initialTraceState: TracePanelState = { phase: 'idle', command: '', ...freshRun };
 
 export const isBusy = (state: TracePanelState) => state.phase === 'running' || state.phase === 'stopping';
 
@@ -80,14 +81,9 @@ export function traceReducer(state: TracePanelState, action: TraceAction): Trace
       return {
         ...rest,
         ...(action.demo !== undefined && { demo: action.demo }),
+        ...freshRun,
         phase: 'running',
         command: joinCommand(action.argv),
-        events: [],
-        dropped: 0,
-        output: '',
-        follow: true,
-        position: 0,
-        stopped: false,
       };
     }
     case 'events': {
