@@ -68,6 +68,20 @@ describe('redis-benchmark CSV', () => {
     expect(merged).toEqual({ ops: 400, opsPerSec: 400 / 3, p50Us: 900, p99Us: 9000 });
   });
 
+  it('takes a test that finished within redis-benchmark\'s 1 ms tick ("inf") as one millisecond, a lower bound', () => {
+    // Printed natively by CI's redis-benchmark for 40 GETs.
+    const tests = parseRedisBenchmarkCsv(`${REDIS_CSV.split('\n')[0]}
+"SET","60000.00","0.031","0.008","0.031","0.055","0.135","0.143"
+"GET","inf","0.026","0.008","0.031","0.039","0.047","0.055"
+`)!;
+    expect(tests.get('GET')).toEqual({ rps: Infinity, p50Us: 31, p99Us: 47 });
+    const merged = combineRedisTests(tests, 40);
+    // 80 requests in 40/60000 s + 1 ms.
+    expect(merged.opsPerSec).toBeCloseTo(80 / (40 / 60000 + 0.001), 6);
+    expect(JSON.parse(JSON.stringify(merged))).toEqual(merged);
+    expect(parseRedisBenchmarkCsv(`${REDIS_CSV.split('\n')[0]}\n"GET","1.0","0.026","0.008","inf","0.039","inf","0.055"\n`)).toBeUndefined();
+  });
+
   it('refuses output without the CSV', () => {
     expect(parseRedisBenchmarkCsv('Could not connect to Redis at 127.0.0.1:6379: Connection refused\n')).toBeUndefined();
     expect(parseRedisBenchmarkCsv(REDIS_CSV.split('\n')[0]!)).toBeUndefined();

@@ -15,6 +15,7 @@ export interface LoadFigures {
 }
 
 export interface RedisTest {
+  /** Infinity where redis-benchmark printed "inf": the test took under its clock's 1 ms tick. */
   readonly rps: number;
   readonly p50Us: number;
   readonly p99Us: number;
@@ -34,8 +35,9 @@ export function parseRedisBenchmarkCsv(text: string): Map<string, RedisTest> | u
   if (rps < 0 || p50 < 0 || p99 < 0) return undefined;
   const tests = new Map<string, RedisTest>();
   for (const row of rows) {
-    const values = [row[rps], row[p50], row[p99]].map(Number);
-    if (!row[0] || values.some((v) => !Number.isFinite(v))) return undefined;
+    // redis-benchmark divides by whole elapsed milliseconds, so a fast enough test prints "inf".
+    const values = [row[rps], row[p50], row[p99]].map((cell) => (cell === 'inf' ? Infinity : Number(cell)));
+    if (!row[0] || values.some((v) => Number.isNaN(v)) || !Number.isFinite(values[1]!) || !Number.isFinite(values[2]!)) return undefined;
     tests.set(row[0], { rps: values[0]!, p50Us: Math.round(values[1]! * 1000), p99Us: Math.round(values[2]! * 1000) });
   }
   return tests.size ? tests : undefined;
@@ -57,9 +59,14 @@ export function combineFigures(parts: readonly LoadFigures[]): LoadFigures {
   };
 }
 
-/** redis-benchmark's tests (SET, GET) of `requestsEach` requests each, as one figure. */
+/**
+ * redis-benchmark's tests (SET, GET) of `requestsEach` requests each, as one
+ * figure. A test that took under a millisecond ("inf") counts as taking one:
+ * its rate is then a lower bound, never an infinity that JSON cannot carry.
+ */
 export function combineRedisTests(tests: ReadonlyMap<string, RedisTest>, requestsEach: number): LoadFigures {
-  return combineFigures([...tests.values()].map((t) => ({ ops: requestsEach, opsPerSec: t.rps, p50Us: t.p50Us, p99Us: t.p99Us })));
+  const rate = (rps: number) => (Number.isFinite(rps) ? rps : requestsEach * 1000);
+  return combineFigures([...tests.values()].map((t) => ({ ops: requestsEach, opsPerSec: rate(t.rps), p50Us: t.p50Us, p99Us: t.p99Us })));
 }
 
 export interface MemaslapResult extends LoadFigures {
