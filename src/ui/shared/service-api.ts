@@ -90,6 +90,49 @@ export interface TraceSummary extends TraceResult {
   readonly warnings: readonly string[];
 }
 
+/** One compiler message at its line of the program (tcc's "file:LINE: error: …"). */
+export interface CompileDiagnostic {
+  /** 1-based line of the program's source. */
+  readonly line: number;
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+}
+
+/** A program the Playground panel compiles in the guest (with tcc, from the compiler layer) and runs there. */
+export interface PlaygroundRequest {
+  /** The C source, UTF-8. */
+  readonly source: string;
+  /** Arguments after the program's name. */
+  readonly args?: readonly string[];
+}
+
+/** How a Playground run is going, in order: the layer (once per guest), compiling, running with output, then the result. */
+export type PlaygroundEvent =
+  | { readonly kind: 'download'; readonly loaded: number; readonly total: number }
+  | { readonly kind: 'unpacking'; readonly bytes: number }
+  | { readonly kind: 'compiling' }
+  | { readonly kind: 'running'; readonly pid: number }
+  | { readonly kind: 'output'; readonly stream: 'stdout' | 'stderr'; readonly text: string };
+
+/** How a Playground run ended. */
+export interface PlaygroundResult {
+  /** False when the compiler refused the program; then nothing ran. */
+  readonly compiled: boolean;
+  readonly diagnostics: readonly CompileDiagnostic[];
+  /** The compiler's own words, verbatim (also for messages that name no line). */
+  readonly compilerOutput: string;
+  /** The program's exit status, when it exited. */
+  readonly exitCode: number | null;
+  /** The signal that ended it (e.g. "SIGSEGV", "SIGKILL" after Stop), when one did. */
+  readonly signal: string | null;
+  /** Ended by stopPlayground(). */
+  readonly stopped: boolean;
+  /** Output bytes dropped past the bound (the pane says so). */
+  readonly droppedOutputBytes: number;
+  readonly compileMs: number;
+  readonly runMs: number;
+}
+
 export interface GuestServiceApi {
   /** Registers the page's callbacks; call once, before start. */
   connect(hooks: ServiceHooks): void;
