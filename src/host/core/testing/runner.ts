@@ -36,38 +36,51 @@ export type GuestFactory = () => Promise<GuestLease>;
 
 const decoder = new TextDecoder();
 
+/** What a selection runs on one image: its suites in order, and for named cases which program holds each. */
+export interface RunPlan {
+  /** `uname -r` of the guest the plan was read from. */
+  readonly kernel: string;
+  readonly suites: readonly SuiteDefinition[];
+  /** Present when the selection named cases: the names each program runs. */
+  readonly programCases?: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Reads the image's suites from `guest` and resolves the selection against them (suites, named cases, shard). */
+export async function planRun(guest: Guest, selection: RunSelection): Promise<RunPlan> {
+  let suites = selectSuites(await readSuites(guest), selection.suites ?? [], selection.exclude ?? []);
+  let programCases: Map<string, string[]> | undefined;
+  if (selection.cases?.length) {
+    // Over every selected suite, before sharding: a shard that holds none
+    // of the named cases simply runs nothing.
+    const located = await locateCases(guest, suites, selection.cases);
+    suites = suites.filter((s) => s.programs.some((p) => located.has(p)));
+    programCases = located;
+  }
+  return { kernel: guest.info.release, suites: shardSuites(suites, selection.shard), ...(programCases && { programCases }) };
+}
+
 export async function runSuites(
   factory: GuestFactory,
   selection: RunSelection,
   onEvent: (event: RunEvent) => void = () => undefined,
 ): Promise<RunReport> {
   const first = await factory();
-  let kernel: string;
-  let suites: SuiteDefinition[];
-  let programCases: Map<string, string[]> | undefined;
+  let plan: RunPlan;
   try {
-    kernel = first.guest.info.release;
-    suites = selectSuites(await readSuites(first.guest), selection.suites ?? [], selection.exclude ?? []);
-    if (selection.cases?.length) {
-      // Over every selected suite, before sharding: a shard that holds none
-      // of the named cases simply runs nothing.
-      programCases = await locateCases(first.guest, suites, selection.cases);
-      suites = suites.filter((s) => s.programs.some((p) => programCases!.has(p)));
-    }
-    suites = shardSuites(suites, selection.shard);
+    plan = await planRun(first.guest, selection);
   } finally {
     await first.release();
   }
   const results: SuiteResult[] = [];
-  for (const suite of suites) {
+  for (const suite of plan.suites) {
     const lease = await factory();
     try {
-      results.push(await runSuite(lease.guest, suite, selection, onEvent, programCases));
+      results.push(await runSuite(lease.guest, suite, selection, onEvent, plan.programCases));
     } finally {
       await lease.release();
     }
   }
-  return { kernel, suites: results, summary: summarize(results) };
+  return { kernel: plan.kernel, suites: results, summary: summarize(results) };
 }
 
 /**

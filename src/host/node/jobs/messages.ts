@@ -1,0 +1,37 @@
+/**
+ * What the main thread and a suite worker (suite-worker.ts) say to each
+ * other: one unit of work at a time, its live events and log lines back,
+ * then its result or the error that stopped it.
+ */
+import type { RunEvent, SuiteResult } from '../../core/testing/results.js';
+import type { RunSelection } from '../../core/testing/runner.js';
+import type { SuiteDefinition } from '../../core/testing/suites.js';
+
+export interface RunUnitMessage {
+  readonly kind: 'run';
+  readonly kernel: string;
+  readonly suite: SuiteDefinition;
+  readonly programCases?: ReadonlyMap<string, readonly string[]>;
+  readonly selection: RunSelection;
+}
+
+export type ToWorker = RunUnitMessage;
+
+/** An error as it crosses the thread boundary: enough to raise the same kind again. */
+export interface ErrorReport {
+  readonly label: string;
+  /** An EpollLabError (a message for a person), not a bug. */
+  readonly ours: boolean;
+  readonly message: string;
+  readonly hint?: string;
+  readonly kernelLog?: readonly string[];
+  readonly stack?: string;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export type FromWorker =
+  | { readonly kind: 'log'; readonly level: LogLevel; readonly message: string }
+  | { readonly kind: 'event'; readonly event: RunEvent }
+  | { readonly kind: 'done'; readonly result: SuiteResult }
+  | { readonly kind: 'failed'; readonly error: ErrorReport };
