@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { benchAssets } from './src/ui/build/bench-assets-plugin.js';
 import { guestAssets } from './src/ui/build/guest-assets-plugin.js';
+import { moduleBuild } from './src/ui/build/module-build-plugin.js';
 
 const root = fileURLToPath(new URL('./src/ui/', import.meta.url));
 
@@ -18,7 +19,12 @@ export default defineConfig({
   base: './',
   // The app has no public/ folder; guest assets come from the plugin.
   publicDir: false,
-  plugins: [guestAssets({ snapshot: process.env['EPOLL_LAB_UI_SNAPSHOT'] !== '0' }), benchAssets()],
+  plugins: [
+    guestAssets({ snapshot: process.env['EPOLL_LAB_UI_SNAPSHOT'] !== '0' }),
+    benchAssets(),
+    // The Drivers panel's Build: only under `npm start` (apply: 'serve'), never in dist/.
+    moduleBuild(),
+  ],
   worker: { format: 'es' },
   build: {
     outDir: fileURLToPath(new URL('./dist/', import.meta.url)),

@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { SuiteDefinition } from '../host/core/testing/suites.js';
+import { moduleSuiteName, type SuiteDefinition } from '../host/core/testing/suites.js';
 import type { GuestTest } from './guest-programs.js';
 import { GUEST_TESTS_DIR } from './guest-programs.js';
 
@@ -41,7 +41,7 @@ function suiteOf(base: string): { name: string; setup?: string; explicitOnly?: b
   if (base === 'harness_selftest') return { name: 'harness-selftest', explicitOnly: true };
   if (base.startsWith('test_')) {
     const module = base.slice('test_'.length);
-    return { name: module.replace(/_/g, '-'), setup: `insmod ${MODULES_DIR}/${module}.ko` };
+    return { name: moduleSuiteName(module), setup: `insmod ${MODULES_DIR}/${module}.ko` };
   }
   return { name: base.replace(/_/g, '-') };
 }

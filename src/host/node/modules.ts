@@ -1,8 +1,7 @@
 /**
- * Out-of-tree kernel modules: build one against the image's kernel tree,
- * check it was built for the kernel a guest runs, and load it into that
- * guest through the 9p share. The CLI, the shell session and the tests all
- * load modules through loadModuleInto().
+ * Out-of-tree kernel modules: build one against the image's kernel tree.
+ * The CLI's `module build` and the dev server's build endpoint both build
+ * through buildModule(); loading is the core's loadModuleInto().
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -10,11 +9,18 @@ import { kbuildModuleArgs } from '../../images/kernel-extras.js';
 import { kbuildEnv } from '../../images/kernel.js';
 import { capture } from '../../images/run.js';
 import { UsageError } from '../core/errors.js';
-import { GUEST_SHARE_PATH, type Guest } from '../core/guest.js';
 import { loadManifest } from './images.js';
 import { DEFAULT_KERNEL } from '../../images/kernel-sources.js';
 
 export class ModuleBuildError extends UsageError {
+  /** What make printed (kbuild's and the compiler's messages), verbatim; empty when make did not fail. */
+  readonly output: string;
+
+  constructor(message: string, output = '', hint?: string) {
+    super(message, hint);
+    this.output = output;
+  }
+
   static override readonly label: string = 'ModuleBuildError';
 }
 
@@ -35,55 +41,9 @@ export async function buildModule(dir: string, kernel = DEFAULT_KERNEL): Promise
     env: kbuildEnv(),
     okCodes: 'any',
   });
-  if (code !== 0) throw new ModuleBuildError(`building ${dir} against Linux ${tree.release} failed:\n${`${stdout}${stderr}`.trimEnd()}`);
+  const output = `${stdout}${stderr}`.trimEnd();
+  if (code !== 0) throw new ModuleBuildError(`building ${dir} against Linux ${tree.release} failed:\n${output}`, output);
   const built = (await fs.readdir(moduleDir)).filter((n) => n.endsWith('.ko')).map((n) => path.join(moduleDir, n));
   if (built.length === 0) throw new ModuleBuildError(`make succeeded but ${dir} holds no .ko file; does its Kbuild set obj-m?`);
   return built;
-}
-
-/** The vermagic string in a module's .modinfo ("6.1.176 mod_unload 686 "), or undefined. */
-export function readVermagic(module: Uint8Array): string | undefined {
-  const needle = Buffer.from('vermagic=');
-  const bytes = Buffer.from(module.buffer, module.byteOffset, module.byteLength);
-  const at = bytes.indexOf(needle);
-  if (at < 0) return undefined;
-  const end = bytes.indexOf(0, at);
-  return bytes.toString('utf8', at + needle.length, end < 0 ? undefined : end);
-}
-
-export interface ModuleLoadRequest {
-  /** The module file's name, e.g. "scull.ko". */
-  readonly name: string;
-  readonly bytes: Uint8Array;
-  /** Module parameters, e.g. ["scull_p_buffer=64"]. */
-  readonly args: readonly string[];
-}
-
-export interface ModuleLoadResult {
-  readonly loaded: boolean;
-  /** insmod's own output. */
-  readonly output: string;
-  /** What the kernel logged while loading. */
-  readonly kernelMessages: string;
-}
-
-/** Loads a module into a running guest; a module for another kernel is refused before insmod. */
-export async function loadModuleInto(guest: Guest, request: ModuleLoadRequest): Promise<ModuleLoadResult> {
-  const release = guest.info.release;
-  const vermagic = readVermagic(request.bytes);
-  if (!vermagic) throw new UsageError(`${request.name} is not a kernel module (no vermagic in .modinfo)`);
-  const builtFor = vermagic.split(' ')[0];
-  if (builtFor !== release) {
-    throw new UsageError(
-      `${request.name} was built for Linux ${builtFor}, but the guest runs ${release}`,
-      'rebuild it against the image kernel: npx epoll-lab module build DIR',
-    );
-  }
-  const before = guest.kernelLog().split('\n').length;
-  await guest.writeFile(request.name, request.bytes);
-  const result = await guest.exec(['insmod', `${GUEST_SHARE_PATH}/${request.name}`, ...request.args], { timeoutMs: 60_000 });
-  // kmsg records travel on the same channel as the EXIT frame, ahead of it.
-  const kernelMessages = guest.kernelLog().split('\n').slice(before).join('\n');
-  const output = new TextDecoder().decode(result.stderr) + new TextDecoder().decode(result.stdout);
-  return { loaded: result.exitCode === 0, output: output.trim(), kernelMessages };
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { resolveCacheDir } from '../../images/cache.js';
 import { EpollLabError } from '../core/errors.js';
 import type { Guest } from '../core/guest.js';
-import { loadModuleInto, type ModuleLoadResult } from './modules.js';
+import { loadModuleInto, type ModuleLoadResult } from '../core/modules.js';
 
 export function sessionsDir(): string {
   return path.join(resolveCacheDir(), 'sessions');

@@ -4,10 +4,11 @@
  * once per process, on first need, by prepareGuestAssets().
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger as ViteLogger, Plugin } from 'vite';
+import type { Plugin } from 'vite';
 import type { Logger } from '../../host/core/logger.js';
 import { GUEST_ASSETS_DIR } from '../shared/guest-assets.js';
 import { prepareGuestAssets, type GuestAssetsOptions, type PreparedGuestAssets } from './guest-assets.js';
+import { viteLogger } from './vite-logger.js';
 
 export type GuestAssetsPluginOptions = Omit<GuestAssetsOptions, 'logger'>;
 
@@ -23,7 +24,7 @@ export function guestAssets(options: GuestAssetsPluginOptions = {}): Plugin {
     name: 'epoll-lab:guest-assets',
 
     configResolved(config) {
-      logger = fromVite(config.logger);
+      logger = viteLogger(config.logger, TAG);
       building = config.command === 'build';
     },
 
@@ -50,14 +51,5 @@ export function guestAssets(options: GuestAssetsPluginOptions = {}): Plugin {
         }, next);
       });
     },
-  };
-}
-
-function fromVite(vite: ViteLogger): Logger {
-  return {
-    debug: () => undefined,
-    info: (message) => vite.info(`${TAG} ${message}`, { timestamp: true }),
-    warn: (message) => vite.warn(`${TAG} ${message}`, { timestamp: true }),
-    error: (message) => vite.error(`${TAG} ${message}`, { timestamp: true }),
   };
 }

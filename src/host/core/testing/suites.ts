@@ -27,6 +27,14 @@ export interface SuiteDefinition {
 
 const decoder = new TextDecoder();
 
+/**
+ * The suite that tests a driver module the image carries: the image build
+ * turns guest/drivers/<dir>/test_<module>.c into suite "<module>", "_" as "-".
+ */
+export function moduleSuiteName(module: string): string {
+  return module.replace(/_/g, '-');
+}
+
 export async function readSuites(guest: Guest): Promise<SuiteDefinition[]> {
   const result = await guest.exec(['cat', SUITES_FILE], { timeoutMs: 30_000 });
   if (result.exitCode !== 0) {
