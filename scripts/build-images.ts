@@ -27,6 +27,9 @@ initramfs) from Debian packages and write images/manifest.json.
   --with-workloads  also build the workloads layer (redis, memcached, the
                     echo server; images/workloads/layer.cpio) for
                     \`epoll-lab workload\`, which builds it itself when missing
+  --with-compiler   also build the compiler layer (tcc and the i386 C library;
+                    images/compiler/layer.cpio) for the Playground tab and
+                    \`epoll-lab run --in-guest-compiler\`
   -h, --help        show this help
 
 Everything is cached by the hash of its inputs: a build without changes takes
@@ -43,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
         out: { type: 'string' },
         'with-test-tools': { type: 'boolean' },
         'with-workloads': { type: 'boolean' },
+        'with-compiler': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -70,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
         ...(values.out ? { outDir: values.out } : {}),
         ...(values['with-test-tools'] ? { extraPackages: TEST_PACKAGES } : {}),
         ...(values['with-workloads'] ? { workloads: true } : {}),
+        ...(values['with-compiler'] ? { compiler: true } : {}),
       },
       logger,
     );

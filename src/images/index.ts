@@ -43,6 +43,7 @@ import { binutilsVersion, ensureToolchain, gccVersion, installedVersions } from 
 import type { Userland } from './userland.js';
 import { prepareUserland } from './userland.js';
 import { buildWorkloadsLayer, keptWorkloadsLayer } from './workloads.js';
+import { buildCompilerLayer, keptCompilerLayer } from './compiler-layer.js';
 
 export interface BuildOptions {
   /** Kernel series to build, e.g. ["6.1"]; default [DEFAULT_KERNEL]. */
@@ -61,6 +62,8 @@ export interface BuildOptions {
   extraPackages?: readonly string[];
   /** Also build the workloads layer (see workloads.ts); without it an earlier layer is kept. */
   workloads?: boolean;
+  /** Also build the compiler layer (see compiler-layer.ts); without it an earlier layer is kept. */
+  compiler?: boolean;
 }
 
 /** Debian kernel names (with "all" expanded) and source-tree paths, each checked. */
@@ -107,6 +110,11 @@ function describeInitramfs(image: InitramfsImage): string {
     `${image.entries} entries, ${(image.bytes.length / 1048576).toFixed(1)} MiB` +
     (replaced.length ? `; project files replace applets ${replaced.join(' ')}` : '')
   );
+}
+
+/** The initramfs files a layer goes on top of (host paths). */
+function baseInitramfs(outDir: string, artifacts: readonly ManifestArtifact[]): string[] {
+  return artifacts.filter((a) => a.role === 'initramfs').map((a) => path.join(outDir, a.path));
 }
 
 /** Resolve defaults shared by buildImages() and prepareInitramfsInputs(). */
@@ -264,16 +272,19 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
           gccVersion: gcc,
           libcVersion: versions.get('libc6-dev-i386') ?? '',
           logger,
-          baseInitramfs: [...kept.artifacts, ...artifacts].filter((a) => a.role === 'initramfs').map((a) => path.join(outDir, a.path)),
+          baseInitramfs: baseInitramfs(outDir, [...kept.artifacts, ...artifacts]),
         })
       : await keptWorkloadsLayer(previous, outDir);
+    const compiler = options.compiler
+      ? await buildCompilerLayer({ cacheDir, outDir, logger, baseInitramfs: baseInitramfs(outDir, [...kept.artifacts, ...artifacts]) })
+      : await keptCompilerLayer(previous, outDir);
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       createdBy: 'scripts/build-images.ts',
       inputsHash: '', // derived from the parts by normalizeManifest()
-      packages: { ...kept.packages, ...manifestPackages(kernels, versions, userland.busybox.version), ...workloads?.packages },
+      packages: { ...kept.packages, ...manifestPackages(kernels, versions, userland.busybox.version), ...workloads?.packages, ...compiler?.packages },
       kernels: { ...kept.kernels, ...built },
-      artifacts: [...kept.artifacts, ...artifacts, ...(workloads ? [workloads.artifact] : [])],
+      artifacts: [...kept.artifacts, ...artifacts, ...(workloads ? [workloads.artifact] : []), ...(compiler ? [compiler.artifact] : [])],
     };
     const file = await writeManifest(outDir, manifest);
     logger.info(`images ready in ${formatDuration(Date.now() - started)}: ${file}`);

@@ -32,11 +32,11 @@ export const DEFAULT_CMDLINE = 'console=ttyS0 quiet tsc=reliable mitigations=off
 export const MANIFEST_FORMAT = 1;
 export const MANIFEST_NAME = 'manifest.json';
 
-export type ArtifactRole = 'bios' | 'kernel' | 'initramfs' | 'workloads-layer';
+export type ArtifactRole = 'bios' | 'kernel' | 'initramfs' | 'workloads-layer' | 'compiler-layer';
 
 export interface ManifestArtifact {
   role: ArtifactRole;
-  /** Kernel series ("6.1") for kernel and initramfs; absent for the BIOS and the workloads layer. */
+  /** Kernel series ("6.1") for kernel and initramfs; absent for the BIOS and the layers. */
   kernel?: string;
   /** Path relative to the manifest's directory, e.g. "6.1/bzImage". */
   path: string;
@@ -77,7 +77,7 @@ export interface Manifest {
   artifacts: ManifestArtifact[];
 }
 
-const ROLE_ORDER: Record<ArtifactRole, number> = { bios: 0, kernel: 1, initramfs: 2, 'workloads-layer': 3 };
+const ROLE_ORDER: Record<ArtifactRole, number> = { bios: 0, kernel: 1, initramfs: 2, 'workloads-layer': 3, 'compiler-layer': 4 };
 
 /** Compare kernel series numerically ("6.1" < "6.12"). */
 export function compareKernels(a: string, b: string): number {

@@ -147,7 +147,7 @@ async function cachedDeb(debsDir: string, pkg: string, version: string): Promise
  * The .deb of every package, from <cache>/debs/ or fetched with one
  * `apt-get download` for all the missing ones. Returns package -> path.
  */
-export async function fetchDebs(versions: Record<string, string>, cacheDir: string, logger: Logger): Promise<Map<string, string>> {
+export async function fetchDebs(versions: Record<string, string>, cacheDir: string, logger: Logger, layer = 'workloads'): Promise<Map<string, string>> {
   const debsDir = path.join(cacheDir, 'debs');
   const debs = new Map<string, string>();
   const missing: string[] = [];
@@ -158,14 +158,14 @@ export async function fetchDebs(versions: Record<string, string>, cacheDir: stri
   }
   if (!missing.length) return debs;
 
-  await withStep(logger, `workloads: apt-get download ${missing.length} packages`, async (step) => {
+  await withStep(logger, `${layer}: apt-get download ${missing.length} packages`, async (step) => {
     const tmp = await makeTempDir(debsDir, 'download');
     try {
       await run('apt-get', ['download', ...missing.map((p) => `${p}=${versions[p]}`)], {
         cwd: tmp,
         env: APT_ENV,
         step,
-        logFile: path.join(cacheDir, 'logs', 'workloads-download.log'),
+        logFile: path.join(cacheDir, 'logs', `${layer}-download.log`),
       });
       for (const name of await fs.readdir(tmp)) {
         const file = path.join(tmp, name);

@@ -28,8 +28,7 @@ import type { CompiledProgram } from './compile.js';
 import { compilePrograms } from './compile.js';
 import type { CpioEntry } from './cpio.js';
 import { writeNewc } from './cpio.js';
-import { assertElf32i386, parseElfIdent } from './elf.js';
-import { ArchiveError, BuildError } from './errors.js';
+import { BuildError } from './errors.js';
 import { WORKLOAD_PROGRAMS } from './guest-programs.js';
 import { KeyHasher, sha256Hex, shortKey } from './hash.js';
 import type { Logger } from './log.js';
@@ -37,8 +36,8 @@ import { withStep } from './log.js';
 import type { Manifest, ManifestArtifact } from './manifest.js';
 import { describeArtifact } from './manifest.js';
 import { PIPELINE_VERSION } from './paths.js';
+import { addElfClosure, addParentDirs, checkStacking, keptLayer, LIBRARY_DIRS } from './layer-files.js';
 import { capture } from './run.js';
-import { readNewc, S_IFDIR, S_IFMT } from './workloads-cpio.js';
 import { fetchDebs, resolveWorkloadPackages, WORKLOAD_PACKAGES } from './workloads-packages.js';
 
 /** Bump when this file turns the same packages into a different layer. */
@@ -62,8 +61,7 @@ export const WORKLOAD_BINARIES = [
   '/lib/ld-linux.so.2',
 ] as const;
 
-/** Where the i386 loader finds libraries when there is no /etc/ld.so.cache, in its order. */
-export const LIBRARY_DIRS = ['/lib/i386-linux-gnu', '/usr/lib/i386-linux-gnu', '/lib', '/usr/lib'] as const;
+export { LIBRARY_DIRS };
 
 /** images/workloads/layer.json: what the layer holds, for people and for later builds. */
 export interface WorkloadsLayerInfo {
@@ -137,7 +135,7 @@ export async function buildWorkloadsLayer(opts: WorkloadsLayerOptions): Promise<
   if (cached) logCached(logger, 'workloads layer', `${(layer.length / 1048576).toFixed(1)} MiB`);
   if (sha256Hex(layer) !== stamp.sha256) throw new BuildError(`the cached workloads layer in ${dir} is damaged; delete that directory and rebuild.`);
 
-  for (const base of opts.baseInitramfs) checkStacking(await fs.readFile(base), layer, base);
+  for (const base of opts.baseInitramfs) checkStacking(await fs.readFile(base), layer, base, 'workloads layer');
 
   const info: WorkloadsLayerInfo = {
     format: 1,
@@ -158,15 +156,7 @@ export async function buildWorkloadsLayer(opts: WorkloadsLayerOptions): Promise<
  * plain `npm run build:images` does not forget it.
  */
 export async function keptWorkloadsLayer(previous: Manifest | undefined, outDir: string): Promise<WorkloadsLayer | undefined> {
-  const artifact = previous?.artifacts.find((a) => a.role === WORKLOADS_ROLE);
-  if (!artifact) return undefined;
-  const stat = await fs.stat(path.join(outDir, artifact.path)).catch(() => undefined);
-  const info = await fs
-    .readFile(path.join(outDir, WORKLOADS_INFO_PATH), 'utf8')
-    .then((text) => JSON.parse(text) as WorkloadsLayerInfo)
-    .catch(() => undefined);
-  if (stat?.size !== artifact.size || !info) return undefined;
-  return { artifact, packages: manifestPackages(info.packages) };
+  return keptLayer<WorkloadsLayerInfo>(previous, outDir, WORKLOADS_ROLE, WORKLOADS_INFO_PATH, (info) => manifestPackages(info.packages));
 }
 
 /** The manifest lists the packages named in WORKLOAD_PACKAGES; layer.json lists the whole closure. */
@@ -181,84 +171,8 @@ function manifestPackages(packages: Readonly<Record<string, string>>): Record<st
  */
 async function pickFiles(extracted: string, programs: readonly CompiledProgram[]): Promise<CpioEntry[]> {
   const entries = new Map<string, CpioEntry>();
-  const pending = [...WORKLOAD_BINARIES] as string[];
-  const neededBy = new Map<string, string>();
-
-  while (pending.length) {
-    const guestPath = pending.pop()!;
-    if (entries.has(guestPath)) continue;
-    const host = path.join(extracted, guestPath);
-    const stat = await fs.lstat(host).catch(() => undefined);
-    if (!stat) {
-      const who = neededBy.get(guestPath);
-      throw new BuildError(`${guestPath}${who ? ` (needed by ${who})` : ''} is in none of the workloads packages (${WORKLOAD_PACKAGES.join(', ')} and their libraries).`);
-    }
-    if (stat.isSymbolicLink()) {
-      const target = await fs.readlink(host);
-      entries.set(guestPath, { kind: 'symlink', path: guestPath, target });
-      pending.push(path.posix.resolve(path.posix.dirname(guestPath), target));
-      continue;
-    }
-    const data = await fs.readFile(host);
-    // Every exec bit or none: the same bytes whatever the umask at extraction.
-    entries.set(guestPath, { kind: 'file', path: guestPath, mode: stat.mode & 0o111 ? 0o755 : 0o644, data });
-    if (!parseElfIdent(data.subarray(0, 20))) continue;
-    await assertElf32i386(host, `${guestPath} from the workloads packages`);
-    for (const soname of await neededLibraries(host)) {
-      const found = await findLibrary(extracted, soname);
-      if (!found) {
-        throw new BuildError(
-          `${guestPath} needs ${soname}, which no package of its library closure provides; ` +
-            'a dependency may be missing from apt-cache depends (check src/images/workloads-packages.ts).',
-        );
-      }
-      neededBy.set(found, guestPath);
-      pending.push(found);
-    }
-  }
-
+  await addElfClosure(entries, extracted, WORKLOAD_BINARIES, `the workloads packages (${WORKLOAD_PACKAGES.join(', ')} and their libraries)`);
   for (const p of programs) entries.set(p.dest, { kind: 'file', path: p.dest, mode: 0o755, data: await fs.readFile(p.binary) });
-  // The kernel creates no missing parents while unpacking.
-  for (const key of [...entries.keys()]) {
-    for (let dir = path.posix.dirname(key); dir !== '/'; dir = path.posix.dirname(dir)) {
-      if (!entries.has(dir)) entries.set(dir, { kind: 'directory', path: dir, mode: 0o755 });
-    }
-  }
+  addParentDirs(entries);
   return [...entries.values()];
-}
-
-async function neededLibraries(file: string): Promise<string[]> {
-  const { stdout } = await capture('objdump', ['-p', file], { env: { ...process.env, LC_ALL: 'C' } });
-  return [...stdout.matchAll(/^\s+NEEDED\s+(\S+)$/gm)].map((m) => m[1]!);
-}
-
-async function findLibrary(extracted: string, soname: string): Promise<string | undefined> {
-  for (const dir of LIBRARY_DIRS) {
-    const guestPath = `${dir}/${soname}`;
-    if (await fs.lstat(path.join(extracted, guestPath)).then(() => true, () => false)) return guestPath;
-  }
-  return undefined;
-}
-
-/**
- * The layer may add files to the base initramfs but not replace any, and
- * may not change a base directory's permissions (the kernel's unpacker
- * applies the mode of a directory it meets again).
- */
-function checkStacking(base: Uint8Array, layer: Uint8Array, baseFile: string): void {
-  const baseModes = new Map(readNewc(base).map((m) => [m.name, m.mode]));
-  for (const member of readNewc(layer)) {
-    const mode = baseModes.get(member.name);
-    if (mode === undefined) continue;
-    const bothDirs = (mode & S_IFMT) === S_IFDIR && (member.mode & S_IFMT) === S_IFDIR;
-    if (!bothDirs) {
-      throw new ArchiveError(`the workloads layer would replace /${member.name} of ${baseFile}; rename one of them.`);
-    }
-    if ((mode & 0o7777) !== (member.mode & 0o7777)) {
-      throw new ArchiveError(
-        `the workloads layer would change the mode of /${member.name} in ${baseFile} ` +
-          `from ${(mode & 0o7777).toString(8)} to ${(member.mode & 0o7777).toString(8)}.`,
-      );
-    }
-  }
 }

@@ -1,0 +1,234 @@
+/**
+ * The compiler layer: Debian's tcc (i386) and what it needs to compile a C
+ * program in the guest and link it against the i386 glibc, as a newc
+ * archive unpacked into a running guest on first use (the Playground tab,
+ * `epoll-lab run --in-guest-compiler`). Never part of the base image or
+ * its snapshot: every start would pay for it.
+ *
+ * Programs are linked dynamically, against libc.so.6 and the loader. tcc
+ * is itself a dynamic program, so those two are in the layer anyway, while
+ * static linking would add libc.a (5 MB) for nothing; and tcc links against
+ * the shared glibc the way it is most used and tested.
+ *
+ * What goes in, all found by what tcc really opens (strace of tcc compiling
+ * an epoll, timerfd, signalfd, pthread and socket program):
+ * - /usr/bin/tcc and the libraries it loads (ELF NEEDED, as workloads.ts);
+ * - the link inputs of `tcc -lpthread -lm`: crt1.o, crti.o, crtn.o, libc.so
+ *   (an ld script naming libc.so.6, libc_nonshared.a and the loader),
+ *   libpthread.a (empty since glibc 2.34, but -lpthread must find it),
+ *   libm.so, and tcc's own libtcc1.a and headers;
+ * - glibc's headers, every one (a program may include any of them), and of
+ *   the kernel's uapi headers only those glibc's reach through #include:
+ *   537 of 1,406 header files, 2.5 of 7.7 MB. A program that includes some
+ *   other <linux/…> header directly does not find it.
+ *
+ * Pinned versions (below): a version that left the mirror stops the build
+ * with one sentence. Cached by those versions and this file's version in
+ * <cache>/compiler/.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { logCached } from '../host/core/logger.js';
+import { cachedDir, installBytes } from './cache.js';
+import type { CpioEntry } from './cpio.js';
+import { writeNewc } from './cpio.js';
+import { BuildError, PackageUnavailableError } from './errors.js';
+import { KeyHasher, sha256Hex, shortKey } from './hash.js';
+import { addElfClosure, addParentDirs, checkStacking, keptLayer } from './layer-files.js';
+import type { Logger } from './log.js';
+import { withStep } from './log.js';
+import type { Manifest, ManifestArtifact } from './manifest.js';
+import { describeArtifact } from './manifest.js';
+import { PIPELINE_VERSION } from './paths.js';
+import { capture } from './run.js';
+import { candidateVersions, fetchDebs } from './workloads-packages.js';
+
+/** Bump when this file turns the same packages into a different layer. */
+const COMPILER_LAYER_VERSION = 1;
+
+export const COMPILER_ROLE = 'compiler-layer';
+export const COMPILER_LAYER_PATH = 'compiler/layer.cpio';
+export const COMPILER_INFO_PATH = 'compiler/layer.json';
+
+/** The packages and the versions pinned for them (bookworm, i386). */
+export const COMPILER_PACKAGES: Readonly<Record<string, string>> = {
+  'tcc:i386': '0.9.27+git20200814.62c30a4a-1',
+  'libc6:i386': '2.36-9+deb12u14',
+  'libc6-dev:i386': '2.36-9+deb12u14',
+  'linux-libc-dev:i386': '6.1.176-1',
+};
+
+const MULTIARCH_LIB = '/usr/lib/i386-linux-gnu';
+/** Debian's i386 tcc keeps libtcc1.a and its own headers here (tcc -print-search-dirs). */
+const TCC_LIB = `${MULTIARCH_LIB}/tcc`;
+/** tcc's system include path, in its order. */
+const INCLUDE_DIRS = ['/usr/include/i386-linux-gnu', '/usr/include'] as const;
+
+const ROOTS = [
+  '/usr/bin/tcc',
+  // The interpreter every dynamic program names; objdump lists it under no NEEDED.
+  '/lib/ld-linux.so.2',
+  `${MULTIARCH_LIB}/crt1.o`,
+  `${MULTIARCH_LIB}/crti.o`,
+  `${MULTIARCH_LIB}/crtn.o`,
+  `${MULTIARCH_LIB}/libc.so`,
+  `${MULTIARCH_LIB}/libc_nonshared.a`,
+  `${MULTIARCH_LIB}/libpthread.a`,
+  `${MULTIARCH_LIB}/libm.so`,
+  // libc.so's GROUP names the library itself; ld-linux.so.2 comes with tcc's own closure.
+  '/lib/i386-linux-gnu/libc.so.6',
+  `${TCC_LIB}/libtcc1.a`,
+] as const;
+
+/** images/compiler/layer.json. */
+export interface CompilerLayerInfo {
+  format: 1;
+  key: string;
+  packages: Record<string, string>;
+  /** Archive members (files, links, directories). */
+  entries: number;
+  /** Header files in the layer. */
+  headers: number;
+}
+
+export interface CompilerLayer {
+  readonly artifact: ManifestArtifact;
+  readonly packages: Readonly<Record<string, string>>;
+}
+
+export interface CompilerLayerOptions {
+  cacheDir: string;
+  outDir: string;
+  logger: Logger;
+  /** Base initramfs files (host paths) the layer goes on top of; none of their files may be replaced. */
+  baseInitramfs: readonly string[];
+}
+
+interface LayerStamp {
+  key: string;
+  entries: number;
+  headers: number;
+  sha256: string;
+}
+
+function layerKey(): string {
+  const key = new KeyHasher('compiler-layer').add('pipeline', PIPELINE_VERSION).add('layer', COMPILER_LAYER_VERSION);
+  for (const [pkg, version] of Object.entries(COMPILER_PACKAGES).sort()) key.add('package', pkg).add('version', version);
+  return key.digest();
+}
+
+/** Build (or reuse) the layer, install it into outDir and describe it for the manifest. */
+export async function buildCompilerLayer(opts: CompilerLayerOptions): Promise<CompilerLayer> {
+  const { cacheDir, logger } = opts;
+  const digest = layerKey();
+  const dir = path.join(cacheDir, 'compiler', `layer-${shortKey(digest)}`);
+  const { stamp, cached } = await cachedDir<LayerStamp>(dir, async (tmp) => {
+    const assembled = await assembleCompilerLayer(cacheDir, tmp, logger);
+    await fs.writeFile(path.join(tmp, 'layer.cpio'), assembled.bytes);
+    return { key: digest, entries: assembled.entries, headers: assembled.headers, sha256: sha256Hex(assembled.bytes) };
+  });
+  const layer = await fs.readFile(path.join(dir, 'layer.cpio'));
+  if (cached) logCached(logger, 'compiler layer', `${(layer.length / 1048576).toFixed(1)} MiB`);
+  if (sha256Hex(layer) !== stamp.sha256) throw new BuildError(`the cached compiler layer in ${dir} is damaged; delete that directory and rebuild.`);
+  for (const base of opts.baseInitramfs) checkStacking(await fs.readFile(base), layer, base, 'compiler layer');
+
+  const info: CompilerLayerInfo = { format: 1, key: digest, packages: { ...COMPILER_PACKAGES }, entries: stamp.entries, headers: stamp.headers };
+  const wrote = await installBytes(layer, path.join(opts.outDir, COMPILER_LAYER_PATH));
+  await installBytes(Buffer.from(`${JSON.stringify(info, null, 2)}\n`), path.join(opts.outDir, COMPILER_INFO_PATH));
+  logger.info(`compiler layer: ${wrote ? `wrote ${COMPILER_LAYER_PATH}` : 'unchanged'}`);
+  return { artifact: await describeArtifact(opts.outDir, COMPILER_ROLE, COMPILER_LAYER_PATH), packages: { ...COMPILER_PACKAGES } };
+}
+
+/** The layer an earlier build made, kept while its file is still there (as for the workloads layer). */
+export async function keptCompilerLayer(previous: Manifest | undefined, outDir: string): Promise<CompilerLayer | undefined> {
+  return keptLayer<CompilerLayerInfo>(previous, outDir, COMPILER_ROLE, COMPILER_INFO_PATH, (info) => info.packages);
+}
+
+/**
+ * The layer's bytes from the pinned packages (downloaded into <cache>/debs
+ * once), extracted under workDir. The same packages give the same bytes:
+ * the reproducibility test calls this twice.
+ */
+export async function assembleCompilerLayer(cacheDir: string, workDir: string, logger: Logger): Promise<{ bytes: Buffer; entries: number; headers: number }> {
+  await checkPinned();
+  const debs = await fetchDebs({ ...COMPILER_PACKAGES }, cacheDir, logger, 'compiler');
+  return withStep(
+    logger,
+    'compiler: assemble layer',
+    async () => {
+      const extracted = path.join(workDir, 'extract');
+      await fs.rm(extracted, { recursive: true, force: true });
+      await fs.mkdir(extracted, { recursive: true });
+      for (const deb of [...debs.values()].sort()) await capture('dpkg-deb', ['-x', deb, extracted]);
+      const from = `the compiler packages (${Object.keys(COMPILER_PACKAGES).join(', ')})`;
+      const entries = new Map<string, CpioEntry>();
+      await addElfClosure(entries, extracted, ROOTS, from);
+      const tccHeaders = (await fs.readdir(path.join(extracted, TCC_LIB, 'include'))).map((name) => `${TCC_LIB}/include/${name}`);
+      await addElfClosure(entries, extracted, tccHeaders, from);
+      const before = entries.size;
+      await addHeaderClosure(entries, extracted, await glibcHeaders(debs.get('libc6-dev:i386')!));
+      const headers = entries.size - before + tccHeaders.length;
+      addParentDirs(entries);
+      await fs.rm(extracted, { recursive: true, force: true });
+      const list = [...entries.values()];
+      return { bytes: writeNewc(list), entries: list.length, headers };
+    },
+    (r) => `${r.entries} entries, ${r.headers} headers, ${(r.bytes.length / 1048576).toFixed(1)} MiB`,
+  );
+}
+
+/** Every pinned version must be the one apt offers: a different one would make another layer under the same key. */
+async function checkPinned(): Promise<void> {
+  const offered = await candidateVersions(Object.keys(COMPILER_PACKAGES));
+  const wrong = Object.entries(COMPILER_PACKAGES).filter(([pkg, version]) => offered.get(pkg) !== version);
+  if (!wrong.length) return;
+  const what = wrong.map(([pkg, version]) => `${pkg} ${version} (apt offers ${offered.get(pkg) ?? 'none'})`).join(', ');
+  throw new PackageUnavailableError(
+    wrong.map(([pkg]) => pkg),
+    `the compiler layer's pinned packages are not what apt offers: ${what}; change the versions in src/images/compiler-layer.ts ` +
+      '(or run `dpkg --add-architecture i386 && apt-get update`) and rebuild.',
+  );
+}
+
+/** The header files libc6-dev installs under /usr/include, from the package's file list. */
+async function glibcHeaders(deb: string): Promise<string[]> {
+  const { stdout } = await capture('dpkg-deb', ['-c', deb], { env: { ...process.env, LC_ALL: 'C' } });
+  return [...stdout.matchAll(/ \.(\/usr\/include\/\S+\.h)(?: -> \S+)?$/gm)].map((m) => m[1]!);
+}
+
+const INCLUDE = /^\s*#\s*include\s*([<"])([^>"]+)[>"]/gm;
+
+/**
+ * Adds `roots` and every header they #include, followed through every
+ * branch of every #if (so a little more than one configuration needs).
+ * An include found nowhere is left out: those are other ABIs' files
+ * (gnu/stubs-64.h) or tcc's own headers (stddef.h), which tcc finds first.
+ */
+async function addHeaderClosure(entries: Map<string, CpioEntry>, extracted: string, roots: readonly string[]): Promise<void> {
+  const pending = [...roots];
+  const exists = (guestPath: string) => fs.lstat(path.join(extracted, guestPath)).then(() => true, () => false);
+  while (pending.length) {
+    const guestPath = pending.pop()!;
+    if (entries.has(guestPath)) continue;
+    const host = path.join(extracted, guestPath);
+    const stat = await fs.lstat(host);
+    if (stat.isSymbolicLink()) {
+      const target = await fs.readlink(host);
+      entries.set(guestPath, { kind: 'symlink', path: guestPath, target });
+      pending.push(path.posix.resolve(path.posix.dirname(guestPath), target));
+      continue;
+    }
+    const data = await fs.readFile(host);
+    entries.set(guestPath, { kind: 'file', path: guestPath, mode: 0o644, data });
+    for (const [, quote, name] of data.toString('latin1').matchAll(INCLUDE)) {
+      const dirs = quote === '"' ? [path.posix.dirname(guestPath), ...INCLUDE_DIRS] : INCLUDE_DIRS;
+      for (const dir of dirs) {
+        const candidate = path.posix.join(dir, name!);
+        if (await exists(candidate)) {
+          pending.push(candidate);
+          break;
+        }
+      }
+    }
+  }
+}

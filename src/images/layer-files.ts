@@ -1,0 +1,127 @@
+/**
+ * What the optional layers (workloads.ts, compiler-layer.ts) share: picking
+ * an ELF program and the shared libraries it loads out of extracted .debs,
+ * completing an archive's directories, and checking that a layer stacks on
+ * the base initramfs without replacing anything.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { CpioEntry } from './cpio.js';
+import { assertElf32i386, parseElfIdent } from './elf.js';
+import { ArchiveError, BuildError } from './errors.js';
+import type { ArtifactRole, Manifest, ManifestArtifact } from './manifest.js';
+import { capture } from './run.js';
+import { readNewc, S_IFDIR, S_IFMT } from './workloads-cpio.js';
+
+/** Where the i386 loader finds libraries when there is no /etc/ld.so.cache, in its order. */
+export const LIBRARY_DIRS = ['/lib/i386-linux-gnu', '/usr/lib/i386-linux-gnu', '/lib', '/usr/lib'] as const;
+
+/**
+ * Adds `roots` (guest paths under `extracted`) to `entries`, following
+ * symlinks and every ELF's NEEDED entries (objdump -p) where the loader
+ * looks. `from` names the packages, for the message when a file is missing.
+ */
+export async function addElfClosure(entries: Map<string, CpioEntry>, extracted: string, roots: readonly string[], from: string): Promise<void> {
+  const pending = [...roots];
+  const neededBy = new Map<string, string>();
+  while (pending.length) {
+    const guestPath = pending.pop()!;
+    if (entries.has(guestPath)) continue;
+    const host = path.join(extracted, guestPath);
+    const stat = await fs.lstat(host).catch(() => undefined);
+    if (!stat) {
+      const who = neededBy.get(guestPath);
+      throw new BuildError(`${guestPath}${who ? ` (needed by ${who})` : ''} is in none of ${from}.`);
+    }
+    if (stat.isSymbolicLink()) {
+      const target = await fs.readlink(host);
+      entries.set(guestPath, { kind: 'symlink', path: guestPath, target });
+      pending.push(path.posix.resolve(path.posix.dirname(guestPath), target));
+      continue;
+    }
+    const data = await fs.readFile(host);
+    // Every exec bit or none: the same bytes whatever the umask at extraction.
+    entries.set(guestPath, { kind: 'file', path: guestPath, mode: stat.mode & 0o111 ? 0o755 : 0o644, data });
+    if (!parseElfIdent(data.subarray(0, 20))) continue;
+    await assertElf32i386(host, `${guestPath} from ${from}`);
+    for (const soname of await neededLibraries(host)) {
+      const found = await findLibrary(extracted, soname);
+      if (!found) {
+        throw new BuildError(
+          `${guestPath} needs ${soname}, which none of ${from} provides; ` +
+            'a dependency may be missing from the layer\'s package list.',
+        );
+      }
+      neededBy.set(found, guestPath);
+      pending.push(found);
+    }
+  }
+}
+
+/** The kernel creates no missing parents while unpacking: every directory on the way gets an entry. */
+export function addParentDirs(entries: Map<string, CpioEntry>): void {
+  for (const key of [...entries.keys()]) {
+    for (let dir = path.posix.dirname(key); dir !== '/'; dir = path.posix.dirname(dir)) {
+      if (!entries.has(dir)) entries.set(dir, { kind: 'directory', path: dir, mode: 0o755 });
+    }
+  }
+}
+
+async function neededLibraries(file: string): Promise<string[]> {
+  const { stdout } = await capture('objdump', ['-p', file], { env: { ...process.env, LC_ALL: 'C' } });
+  return [...stdout.matchAll(/^\s+NEEDED\s+(\S+)$/gm)].map((m) => m[1]!);
+}
+
+async function findLibrary(extracted: string, soname: string): Promise<string | undefined> {
+  for (const dir of LIBRARY_DIRS) {
+    const guestPath = `${dir}/${soname}`;
+    if (await fs.lstat(path.join(extracted, guestPath)).then(() => true, () => false)) return guestPath;
+  }
+  return undefined;
+}
+
+/**
+ * A layer may add files to the base initramfs but not replace any, and
+ * may not change a base directory's permissions (the kernel's unpacker
+ * applies the mode of a directory it meets again).
+ */
+export function checkStacking(base: Uint8Array, layer: Uint8Array, baseFile: string, layerName: string): void {
+  const baseModes = new Map(readNewc(base).map((m) => [m.name, m.mode]));
+  for (const member of readNewc(layer)) {
+    const mode = baseModes.get(member.name);
+    if (mode === undefined) continue;
+    const bothDirs = (mode & S_IFMT) === S_IFDIR && (member.mode & S_IFMT) === S_IFDIR;
+    if (!bothDirs) {
+      throw new ArchiveError(`the ${layerName} would replace /${member.name} of ${baseFile}; rename one of them.`);
+    }
+    if ((mode & 0o7777) !== (member.mode & 0o7777)) {
+      throw new ArchiveError(
+        `the ${layerName} would change the mode of /${member.name} in ${baseFile} ` +
+          `from ${(mode & 0o7777).toString(8)} to ${(member.mode & 0o7777).toString(8)}.`,
+      );
+    }
+  }
+}
+
+/**
+ * The layer an earlier build made, when this build was not asked to make
+ * one: kept (with its package versions, from its info file) while its file
+ * is still there, so a plain `npm run build:images` does not forget it.
+ */
+export async function keptLayer<Info>(
+  previous: Manifest | undefined,
+  outDir: string,
+  role: ArtifactRole,
+  infoPath: string,
+  packagesOf: (info: Info) => Record<string, string>,
+): Promise<{ artifact: ManifestArtifact; packages: Record<string, string> } | undefined> {
+  const artifact = previous?.artifacts.find((a) => a.role === role);
+  if (!artifact) return undefined;
+  const stat = await fs.stat(path.join(outDir, artifact.path)).catch(() => undefined);
+  const info = await fs
+    .readFile(path.join(outDir, infoPath), 'utf8')
+    .then((text) => JSON.parse(text) as Info)
+    .catch(() => undefined);
+  if (stat?.size !== artifact.size || !info) return undefined;
+  return { artifact, packages: packagesOf(info) };
+}
