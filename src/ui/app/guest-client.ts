@@ -8,7 +8,9 @@ import * as Comlink from 'comlink';
 import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
 import type { RunSelection } from '../../host/core/testing/runner.js';
 import type { MachineFigures } from '../../host/core/workloads/on-machine.js';
+import type { ModuleTestResult } from '../../host/core/testing/module-test.js';
 import type {
+  BuiltModule,
   GuestServiceApi,
   ServiceHooks,
   StartResult,
@@ -28,6 +30,7 @@ export interface GuestCommands {
   kernelLog(): Promise<string>;
   listSuites(): Promise<SuiteInfo[]>;
   runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void): Promise<RunReport>;
+  testModule(module: BuiltModule, onEvent: (event: RunEvent) => void): Promise<ModuleTestResult>;
   hasWorkloads(): Promise<boolean>;
   runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<MachineFigures>;
   trace(request: TraceRequest, onEvent: (event: TraceStreamEvent) => void): Promise<TraceSummary>;
@@ -86,6 +89,11 @@ export class GuestClient implements GuestCommands {
 
   runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void): Promise<RunReport> {
     return this.remote.runSuites(selection, Comlink.proxy(onEvent));
+  }
+
+  testModule(module: BuiltModule, onEvent: (event: RunEvent) => void): Promise<ModuleTestResult> {
+    // The bytes move to the Worker rather than being copied.
+    return this.remote.testModule(Comlink.transfer(module, [module.bytes.buffer]), Comlink.proxy(onEvent));
   }
 
   hasWorkloads(): Promise<boolean> {

@@ -11,6 +11,7 @@ import type { RunSelection } from '../../host/core/testing/runner.js';
 import type { TraceEvent } from '../../host/core/trace/events.js';
 import type { TraceResult } from '../../host/core/trace/session.js';
 import type { MachineFigures, WorkloadProgress } from '../../host/core/workloads/on-machine.js';
+import type { ModuleTestResult } from '../../host/core/testing/module-test.js';
 
 /** Where starting a guest has got to, for the stage indicator. */
 export type Stage = 'loading-assets' | 'restoring' | 'booting' | 'ready' | 'failed';
@@ -133,6 +134,13 @@ export interface PlaygroundResult {
   readonly runMs: number;
 }
 
+/** A kernel module file the page holds (e.g. from the dev server's driver build). */
+export interface BuiltModule {
+  /** e.g. "hello_poll.ko". */
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
 export interface GuestServiceApi {
   /** Registers the page's callbacks; call once, before start. */
   connect(hooks: ServiceHooks): void;
@@ -171,4 +179,11 @@ export interface GuestServiceApi {
   stopTrace(): void;
   /** Runs suites, each in a fresh guest restored beside the interactive one. */
   runSuites(selection: RunSelection, onEvent: (event: RunEvent) => void | Promise<void>): Promise<RunReport>;
+  /**
+   * Loads a module built outside the image (the Drivers panel's Build, under
+   * `npm start`) into the interactive guest, replacing one of the same name,
+   * and runs the image's suite for it there; the last case event reaches
+   * the page before the result.
+   */
+  testModule(module: BuiltModule, onEvent: (event: RunEvent) => void | Promise<void>): Promise<ModuleTestResult>;
 }

@@ -13,6 +13,7 @@ import type { GuestProcess } from '../../host/core/channel.js';
 import { silentLogger, type Logger } from '../../host/core/logger.js';
 import type { RunEvent, RunReport, SuiteInfo } from '../../host/core/testing/results.js';
 import { runSuites, type GuestLease, type RunSelection } from '../../host/core/testing/runner.js';
+import { loadAndTestModule, type ModuleTestResult } from '../../host/core/testing/module-test.js';
 import { listSuites } from '../../host/core/testing/suites.js';
 import type { TraceEvent } from '../../host/core/trace/events.js';
 import { startTrace, type TraceHandle } from '../../host/core/trace/session.js';
@@ -20,6 +21,7 @@ import { faultsSince, guestMachine } from '../../host/core/workloads/machine.js'
 import { resolveWorkload, runOnMachine, type MachineFigures } from '../../host/core/workloads/on-machine.js';
 import { toFailure } from '../shared/failure.js';
 import type {
+  BuiltModule,
   GuestServiceApi,
   ServiceHooks,
   Stage,
@@ -36,7 +38,7 @@ import { browserPlatform } from './browser-platform.js';
 import { ConsolePump } from './console-pump.js';
 import { GuestSource } from './guest-source.js';
 import { PacedWriter } from './paced-writer.js';
-import { unpackLayerInto } from './workload-layer.js';
+import { unpackLayerInto } from '../../host/core/layer.js';
 
 const MB = 1024 * 1024;
 /** Trace events reach the page at most this often, or in batches of this many. */
@@ -217,6 +219,11 @@ export class GuestService implements GuestServiceApi {
     return runSuites(() => this.lease(), selection, send).finally(delivered);
   }
 
+  testModule(module: BuiltModule, pageEvent: (event: RunEvent) => void | Promise<void>): Promise<ModuleTestResult> {
+    const { send, delivered } = inOrder(pageEvent);
+    return this.guarded((guest) => loadAndTestModule(guest, module, send)).finally(delivered);
+  }
+
   hasWorkloads(): boolean {
     return this.source?.hasWorkloads ?? false;
   }
@@ -234,7 +241,7 @@ export class GuestService implements GuestServiceApi {
           .workloadLayer((loaded, total) => onEvent({ kind: 'download', loaded, total }))
           .then((layer) => {
             onEvent({ kind: 'unpacking', bytes: layer.byteLength });
-            return unpackLayerInto(guest, new Uint8Array(layer));
+            return unpackLayerInto(guest, new Uint8Array(layer), 'workloads');
           });
         this.layers.set(guest, unpacked);
         // A failed unpack may be tried again.
