@@ -11,7 +11,8 @@ export class Tabs {
   private readonly buttons = new Map<Panel, HTMLButtonElement>();
 
   constructor(nav: HTMLElement, host: HTMLElement, private readonly panels: readonly Panel[]) {
-    const wanted = location.hash.slice(1);
+    // A panel may keep more after its id ("#playground/…" is a share link).
+    const wanted = location.hash.slice(1).split('/')[0];
     this.selected = panels.find((p) => p.id === wanted) ?? panels[0]!;
     for (const panel of panels) {
       const button = h('button', {

@@ -41,6 +41,13 @@ export class InspectorPanel implements Panel {
     this.renderBody();
   }
 
+  /** Follows this process (the Playground's running program): chosen now, kept while it lives. */
+  follow(pid: number): void {
+    this.pid = pid;
+    this.renderBody();
+    void this.poll();
+  }
+
   setVisible(visible: boolean): void {
     this.visible = visible;
     this.schedule(0);
