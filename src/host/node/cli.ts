@@ -15,7 +15,8 @@ import { moduleCommand } from './commands/module.js';
 import { runCommand } from './commands/run.js';
 import { shellCommand } from './commands/shell.js';
 import { snapshotCommand } from './commands/snapshot.js';
-import { REPORTERS, testCommand, type ReporterName } from './commands/test.js';
+import { parseJobs, REPORTERS, testCommand, type ReporterName } from './commands/test.js';
+import { defaultJobs } from './jobs/parallel-run.js';
 import { reportCommand } from './commands/report.js';
 import { traceCommand } from './commands/trace.js';
 import { parseTraceKinds } from '../core/trace/session.js';
@@ -194,6 +195,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   test: {
     help: `Usage: epoll-lab test [--suite NAME…] [--case NAME…] [--filter TEXT] [--kernel ${KERNEL_SERIES.join('|')}|all|DIR]
                       [--reporter ${REPORTERS.join('|')}] [--output FILE] [--shard K/N] [--user NAME|UID] [--list]
+                      [--jobs N]
 
 Runs the guest's test suites (the epoll conformance programs, kselftest-epoll,
 scull), each suite in a fresh guest restored from the post-boot snapshot, and
@@ -201,6 +203,12 @@ reports every case. --suite and --case may repeat (a case is found in whichever
 suite has it); --filter keeps cases whose name contains TEXT; --user runs the
 test programs as that user of the image, without privileges (cases that need
 root then fail or skip: that is the point of running them both ways).
+--jobs N runs N guests at once, each on its own worker thread (default: one per
+core this process may use, here ${defaultJobs()}); the longest suites start first and
+kselftest-epoll is cut into N parts. The report is the same whatever N is (only
+durations differ); progress lines then name their suite. --jobs 1 runs one guest
+at a time in the main thread, as before. With several kernels the jobs serve
+them all.
 --kernel all runs every kernel (${KERNEL_SERIES.join(', ')}) and prints the matrix:
 suite × kernel with pass/fail/skip counts, then every case whose result or
 checked value differs between kernels, with the case's own sentence on which
@@ -231,6 +239,7 @@ when the host failed rather than the kernel (git bisect run then stops).
       shard: { type: 'string' },
       user: { type: 'string' },
       list: { type: 'boolean' },
+      jobs: { type: 'string', short: 'j' },
     },
     run: async (values) =>
       testCommand({
@@ -243,6 +252,7 @@ when the host failed rather than the kernel (git bisect run then stops).
         ...(typeof values['shard'] === 'string' && { shard: values['shard'] }),
         ...userOf(values),
         list: values['list'] === true,
+        ...(typeof values['jobs'] === 'string' && { jobs: parseJobs(values['jobs'])! }),
         logger: loggerOf(values),
       }),
   },

@@ -1,7 +1,7 @@
 /**
  * `epoll-lab test`: runs suites in guests restored from the snapshot, one
- * fresh guest per suite, for one kernel or the whole matrix, and writes a
- * report. The exit status is 0 only if nothing failed.
+ * fresh guest per suite (several at once with --jobs), for one kernel or the
+ * whole matrix, and writes a report. The exit status is 0 only if nothing failed.
  */
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -18,7 +18,8 @@ import { toJson, toJunit, toKtap, toMatrixText, toTap } from '../../core/testing
 import { resolveKernelNames } from '../../../images/kernel-sources.js';
 import type { RunEvent, RunReport } from '../../core/testing/results.js';
 import type { RunSelection } from '../../core/testing/runner.js';
-import { runOnKernel } from '../kernel-run.js';
+import { runOnKernels } from '../kernel-run.js';
+import { defaultJobs } from '../jobs/parallel-run.js';
 import { listCases } from './test-list.js';
 import { kernelIdentity, loadManifest, requireImages } from '../images.js';
 
@@ -43,6 +44,8 @@ export interface TestCommandOptions {
   readonly user?: string;
   /** List the selected cases (with their kernel gates) instead of running them. */
   readonly list?: boolean;
+  /** Guests at once (--jobs); default one per core (defaultJobs()). */
+  readonly jobs?: number;
   readonly logger: Logger;
 }
 
@@ -57,14 +60,30 @@ export function parseShard(text: string | undefined): RunSelection['shard'] {
   return { index, count };
 }
 
+/** --jobs: how many guests run suites at once, a positive whole number. */
+export function parseJobs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) {
+    throw new UsageError(`--jobs wants the number of guests to run at once, a whole number of 1 or more (e.g. 2), not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
 const MARK = { pass: '✓', fail: '✗', skip: '-' } as const;
 
-function prettyProgress(write: (text: string) => void): (event: RunEvent) => void {
-  return (event) => {
-    if (event.kind === 'suite-start') write(`\n${event.suite}\n`);
+/**
+ * Live progress. One guest at a time: a heading per suite, its cases below.
+ * Several at once, suites run side by side, so each line names its suite
+ * (and its kernel, for several kernels) instead; the report that follows is
+ * in the usual order either way.
+ */
+function prettyProgress(write: (text: string) => void, tagged: { readonly suites: boolean; readonly kernels: boolean }): (kernel: string, event: RunEvent) => void {
+  return (kernel, event) => {
+    if (event.kind === 'suite-start' && !tagged.suites) write(`\n${event.suite}\n`);
     else if (event.kind === 'case') {
       const { result } = event;
-      write(`  ${MARK[result.status]} ${result.name}${result.durationMs ? ` (${result.durationMs} ms)` : ''}\n`);
+      const tag = `${tagged.kernels ? `[${kernel}] ` : ''}${tagged.suites ? `${event.suite}: ` : ''}`;
+      write(`  ${MARK[result.status]} ${tag}${result.name}${result.durationMs ? ` (${result.durationMs} ms)` : ''}\n`);
       if (result.status !== 'pass' && result.output) write(`${result.output.replace(/^/gm, '      ')}\n`);
     }
   };
@@ -192,12 +211,20 @@ async function runAndReport(
   kernels: readonly string[],
   bisecting = false,
 ): Promise<number> {
-  const live = options.reporter === 'pretty' ? prettyProgress((t) => process.stdout.write(t)) : undefined;
-  const runs: RunReport[] = [];
-  for (const kernel of kernels) {
+  const jobs = options.jobs ?? defaultJobs();
+  const write = (text: string) => process.stdout.write(text);
+  const live = options.reporter === 'pretty' ? prettyProgress(write, { suites: jobs > 1, kernels: jobs > 1 && kernels.length > 1 }) : undefined;
+  const heading = (kernel: string) => {
     const identity = kernelIdentity(manifest, kernel);
-    if (live) process.stdout.write(`== kernel ${kernel}: Linux ${identity.release} from ${identity.source}\n`);
-    runs.push(await runOnKernel(kernel, selection, { logger: options.logger, ...(live && { onEvent: live }) }));
+    write(`== kernel ${kernel}: Linux ${identity.release} from ${identity.source}\n`);
+  };
+  // One guest at a time: kernel after kernel, each heading before its suites.
+  // Several: every kernel's suites share the guests, so all headings first.
+  const batches = jobs > 1 ? [kernels] : kernels.map((kernel) => [kernel]);
+  const runs: RunReport[] = [];
+  for (const batch of batches) {
+    if (live) batch.forEach(heading);
+    runs.push(...(await runOnKernels(batch, selection, { logger: options.logger, jobs, ...(live && { onEvent: live }) })));
   }
   const text = render(options.reporter, runs);
   if (options.output) await writeReport(options.output, text);
