@@ -7,7 +7,7 @@
  */
 import { h, replaceChildren } from '../../app/dom.js';
 import type { Panel } from '../../app/panel.js';
-import { CodeEditor } from '../../shared/code-editor.js';
+import type { CodeEditor } from '../../shared/code-editor.js';
 import type { PlaygroundEvent, PlaygroundRequest, PlaygroundResult } from '../../shared/service-api.js';
 import { DEFAULT_EXAMPLE, EXAMPLES, exampleById, type PlaygroundExample } from './examples.js';
 import { droppedNote, initialPlaygroundState, isBusy, playgroundReducer, type PlaygroundAction } from './playground-state.js';
@@ -41,7 +41,7 @@ export class PlaygroundPanel implements Panel {
   private readonly picker = h('select', {
     className: 'input',
     attrs: { name: 'example', 'aria-label': 'example program', title: 'Load an example into the editor (Ctrl-Z in the editor brings your text back)' },
-    on: { change: () => this.pick(this.picker.value) },
+    on: { change: () => void this.pick(this.picker.value) },
   },
     h('option', { attrs: { value: '' } }, '(your program)'),
     ...EXAMPLES.map((e) => h('option', { attrs: { value: e.id } }, e.title)),
@@ -56,16 +56,13 @@ export class PlaygroundPanel implements Panel {
   private readonly status = h('p', { className: 'summary', attrs: { 'data-testid': 'playground-status' } });
   private readonly compilerOutput = h('pre', { className: 'output playground-compiler', attrs: { 'data-testid': 'playground-compiler-output' } });
   private readonly output = h('pre', { className: 'output playground-output', attrs: { 'data-testid': 'playground-output', 'aria-live': 'polite' } });
-  private readonly editor: CodeEditor;
+  /** The editor, loaded on first view: CodeMirror is most of this panel's weight, and the page's first paint does not need it. */
+  private editor: Promise<CodeEditor> | undefined;
   private frame: number | undefined;
 
   constructor(private readonly guest: PlaygroundGuest, private readonly page: PlaygroundPage) {
-    this.editor = new CodeEditor(this.editorHost, {
-      text: DEFAULT_EXAMPLE.source,
-      label: 'C program',
-      onChange: () => this.edited(),
-    });
     this.picker.value = DEFAULT_EXAMPLE.id;
+    this.editorHost.append(h('p', { className: 'muted' }, 'loading the editor…'));
     this.element.append(
       h('div', { className: 'toolbar' }, this.picker, this.runButton, this.stopButton, this.shareButton, this.inspectButton),
       this.about,
@@ -82,7 +79,9 @@ export class PlaygroundPanel implements Panel {
     this.render();
   }
 
-  setVisible(): void {}
+  setVisible(visible: boolean): void {
+    if (visible) void this.loadEditor();
+  }
 
   setGuestReady(ready: boolean): void {
     this.ready = ready;
@@ -96,6 +95,20 @@ export class PlaygroundPanel implements Panel {
     this.render();
   }
 
+  private loadEditor(): Promise<CodeEditor> {
+    this.editor ??= import('../../shared/code-editor.js').then(
+      ({ CodeEditor }) => {
+        this.editorHost.replaceChildren();
+        return new CodeEditor(this.editorHost, { text: DEFAULT_EXAMPLE.source, label: 'C program', onChange: () => this.edited() });
+      },
+      (error: Error) => {
+        replaceChildren(this.editorHost, h('p', { className: 'message' }, `The editor could not be loaded (${error.message}); reload the page.`));
+        throw error;
+      },
+    );
+    return this.editor;
+  }
+
   /** Opens the program of a share link the page was opened with. */
   private async openLink(): Promise<void> {
     const opened = await openShareFragment(location.hash);
@@ -103,7 +116,7 @@ export class PlaygroundPanel implements Panel {
     if (opened.kind === 'broken') {
       this.shareNote = { text: opened.message, bad: true };
     } else {
-      this.editor.setText(opened.program.source);
+      (await this.loadEditor()).setText(opened.program.source);
       this.example = undefined;
       this.picker.value = '';
       const running = this.page.kernel();
@@ -117,11 +130,11 @@ export class PlaygroundPanel implements Panel {
     this.render();
   }
 
-  private pick(id: string): void {
+  private async pick(id: string): Promise<void> {
     const example = exampleById(id);
     if (!example) return;
     this.example = example;
-    this.editor.setText(example.source);
+    (await this.loadEditor()).setText(example.source);
     this.render();
   }
 
@@ -137,11 +150,13 @@ export class PlaygroundPanel implements Panel {
 
   private async run(): Promise<void> {
     if (isBusy(this.state) || !this.ready) return;
-    this.editor.setDiagnostics([]);
+    const editor = await this.loadEditor();
+    if (isBusy(this.state)) return;
+    editor.setDiagnostics([]);
     this.dispatch({ type: 'start' });
     try {
-      const result = await this.guest.playground({ source: this.editor.text }, (event) => this.dispatch({ type: 'event', event }));
-      this.editor.setDiagnostics(result.diagnostics);
+      const result = await this.guest.playground({ source: editor.text }, (event) => this.dispatch({ type: 'event', event }));
+      editor.setDiagnostics(result.diagnostics);
       this.dispatch({ type: 'done', result });
     } catch (error) {
       this.dispatch({ type: 'failed', message: (error as Error).message });
@@ -159,7 +174,8 @@ export class PlaygroundPanel implements Panel {
   }
 
   private async share(): Promise<void> {
-    const link = await makeShareLink(location.href, { source: this.editor.text, ...optional('kernel', this.page.kernel()) });
+    const { text } = await this.loadEditor();
+    const link = await makeShareLink(location.href, { source: text, ...optional('kernel', this.page.kernel()) });
     if (!link.ok) {
       this.shareNote = { text: link.message, bad: true };
     } else {
