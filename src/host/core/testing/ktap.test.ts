@@ -26,12 +26,15 @@ describe('KTAP parser', () => {
   });
 
   it('reads kselftest TAP 13 with dotted names', () => {
-    const { cases } = parseKtap('TAP version 13\n1..2\n#  RUN  global.epoll1 ...\n#  OK  global.epoll1\nok 1 global.epoll1\nnot ok 2 global.epoll2\n');
+    const { cases } = parseKtap(
+      'TAP version 13\n1..2\n# Starting 2 tests from 1 test cases.\n#  RUN  global.epoll1 ...\n#  OK  global.epoll1\nok 1 global.epoll1\nnot ok 2 global.epoll2\n',
+    );
     expect(cases.map((c) => [c.name, c.status])).toEqual([
       ['global.epoll1', 'pass'],
       ['global.epoll2', 'fail'],
     ]);
-    expect(cases[0]!.output).toContain('RUN  global.epoll1');
+    // The harness's header is the program's, not the first case's: it would differ with the tests asked for.
+    expect(cases[0]!.output).toBe('RUN  global.epoll1 ...\n OK  global.epoll1');
   });
 
   it('names a kselftest skip, which the harness prints without a name, after its RUN line', () => {

@@ -18,6 +18,12 @@ import type { CaseResult, CaseStatus } from './results.js';
 
 const RESULT = /^(not ok|ok)\s+(\d+)\s*(?:-\s*)?([^#]*?)\s*(?:#\s*(.*))?$/;
 const PLAN = /^1\.\.(\d+)/;
+/**
+ * kselftest's header after the plan. It says what the plan says and belongs
+ * to the program, not to its first case, whose output would otherwise
+ * depend on how many tests the program was asked to run (`-t`).
+ */
+const KSELFTEST_HEADER = /^# Starting \d+ tests? from \d+ test cases?\.$/;
 
 export interface KtapCase extends CaseResult {
   readonly number: number;
@@ -74,7 +80,7 @@ export class KtapParser {
   }
 
   private line(line: string): void {
-    if (/^(KTAP version|TAP version)/.test(line)) return;
+    if (/^(KTAP version|TAP version)/.test(line) || KSELFTEST_HEADER.test(line)) return;
     const plan = PLAN.exec(line);
     if (plan && this.plan === undefined) {
       this.plan = Number(plan[1]);
