@@ -22,7 +22,7 @@ import { loadImages } from '../../src/host/node/images.js';
 import { GUEST_KERNELS_FILE, type GuestAssetsManifest, type GuestKernelList } from '../../src/ui/shared/guest-assets.js';
 import { KERNEL_SERIES } from '../../src/images/kernel-sources.js';
 import { PROMPT_MARK, READY_MARK } from '../../src/ui/shared/page-marks.js';
-import { serveStatic, type StaticServer } from './static-server.js';
+import { serveStatic, type StaticServer } from '../../src/host/node/static-server.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = path.join(REPO, 'dist');

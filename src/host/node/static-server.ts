@@ -1,5 +1,5 @@
 /**
- * A tiny static file server for the e2e test: serves a directory on a
+ * A tiny static file server for the e2e test and bench's page leg: serves a directory on a
  * random localhost port with the MIME types the app needs (application/wasm
  * above all), and nothing else — no compression, no Content-Encoding, so
  * the page must unpack its .gz assets itself as it would on any host.
