@@ -18,7 +18,9 @@ import type { Logger } from '../../host/core/logger.js';
 import { BUILD_HINT, loadImages, loadManifest, type LoadedImages } from '../../host/node/images.js';
 import { UsageError } from '../../host/core/errors.js';
 import { DEFAULT_KERNEL, KERNEL_SERIES } from '../../images/kernel-sources.js';
-import { loadWorkloadLayer } from '../../host/node/workloads/images.js';
+import { loadLayer } from '../../host/node/workloads/images.js';
+import { COMPILER_ROLE } from '../../images/compiler-layer.js';
+import { WORKLOADS_ROLE } from '../../images/workloads.js';
 import { v86Version } from '../../host/node/node-platform.js';
 import { SnapshotCache, type StoredSnapshot } from '../../host/node/snapshot-cache.js';
 import { snapshotKeyFor, startGuest } from '../../host/node/start-guest.js';
@@ -101,7 +103,8 @@ async function prepareKernelAssets(kernel: string, options: GuestAssetsOptions):
   const images = await loadImages(kernel, options.imagesDir);
   const memoryMb = defaultGuestOptions.memoryMb;
   const snapshot = options.snapshot === false ? undefined : await postBootSnapshot(images, memoryMb, options);
-  const workloads = await loadWorkloadLayer(images, options.imagesDir);
+  const workloads = await loadLayer(images, WORKLOADS_ROLE, options.imagesDir);
+  const compiler = await loadLayer(images, COMPILER_ROLE, options.imagesDir);
 
   const files: EmittedFile[] = [];
   const add = async (base: string, extension: string, data: ArrayBuffer | Uint8Array, hash?: string) => {
@@ -112,12 +115,13 @@ async function prepareKernelAssets(kernel: string, options: GuestAssetsOptions):
     files.push({ fileName, source });
     return { path: fileName, size: bytes.byteLength, storedSize: source.length, sha256 } satisfies GuestAssetFile;
   };
-  const [bios, bzimage, initrd, state, layer] = await Promise.all([
+  const [bios, bzimage, initrd, state, layer, compilerLayer] = await Promise.all([
     add('bios', '.bin', images.images.bios, images.hashes['bios']),
     add('bzImage', '', images.images.bzimage, images.hashes['kernel']),
     add('initramfs', '.cpio', images.images.initrd, images.hashes['initramfs']),
     snapshot ? add('snapshot', '.v86state', snapshot.state) : undefined,
     workloads ? add('workloads', '.cpio', workloads.layer, workloads.sha256) : undefined,
+    compiler ? add('compiler', '.cpio', compiler.layer, compiler.sha256) : undefined,
   ]);
   const manifest: GuestAssetsManifest = {
     format: GUEST_ASSETS_FORMAT,
@@ -126,10 +130,10 @@ async function prepareKernelAssets(kernel: string, options: GuestAssetsOptions):
     memoryMb,
     cmdline: images.images.cmdline,
     v86Version,
-    files: { bios, bzimage, initrd, ...(state && { snapshot: state }), ...(layer && { workloads: layer }) },
+    files: { bios, bzimage, initrd, ...(state && { snapshot: state }), ...(layer && { workloads: layer }), ...(compilerLayer && { compiler: compilerLayer }) },
     ...(snapshot && { snapshotMeta: snapshot.meta }),
   };
-  const sizes = [bios, bzimage, initrd, state, layer].filter((f) => f !== undefined).map((f) => `${f.path} ${mb(f.storedSize)}`);
+  const sizes = [bios, bzimage, initrd, state, layer, compilerLayer].filter((f) => f !== undefined).map((f) => `${f.path} ${mb(f.storedSize)}`);
   logger.info(`guest assets for Linux ${images.release}: ${sizes.join(', ')}`);
   return { manifest, files };
 }

@@ -66,10 +66,20 @@ export interface GuestAssetsManifest {
      * first use by the Workloads panel; absent when images/ has none.
      */
     readonly workloads?: GuestAssetFile;
+    /**
+     * The compiler layer (tcc, glibc's headers, the crt files and shared
+     * libc), unpacked into the running guest on first use by the
+     * Playground; absent when images/ has none.
+     */
+    readonly compiler?: GuestAssetFile;
   };
   /** What the snapshot's guest reported, and its kernel log when the snapshot was taken. */
   readonly snapshotMeta?: SnapshotMeta;
 }
+
+/** The optional layers a build may ship, each unpacked into a running guest when a panel first needs it. */
+export const LAYERS = ['workloads', 'compiler'] as const;
+export type LayerName = (typeof LAYERS)[number];
 
 /** Checks the shape of a fetched guest-assets.json; returns why not, or undefined. */
 export function guestAssetsProblem(value: unknown): string | undefined {
@@ -84,7 +94,9 @@ export function guestAssetsProblem(value: unknown): string | undefined {
     if (!isAssetFile(files?.[role])) return `files.${role} is missing or malformed`;
   }
   if (files?.['snapshot'] !== undefined && !isAssetFile(files['snapshot'])) return 'files.snapshot is malformed';
-  if (files?.['workloads'] !== undefined && !isAssetFile(files['workloads'])) return 'files.workloads is malformed';
+  for (const layer of LAYERS) {
+    if (files?.[layer] !== undefined && !isAssetFile(files[layer])) return `files.${layer} is malformed`;
+  }
   if (files?.['snapshot'] !== undefined && typeof v.snapshotMeta !== 'object') return 'snapshotMeta is missing';
   return undefined;
 }

@@ -11,7 +11,11 @@ import type { RunSelection } from '../../host/core/testing/runner.js';
 import type { TraceEvent } from '../../host/core/trace/events.js';
 import type { TraceResult } from '../../host/core/trace/session.js';
 import type { MachineFigures, WorkloadProgress } from '../../host/core/workloads/on-machine.js';
+import type { PlaygroundRequest, PlaygroundResult, PlaygroundRunEvent } from '../../host/core/playground/types.js';
 import type { ModuleTestResult } from '../../host/core/testing/module-test.js';
+
+// The Playground's request, diagnostics and result are the core's (the CLI's run --in-guest-compiler shares them).
+export type { CompileDiagnostic, PlaygroundRequest, PlaygroundResult } from '../../host/core/playground/types.js';
 
 /** Where starting a guest has got to, for the stage indicator. */
 export type Stage = 'loading-assets' | 'restoring' | 'booting' | 'ready' | 'failed';
@@ -91,48 +95,11 @@ export interface TraceSummary extends TraceResult {
   readonly warnings: readonly string[];
 }
 
-/** One compiler message at its line of the program (tcc's "file:LINE: error: …"). */
-export interface CompileDiagnostic {
-  /** 1-based line of the program's source. */
-  readonly line: number;
-  readonly severity: 'error' | 'warning';
-  readonly message: string;
-}
-
-/** A program the Playground panel compiles in the guest (with tcc, from the compiler layer) and runs there. */
-export interface PlaygroundRequest {
-  /** The C source, UTF-8. */
-  readonly source: string;
-  /** Arguments after the program's name. */
-  readonly args?: readonly string[];
-}
-
 /** How a Playground run is going, in order: the layer (once per guest), compiling, running with output, then the result. */
 export type PlaygroundEvent =
   | { readonly kind: 'download'; readonly loaded: number; readonly total: number }
   | { readonly kind: 'unpacking'; readonly bytes: number }
-  | { readonly kind: 'compiling' }
-  | { readonly kind: 'running'; readonly pid: number }
-  | { readonly kind: 'output'; readonly stream: 'stdout' | 'stderr'; readonly text: string };
-
-/** How a Playground run ended. */
-export interface PlaygroundResult {
-  /** False when the compiler refused the program; then nothing ran. */
-  readonly compiled: boolean;
-  readonly diagnostics: readonly CompileDiagnostic[];
-  /** The compiler's own words, verbatim (also for messages that name no line). */
-  readonly compilerOutput: string;
-  /** The program's exit status, when it exited. */
-  readonly exitCode: number | null;
-  /** The signal that ended it (e.g. "SIGSEGV", "SIGKILL" after Stop), when one did. */
-  readonly signal: string | null;
-  /** Ended by stopPlayground(). */
-  readonly stopped: boolean;
-  /** Output bytes dropped past the bound (the pane says so). */
-  readonly droppedOutputBytes: number;
-  readonly compileMs: number;
-  readonly runMs: number;
-}
+  | PlaygroundRunEvent;
 
 /** A kernel module file the page holds (e.g. from the dev server's driver build). */
 export interface BuiltModule {
@@ -161,6 +128,12 @@ export interface GuestServiceApi {
   listSuites(): Promise<SuiteInfo[]>;
   /** The build shipped the workloads layer (redis, memcached, the echo programs). */
   hasWorkloads(): boolean;
+  /** The build shipped the compiler layer (tcc and the i386 C library it links against). */
+  hasCompiler(): boolean;
+  /** Compiles request.source in the interactive guest, unpacking the compiler layer into it first if this guest has not got it yet, then runs it, streaming its output (bounded). One run at a time. Events arrive before the result, as for trace(). */
+  playground(request: PlaygroundRequest, onEvent: (event: PlaygroundEvent) => void | Promise<void>): Promise<PlaygroundResult>;
+  /** Ends the running Playground program (SIGKILL); playground() then resolves with stopped: true. */
+  stopPlayground(): void;
   /**
    * Runs a workload's server and load in the interactive guest, unpacking
    * the layer into it first if this guest has not got it yet; resolves to

@@ -23,6 +23,9 @@ import { toFailure } from '../shared/failure.js';
 import type {
   BuiltModule,
   GuestServiceApi,
+  PlaygroundEvent,
+  PlaygroundRequest,
+  PlaygroundResult,
   ServiceHooks,
   Stage,
   StartResult,
@@ -39,6 +42,8 @@ import { ConsolePump } from './console-pump.js';
 import { GuestSource } from './guest-source.js';
 import { PacedWriter } from './paced-writer.js';
 import { unpackLayerInto } from '../../host/core/layer.js';
+import { startPlayground, type PlaygroundHandle } from '../../host/core/playground/run.js';
+import { LAYERS, type LayerName } from '../shared/guest-assets.js';
 
 const MB = 1024 * 1024;
 /** Trace events reach the page at most this often, or in batches of this many. */
@@ -57,6 +62,9 @@ interface Session {
   readonly detach: () => void;
   failed: boolean;
 }
+
+/** What a panel hears while a layer is fetched and unpacked. */
+type LayerEvent = Extract<PlaygroundEvent, { kind: 'download' | 'unpacking' }>;
 
 /**
  * A page callback reached through comlink answers on a port of its own, so
@@ -83,8 +91,10 @@ export class GuestService implements GuestServiceApi {
   private tracing: TraceHandle | undefined;
   /** Set from the moment trace() is called: a second call must not slip in while the first awaits the guest. */
   private traceBusy = false;
-  /** Guests the workloads layer is unpacked in (or being unpacked in). */
-  private readonly layers = new WeakMap<Guest, Promise<void>>();
+  /** Per layer, the guests it is unpacked in (or being unpacked in). */
+  private readonly layers = new Map<LayerName, WeakMap<Guest, Promise<void>>>(LAYERS.map((name) => [name, new WeakMap()]));
+  /** Ends the Playground run in progress (its layer, compile or program); set from the moment playground() is called. */
+  private stopPlaying: (() => void) | undefined;
   private nextWatch = 1;
   private readonly encoder = new TextEncoder();
   private readonly pump = new ConsolePump((bytes) => this.hooks.onConsole(bytes));
@@ -225,7 +235,46 @@ export class GuestService implements GuestServiceApi {
   }
 
   hasWorkloads(): boolean {
-    return this.source?.hasWorkloads ?? false;
+    return this.source?.hasLayer('workloads') ?? false;
+  }
+
+  hasCompiler(): boolean {
+    return this.source?.hasLayer('compiler') ?? false;
+  }
+
+  async playground(request: PlaygroundRequest, pageEvent: (event: PlaygroundEvent) => void | Promise<void>): Promise<PlaygroundResult> {
+    if (this.stopPlaying) throw new Error('a program is already running; stop it first');
+    const source = this.requireSource();
+    const { send, delivered } = inOrder(pageEvent);
+    let stopped = false;
+    let handle: PlaygroundHandle | undefined;
+    const stop = () => {
+      stopped = true;
+      handle?.stop();
+    };
+    this.stopPlaying = stop;
+    try {
+      return await this.guarded(async (guest): Promise<PlaygroundResult> => {
+        await this.unpackLayer(guest, source, 'compiler', send);
+        // No time limit: the panel's Stop ends a program that does not.
+        handle = startPlayground(guest, { source: request.source, args: request.args ?? [], timeoutMs: 0, onEvent: send });
+        if (stopped) handle.stop();
+        const { timedOut: _unlimited, ...result } = await handle.done;
+        return result;
+      });
+    } catch (error) {
+      // comlink keeps only an Error's name and message: put the hint (what to do) in the message.
+      const { message, hint } = toFailure(error);
+      throw new Error(hint ? `${message}; ${hint}` : message);
+    } finally {
+      await delivered();
+      // A reset may have dropped it already, and a new run begun since.
+      if (this.stopPlaying === stop) this.stopPlaying = undefined;
+    }
+  }
+
+  stopPlayground(): void {
+    this.stopPlaying?.();
   }
 
   async runWorkload(request: WorkloadRequest, pageEvent: (event: WorkloadEvent) => void | Promise<void>): Promise<MachineFigures> {
@@ -235,19 +284,7 @@ export class GuestService implements GuestServiceApi {
     const { send: onEvent, delivered } = inOrder(pageEvent);
     // The last round reaches the page before the figures do (and before an error).
     return this.guarded(async (guest) => {
-      let unpacked = this.layers.get(guest);
-      if (!unpacked) {
-        unpacked = source
-          .workloadLayer((loaded, total) => onEvent({ kind: 'download', loaded, total }))
-          .then((layer) => {
-            onEvent({ kind: 'unpacking', bytes: layer.byteLength });
-            return unpackLayerInto(guest, new Uint8Array(layer), 'workloads');
-          });
-        this.layers.set(guest, unpacked);
-        // A failed unpack may be tried again.
-        unpacked.catch(() => this.layers.delete(guest));
-      }
-      await unpacked;
+      await this.unpackLayer(guest, source, 'workloads', onEvent);
       const faults = guest.faults.length;
       const figures = await runOnMachine(guestMachine(guest), definition.guestPort, {
         definition,
@@ -263,6 +300,23 @@ export class GuestService implements GuestServiceApi {
       if (problem) throw new Error(`${problem} (see the Kernel log tab)`);
       return figures;
     }).finally(delivered);
+  }
+
+  /** Downloads a layer and unpacks it into `guest`, once per guest (a failed attempt may be retried). */
+  private unpackLayer(guest: Guest, source: GuestSource, name: LayerName, onEvent: (event: LayerEvent) => void): Promise<void> {
+    const unpackedIn = this.layers.get(name)!;
+    let unpacked = unpackedIn.get(guest);
+    if (!unpacked) {
+      unpacked = source
+        .layer(name, (loaded, total) => onEvent({ kind: 'download', loaded, total }))
+        .then((layer) => {
+          onEvent({ kind: 'unpacking', bytes: layer.byteLength });
+          return unpackLayerInto(guest, new Uint8Array(layer), name);
+        });
+      unpackedIn.set(guest, unpacked);
+      unpacked.catch(() => unpackedIn.delete(guest));
+    }
+    return unpacked;
   }
 
   /** Starts the interactive guest from the loaded source: restore if possible, else boot. */
@@ -358,6 +412,9 @@ export class GuestService implements GuestServiceApi {
     this.tracing?.stop();
     this.tracing = undefined;
     this.traceBusy = false;
+    // Its guest is going away too; playground() rejects once the guest is disposed.
+    this.stopPlaying?.();
+    this.stopPlaying = undefined;
     if (session) {
       session.detach();
       await session.guest.dispose();

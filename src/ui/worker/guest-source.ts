@@ -5,7 +5,7 @@
  * runner's fresh guests start from the same bytes.
  */
 import type { GuestImages, SnapshotMeta } from '../../host/core/guest.js';
-import type { GuestAssetFile, GuestAssetsManifest } from '../shared/guest-assets.js';
+import type { GuestAssetFile, GuestAssetsManifest, LayerName } from '../shared/guest-assets.js';
 import { fetchAssetFile, fetchGuestAssets } from './asset-loader.js';
 
 export interface Snapshot {
@@ -25,7 +25,7 @@ const NOT_NEEDED_FOR_RESTORE = new ArrayBuffer(0);
 
 export class GuestSource {
   private bootFiles: Promise<readonly [ArrayBuffer, ArrayBuffer]> | undefined;
-  private layer: Promise<ArrayBuffer> | undefined;
+  private readonly layers = new Map<LayerName, Promise<ArrayBuffer>>();
   private loaded = 0;
   private total = 0;
 
@@ -71,20 +71,24 @@ export class GuestSource {
     return { bios: this.bios, bzimage, initrd, cmdline: this.manifest.cmdline };
   }
 
-  /** The build shipped the workloads layer. */
-  get hasWorkloads(): boolean {
-    return this.manifest.files.workloads !== undefined;
+  /** The build shipped this layer. */
+  hasLayer(name: LayerName): boolean {
+    return this.manifest.files[name] !== undefined;
   }
 
-  /** The workloads layer, downloaded the first time it is asked for; `onProgress` sees that download. */
-  workloadLayer(onProgress: ProgressListener): Promise<ArrayBuffer> {
-    const file = this.manifest.files.workloads;
-    if (!file) return Promise.reject(new Error('this build has no workloads layer; run `npm run build:images -- --with-workloads` and rebuild'));
-    let loaded = 0;
-    this.layer ??= fetchAssetFile(this.manifestUrl, file, (count) => onProgress((loaded += count), file.storedSize));
-    // A failed download may be retried.
-    this.layer.catch(() => (this.layer = undefined));
-    return this.layer;
+  /** A layer, downloaded the first time it is asked for; `onProgress` sees that download. */
+  layer(name: LayerName, onProgress: ProgressListener): Promise<ArrayBuffer> {
+    const file = this.manifest.files[name];
+    if (!file) return Promise.reject(new Error(`this build has no ${name} layer; run \`npm run build:images -- --with-${name}\` and rebuild`));
+    let download = this.layers.get(name);
+    if (!download) {
+      let loaded = 0;
+      download = fetchAssetFile(this.manifestUrl, file, (count) => onProgress((loaded += count), file.storedSize));
+      this.layers.set(name, download);
+      // A failed download may be retried.
+      download.catch(() => this.layers.delete(name));
+    }
+    return download;
   }
 
   private async fetchBootFiles(): Promise<readonly [ArrayBuffer, ArrayBuffer]> {

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { BuildError, buildImages } from '../../../images/index.js';
 import { DEFAULT_KERNEL } from '../../../images/kernel-sources.js';
 import { WORKLOADS_ROLE } from '../../../images/workloads.js';
+import type { COMPILER_ROLE } from '../../../images/compiler-layer.js';
 import { EpollLabError, ImageMismatchError, UsageError } from '../../core/errors.js';
 import { defaultImagesDir, loadArtifact, loadImages, type LoadedImages } from '../images.js';
 
@@ -28,10 +29,18 @@ class LayerMissingError extends UsageError {
   static override readonly label: string = 'LayerMissingError';
 }
 
-/** The workloads layer the manifest lists, checked against its hash; undefined when it lists none. */
-export async function loadWorkloadLayer(base: LoadedImages, imagesDir = defaultImagesDir()): Promise<{ layer: Uint8Array; sha256: string } | undefined> {
-  const artifact = base.manifest.artifacts.find((a) => a.role === WORKLOADS_ROLE);
+/** A layer the manifest lists (workloads, compiler), checked against its hash; undefined when it lists none. */
+export async function loadLayer(
+  base: LoadedImages,
+  role: typeof WORKLOADS_ROLE | typeof COMPILER_ROLE,
+  imagesDir = defaultImagesDir(),
+): Promise<{ layer: Uint8Array; sha256: string } | undefined> {
+  const artifact = base.manifest.artifacts.find((a) => a.role === role);
   return artifact && { layer: new Uint8Array(await loadArtifact(imagesDir, artifact)), sha256: artifact.sha256 };
+}
+
+export function loadWorkloadLayer(base: LoadedImages, imagesDir = defaultImagesDir()): Promise<{ layer: Uint8Array; sha256: string } | undefined> {
+  return loadLayer(base, WORKLOADS_ROLE, imagesDir);
 }
 
 export async function loadWorkloadImages(kernel = DEFAULT_KERNEL, imagesDir = defaultImagesDir()): Promise<WorkloadImages> {
