@@ -63,6 +63,8 @@ export interface BenchResult {
   /** The own epoll suites plus scull and hello-poll, each suite in a fresh restored guest. */
   readonly suiteWallMs: number | null;
   readonly kselftestWallMs: number | null;
+  /** Guests at once for both suite wall times (`epoll-lab test`'s default: one per core). */
+  readonly suiteJobs: number;
   /** The machine channel's throughput each way and an exec's round trip, in a restored v86 guest. */
   readonly channel: ChannelFigures;
   readonly pingPongUs: PerEngine<number>;

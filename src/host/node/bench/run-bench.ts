@@ -12,11 +12,12 @@ import { capture } from '../../../images/run.js';
 import { EpollLabError } from '../../core/errors.js';
 import { Guest, defaultGuestOptions } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
-import { runSuites } from '../../core/testing/runner.js';
 import { defaultImagesDir, loadImages, type LoadedImages } from '../images.js';
 import { nodePlatform, v86Version } from '../node-platform.js';
 import { SnapshotCache } from '../snapshot-cache.js';
-import { restoredGuestFactory, snapshotKeyFor, startGuest } from '../start-guest.js';
+import { snapshotKeyFor, startGuest } from '../start-guest.js';
+import { defaultJobs } from '../jobs/parallel-run.js';
+import { runOnKernel } from '../kernel-run.js';
 import { ensureWorkloadImages } from '../workloads/images.js';
 import { WORKLOAD_NAMES } from '../../core/workloads/definitions.js';
 import { reportJson, type WorkloadJson } from '../../core/workloads/report.js';
@@ -206,16 +207,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
   let suiteWallMs: number | null = null;
   let kselftestWallMs: number | null = null;
+  // As `epoll-lab test` runs them by default: one guest per core at once.
+  const suiteJobs = defaultJobs();
   if (quick) {
     notes.push('--quick: suite wall times not measured');
   } else {
     logger.info('suite wall time…');
     let started = performance.now();
-    await runSuites(restoredGuestFactory({ kernel, logger }), { exclude: [KSELFTEST_SUITE] });
+    await runOnKernel(kernel, { exclude: [KSELFTEST_SUITE] }, { logger, jobs: suiteJobs });
     suiteWallMs = performance.now() - started;
     logger.info('kselftest-epoll wall time…');
     started = performance.now();
-    await runSuites(restoredGuestFactory({ kernel, logger }), { suites: [KSELFTEST_SUITE] });
+    await runOnKernel(kernel, { suites: [KSELFTEST_SUITE] }, { logger, jobs: suiteJobs });
     kselftestWallMs = performance.now() - started;
   }
 
@@ -246,6 +249,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     startToFirstResultMs: median(starts),
     snapshotBytes: { raw: stored.state.byteLength, stored: stored.storedBytes },
     suiteWallMs,
+    suiteJobs,
     kselftestWallMs,
     channel,
     pingPongUs: perEngine('pingPongUs'),
