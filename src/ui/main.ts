@@ -19,7 +19,7 @@ import { TestsPanel } from './panels/tests/tests-panel.js';
 import { TracePanel } from './panels/trace/trace-panel.js';
 import { WorkloadsPanel } from './panels/workloads/workloads-panel.js';
 import { GUEST_ASSETS_DIR, GUEST_ASSETS_FILE, GUEST_KERNELS_FILE, type GuestKernelList } from './shared/guest-assets.js';
-import { PROMPT_MARK, READY_MARK } from './shared/page-marks.js';
+import { PROMPT_MARK, READY_MARK, type ReadyMarkDetail } from './shared/page-marks.js';
 import type { Stage, StageEvent, StartResult } from './shared/service-api.js';
 
 // ?kernel=6.12 picks a kernel (the header's picker sets it, so a link keeps it).
@@ -157,7 +157,9 @@ async function starting(start: () => Promise<StartResult>, since: number): Promi
     header.setResetEnabled(true);
     return;
   }
-  performance.mark(READY_MARK);
+  // The worker's own timings ride on the mark, so a reader (bench's page leg) can tell where the time went.
+  const detail: ReadyMarkDetail = { origin: result.origin, ...result.timings, downloadedBytes: result.downloadedBytes };
+  performance.mark(READY_MARK, { detail });
   failure.hide();
   header.setGuest(result.info, result, performance.now() - since);
   const { rows, cols } = terminal.size;

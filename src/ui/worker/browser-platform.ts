@@ -33,8 +33,31 @@ export function abortWatcher(scope: EventTarget): NonNullable<GuestPlatform['wat
   };
 }
 
+const wasmHref = new URL(wasmUrl, import.meta.url).href;
+
+/**
+ * v86's wasm (2 MB), fetched and compiled from the moment this Worker
+ * starts, alongside the snapshot's download, instead of after it when the
+ * first emulator is made; every emulator of the Worker instantiates the one
+ * module. A failure is not kept: the next emulator tries again.
+ */
+let compiledV86: Promise<WebAssembly.Module> | undefined;
+function v86Module(): Promise<WebAssembly.Module> {
+  compiledV86 ??= WebAssembly.compileStreaming(fetch(wasmHref)).catch((error: unknown) => {
+    compiledV86 = undefined;
+    throw error;
+  });
+  return compiledV86;
+}
+void v86Module().catch(() => undefined);
+
 export const browserPlatform: GuestPlatform = {
-  createEmulator: (options) => new V86({ ...options, wasm_path: new URL(wasmUrl, import.meta.url).href }),
+  createEmulator: (options) =>
+    new V86({
+      ...options,
+      wasm_path: wasmHref,
+      wasm_fn: async (imports) => (await WebAssembly.instantiate(await v86Module(), imports)).exports,
+    }),
   now: () => performance.now(),
   // In a Worker, the global scope is where uncaught errors are dispatched.
   watchAborts: abortWatcher(globalThis),
