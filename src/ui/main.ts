@@ -15,6 +15,7 @@ import { TerminalView } from './app/terminal-view.js';
 import { DriversPanel } from './panels/drivers/drivers-panel.js';
 import { InspectorPanel } from './panels/inspector/inspector-panel.js';
 import { KernelLogPanel } from './panels/kernel-log/kernel-log-panel.js';
+import { PlaygroundPanel } from './panels/playground/playground-panel.js';
 import { TestsPanel } from './panels/tests/tests-panel.js';
 import { TracePanel } from './panels/trace/trace-panel.js';
 import { WorkloadsPanel } from './panels/workloads/workloads-panel.js';
@@ -31,6 +32,8 @@ const kernelList: Promise<GuestKernelList | undefined> = fetch(new URL(GUEST_KER
   .then((response) => (response.ok ? (response.json() as Promise<GuestKernelList>) : undefined))
   .catch(() => undefined);
 const RESET_TIMEOUT_MS = 20_000;
+/** The kernel series running, on a site that offers a choice (for the Playground's share links). */
+let runningKernel: string | undefined;
 
 let stage: Stage = 'loading-assets';
 let awaitingPrompt = false;
@@ -99,6 +102,7 @@ async function offerKernels(): Promise<void> {
   const list = await kernelList;
   if (!list) return;
   const current = list.kernels.some((k) => k.kernel === askedKernel) ? askedKernel! : list.default;
+  runningKernel = current;
   header.setKernels(list, current, (kernel) => void switchKernel(list, kernel));
 }
 
@@ -107,6 +111,7 @@ async function switchKernel(list: GuestKernelList, kernel: string): Promise<void
   const entry = list.kernels.find((k) => k.kernel === kernel);
   if (!entry) return;
   assetsUrl = new URL(entry.file, guestDir).href;
+  runningKernel = kernel;
   const url = new URL(location.href);
   url.searchParams.set('kernel', kernel);
   history.replaceState(null, '', url);
@@ -122,8 +127,21 @@ async function switchKernel(list: GuestKernelList, kernel: string): Promise<void
 }
 
 const testsPanel = new TestsPanel(client);
-const panels: Panel[] = [testsPanel, new InspectorPanel(client), new TracePanel(client), new DriversPanel(client), new WorkloadsPanel(client), new KernelLogPanel(client), new PerformancePanel()];
-new Tabs(byId('tabs'), byId('panels'), panels);
+const inspectorPanel = new InspectorPanel(client);
+const tracePanel = new TracePanel(client);
+const playgroundPanel = new PlaygroundPanel(client, {
+  inspect: (pid) => {
+    inspectorPanel.follow(pid);
+    tabs.select(inspectorPanel);
+  },
+  trace: (argv) => {
+    tabs.select(tracePanel);
+    tracePanel.traceCommand(argv);
+  },
+  kernel: () => runningKernel,
+});
+const panels: Panel[] = [testsPanel, playgroundPanel, inspectorPanel, tracePanel, new DriversPanel(client), new WorkloadsPanel(client), new KernelLogPanel(client), new PerformancePanel()];
+const tabs = new Tabs(byId('tabs'), byId('panels'), panels);
 header.onReset(() => void reset());
 header.setResetEnabled(false);
 

@@ -12,6 +12,9 @@ import type { ModuleTestResult } from '../../host/core/testing/module-test.js';
 import type {
   BuiltModule,
   GuestServiceApi,
+  PlaygroundEvent,
+  PlaygroundRequest,
+  PlaygroundResult,
   ServiceHooks,
   StartResult,
   TraceRequest,
@@ -35,6 +38,9 @@ export interface GuestCommands {
   runWorkload(request: WorkloadRequest, onEvent: (event: WorkloadEvent) => void): Promise<MachineFigures>;
   trace(request: TraceRequest, onEvent: (event: TraceStreamEvent) => void): Promise<TraceSummary>;
   stopTrace(): Promise<void>;
+  hasCompiler(): Promise<boolean>;
+  playground(request: PlaygroundRequest, onEvent: (event: PlaygroundEvent) => void): Promise<PlaygroundResult>;
+  stopPlayground(): Promise<void>;
 }
 
 export class GuestClient implements GuestCommands {
@@ -110,6 +116,18 @@ export class GuestClient implements GuestCommands {
 
   stopTrace(): Promise<void> {
     return this.remote.stopTrace();
+  }
+
+  hasCompiler(): Promise<boolean> {
+    return this.remote.hasCompiler();
+  }
+
+  playground(request: PlaygroundRequest, onEvent: (event: PlaygroundEvent) => void): Promise<PlaygroundResult> {
+    return this.remote.playground(request, Comlink.proxy(onEvent));
+  }
+
+  stopPlayground(): Promise<void> {
+    return this.remote.stopPlayground();
   }
 
   dispose(): void {

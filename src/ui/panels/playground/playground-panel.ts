@@ -6,24 +6,20 @@
  * program's pid to the Epoll inspector.
  */
 import { h, replaceChildren } from '../../app/dom.js';
+import type { GuestCommands } from '../../app/guest-client.js';
 import type { Panel } from '../../app/panel.js';
+import { PLAYGROUND_DIR } from '../../../host/core/playground/run.js';
 import type { CodeEditor } from '../../shared/code-editor.js';
-import type { PlaygroundEvent, PlaygroundRequest, PlaygroundResult } from '../../shared/service-api.js';
 import { DEFAULT_EXAMPLE, EXAMPLES, exampleById, type PlaygroundExample } from './examples.js';
 import { droppedNote, initialPlaygroundState, isBusy, playgroundReducer, type PlaygroundAction } from './playground-state.js';
 import { makeShareLink, openShareFragment, SHARE_FRAGMENT_PREFIX } from './share-link.js';
-
-/** What the panel asks of the guest Worker. */
-export interface PlaygroundGuest {
-  hasCompiler(): Promise<boolean>;
-  playground(request: PlaygroundRequest, onEvent: (event: PlaygroundEvent) => void): Promise<PlaygroundResult>;
-  stopPlayground(): Promise<void>;
-}
 
 /** What the panel asks of the page around it. */
 export interface PlaygroundPage {
   /** Shows the Epoll inspector, following this process. */
   inspect(pid: number): void;
+  /** Shows the Trace panel, tracing this command. */
+  trace(argv: readonly string[]): void;
   /** The kernel series the page runs ("6.12"), when the site offers a choice; it goes into share links. */
   kernel(): string | undefined;
 }
@@ -34,6 +30,8 @@ export class PlaygroundPanel implements Panel {
   readonly element = h('div', { className: 'playground' });
   private state = initialPlaygroundState;
   private ready = false;
+  /** The last run's binary is still in this guest (a reset or crash takes it away). */
+  private binaryInGuest = false;
   private available: boolean | undefined;
   private example: PlaygroundExample | undefined = DEFAULT_EXAMPLE;
   /** A sentence about the share link or the link the page was opened with. */
@@ -50,6 +48,7 @@ export class PlaygroundPanel implements Panel {
   private readonly stopButton = h('button', { className: 'button button-danger', attrs: { type: 'button', 'data-action': 'playground-stop' }, on: { click: () => this.stop() } }, 'Stop');
   private readonly shareButton = h('button', { className: 'button', attrs: { type: 'button', 'data-action': 'playground-share', title: 'Put the program in a link (nothing is uploaded: the link itself holds it)' }, on: { click: () => void this.share() } }, 'Share');
   private readonly inspectButton = h('button', { className: 'button', attrs: { type: 'button', 'data-action': 'playground-inspect', title: "Open the Epoll inspector on the running program's process" }, on: { click: () => this.inspect() } }, 'Inspect its epoll');
+  private readonly traceButton = h('button', { className: 'button', attrs: { type: 'button', 'data-action': 'playground-trace', title: "Run the compiled program again in the Trace panel, with the kernel's epoll traced" }, on: { click: () => this.trace() } }, 'Trace this');
   private readonly about = h('p', { className: 'explain', attrs: { 'data-testid': 'playground-about' } });
   private readonly notice = h('div', {});
   private readonly editorHost = h('div', { className: 'playground-editor', attrs: { 'data-testid': 'playground-editor' } });
@@ -60,11 +59,11 @@ export class PlaygroundPanel implements Panel {
   private editor: Promise<CodeEditor> | undefined;
   private frame: number | undefined;
 
-  constructor(private readonly guest: PlaygroundGuest, private readonly page: PlaygroundPage) {
+  constructor(private readonly guest: GuestCommands, private readonly page: PlaygroundPage) {
     this.picker.value = DEFAULT_EXAMPLE.id;
     this.editorHost.append(h('p', { className: 'muted' }, 'loading the editor…'));
     this.element.append(
-      h('div', { className: 'toolbar' }, this.picker, this.runButton, this.stopButton, this.shareButton, this.inspectButton),
+      h('div', { className: 'toolbar' }, this.picker, this.runButton, this.stopButton, this.shareButton, this.inspectButton, this.traceButton),
       this.about,
       this.notice,
       this.editorHost,
@@ -85,6 +84,7 @@ export class PlaygroundPanel implements Panel {
 
   setGuestReady(ready: boolean): void {
     this.ready = ready;
+    if (!ready) this.binaryInGuest = false;
     if (ready && this.available === undefined) {
       void this.guest.hasCompiler().then((available) => {
         this.available = available;
@@ -153,10 +153,13 @@ export class PlaygroundPanel implements Panel {
     const editor = await this.loadEditor();
     if (isBusy(this.state)) return;
     editor.setDiagnostics([]);
+    // Each run starts from an empty directory: the last binary is gone.
+    this.binaryInGuest = false;
     this.dispatch({ type: 'start' });
     try {
       const result = await this.guest.playground({ source: editor.text }, (event) => this.dispatch({ type: 'event', event }));
       editor.setDiagnostics(result.diagnostics);
+      this.binaryInGuest = result.compiled;
       this.dispatch({ type: 'done', result });
     } catch (error) {
       this.dispatch({ type: 'failed', message: (error as Error).message });
@@ -171,6 +174,11 @@ export class PlaygroundPanel implements Panel {
 
   private inspect(): void {
     if (this.state.pid !== undefined) this.page.inspect(this.state.pid);
+  }
+
+  private trace(): void {
+    // The worker compiles prog.c in PLAYGROUND_DIR (the core's default name), so the binary is prog there.
+    if (this.binaryInGuest && !isBusy(this.state)) this.page.trace([`${PLAYGROUND_DIR}/prog`]);
   }
 
   private async share(): Promise<void> {
@@ -209,6 +217,7 @@ export class PlaygroundPanel implements Panel {
     this.runButton.textContent = busy ? 'running…' : 'Compile & run';
     this.stopButton.disabled = !busy || state.phase === 'stopping';
     this.inspectButton.disabled = state.phase !== 'running' || state.pid === undefined;
+    this.traceButton.disabled = busy || !this.binaryInGuest || !this.ready;
     this.picker.disabled = busy;
     replaceChildren(this.about, this.example ? this.example.see : 'Your own program: anything that builds with tcc and the C library.');
     replaceChildren(this.notice,

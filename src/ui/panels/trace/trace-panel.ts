@@ -103,6 +103,13 @@ export class TracePanel implements Panel {
     return h('button', { className: 'button button-small', attrs: { type: 'button', title, 'aria-label': title, 'data-step': name }, on: { click: () => this.dispatch(action) } }, label);
   }
 
+  /** Traces a command another panel offers (the Playground's compiled program), as if typed in and run. */
+  traceCommand(argv: readonly string[]): void {
+    this.commandInput.value = argv.join(' ');
+    this.dispatch({ type: 'edit', command: this.commandInput.value });
+    void this.run(argv);
+  }
+
   private runTyped(): void {
     const split = splitCommand(this.commandInput.value);
     if ('error' in split) this.dispatch({ type: 'invalid', message: split.error });
