@@ -63,7 +63,7 @@ export function startPlayground(guest: Guest, options: PlaygroundOptions): Playg
     // One command: a fresh directory, the source from stdin, then tcc.
     const compile = track(
       guest.spawn(
-        ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1" && cd "$1" && cat > "$2" && exec tcc "$@"', 'compile', PLAYGROUND_DIR, file, ...TCC_FLAGS, '-o', binary, file],
+        ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1" && cd "$1" && cat > "$2" && shift 2 && exec tcc "$@"', 'compile', PLAYGROUND_DIR, file, ...TCC_FLAGS, '-o', binary, file],
         { stdin: true, timeoutMs: COMPILE_TIMEOUT_MS, onStdout: (d) => compileOutput.push(d), onStderr: (d) => compileOutput.push(d) },
       ),
     );

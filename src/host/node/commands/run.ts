@@ -11,7 +11,11 @@ import { capture } from '../../../images/run.js';
 import { UsageError } from '../../core/errors.js';
 import { GUEST_SHARE_PATH } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
+import { unpackLayerInto } from '../../core/layer.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, startPlayground } from '../../core/playground/run.js';
 import { asUser } from '../../core/users.js';
+import { COMPILER_ROLE } from '../../../images/compiler-layer.js';
+import { loadLayer } from '../workloads/images.js';
 import { shareOption, startGuest } from '../start-guest.js';
 import { forwardStdin, stdinIsData } from '../stdin-forward.js';
 import { explainKill, shellStatus } from './exec.js';
@@ -25,6 +29,8 @@ export interface RunCommandOptions {
   readonly user?: string;
   /** The 9p share's size in bytes (default: GuestOptions' default). */
   readonly shareBytes?: number;
+  /** Compile FILE (a .c) with tcc inside the guest, from the compiler layer, instead of gcc here. */
+  readonly inGuestCompiler?: boolean;
   readonly logger: Logger;
 }
 
@@ -99,6 +105,7 @@ async function sweepStaleWorkDirs(): Promise<void> {
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
+  if (options.inGuestCompiler) return runWithGuestCompiler(options);
   await sweepStaleWorkDirs();
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), WORK_PREFIX));
   // Ctrl-C or a kill: the compiled program is not left behind.
@@ -136,5 +143,50 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await fs.rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The one command that builds the compiler layer by itself. */
+export const COMPILER_BUILD_COMMAND = 'npm run build:images -- --with-compiler';
+
+/**
+ * `run --in-guest-compiler FILE.c`: the Playground's path, from the CLI.
+ * A fresh guest gets the compiler layer unpacked into it (as the tab's
+ * guest does), compiles FILE with tcc and runs it with bounded output.
+ */
+async function runWithGuestCompiler(options: RunCommandOptions): Promise<number> {
+  const { file, logger } = options;
+  if (!file.endsWith('.c')) throw new UsageError(`--in-guest-compiler compiles C: ${file} is not a .c file`);
+  if (options.user !== undefined) throw new UsageError('--in-guest-compiler runs the program as root; leave out --user, or compile with gcc here (without --in-guest-compiler)');
+  const source = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`${file}: cannot read it (${error.code ?? error.message})`);
+  });
+  const { guest, images } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), ...shareOption(options.shareBytes), logger });
+  try {
+    const found = await loadLayer(images, COMPILER_ROLE);
+    if (!found) throw new UsageError('images/manifest.json lists no compiler layer', `run \`${COMPILER_BUILD_COMMAND}\``);
+    const began = performance.now();
+    await unpackLayerInto(guest, found.layer, 'compiler');
+    logger.debug(`compiler layer (${(found.layer.byteLength / 1048576).toFixed(1)} MiB) unpacked in ${Math.round(performance.now() - began)} ms`);
+    const mark = guest.faults.length;
+    const run = await startPlayground(guest, {
+      source,
+      args: options.args,
+      // tcc names the file as it was given; a name it cannot take as it is becomes prog.c.
+      fileName: /^[\w.-]+\.c$/.test(path.basename(file)) ? path.basename(file) : 'prog.c',
+      timeoutMs: options.timeoutMs ?? 0,
+      onEvent: (event) => {
+        if (event.kind === 'output') (event.stream === 'stdout' ? process.stdout : process.stderr).write(event.text);
+      },
+    }).done;
+    if (!run.compiled) throw new CompileError(`${file} does not compile with tcc in the guest:\n${run.compilerOutput.trimEnd()}`);
+    // Warnings, as gcc would print them.
+    if (run.compilerOutput) process.stderr.write(run.compilerOutput);
+    logger.debug(`tcc took ${Math.round(run.compileMs)} ms, the program ${Math.round(run.runMs)} ms`);
+    if (run.droppedOutputBytes) logger.warn(`${run.droppedOutputBytes} bytes of output past the first ${DEFAULT_MAX_OUTPUT_BYTES / 1048576} MiB were dropped`);
+    explainKill(guest, mark, { ...run, durationMs: run.runMs }, logger);
+    return shellStatus({ ...run, durationMs: run.runMs });
+  } finally {
+    await guest.dispose();
   }
 }
