@@ -12,7 +12,7 @@ import { benchCommand } from './commands/bench.js';
 import { buildCommand } from './commands/build.js';
 import { execCommand } from './commands/exec.js';
 import { moduleCommand } from './commands/module.js';
-import { runCommand } from './commands/run.js';
+import { COMPILER_BUILD_COMMAND, runCommand } from './commands/run.js';
 import { shellCommand } from './commands/shell.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { parseJobs, REPORTERS, testCommand, type ReporterName } from './commands/test.js';
@@ -351,21 +351,36 @@ Exit status as for exec: CMD's, 128+N for signal N, 124 on --timeout (default 60
   },
   run: {
     help: `Usage: epoll-lab run [--kernel ${KERNEL_SPEC}] [--timeout S] [--user NAME|UID] [--share-size SIZE]
-                     FILE [-- ARG…]
+                     [--in-guest-compiler] FILE [-- ARG…]
 
 FILE is a C source file (compiled here with gcc -m32 -static -O2 -Wall; compiler
 errors are shown as gcc prints them) or a 32-bit i386 ELF. It is copied into a
 fresh guest through the 9p share and run with ARGs (as --user, see exec); the exit
 status is as for exec.
+--in-guest-compiler compiles FILE.c inside the guest instead, as the browser's
+Playground does: the compiler layer (built by
+\`${COMPILER_BUILD_COMMAND}\`) is unpacked into the guest, tcc -Wall
+builds it against the guest's shared glibc (-lpthread -lm), and it runs as
+root with its output bounded to 1 MiB. tcc's errors end the command with
+status 2, as gcc's do.
 ${SHARE_SIZE_HELP}
 `,
-    options: { ...common, timeout: { type: 'string' }, user: { type: 'string' }, 'share-size': { type: 'string' } },
+    options: { ...common, timeout: { type: 'string' }, user: { type: 'string' }, 'share-size': { type: 'string' }, 'in-guest-compiler': { type: 'boolean' } },
     run: async (values, positionals) => {
       const [file, ...args] = positionals;
       if (!file) throw new UsageError('run needs a file: epoll-lab run FILE [-- ARG…]');
       const share = shareSizeOf(values);
       return eachKernel(values, (kernel) =>
-        runCommand({ file, args, kernel, timeoutMs: timeoutMs(values['timeout'], 600), ...userOf(values), ...share, logger: loggerOf(values) }),
+        runCommand({
+          file,
+          args,
+          kernel,
+          timeoutMs: timeoutMs(values['timeout'], 600),
+          ...userOf(values),
+          ...share,
+          inGuestCompiler: values['in-guest-compiler'] === true,
+          logger: loggerOf(values),
+        }),
         true,
       );
     },
