@@ -13,8 +13,20 @@ import { viteLogger } from './vite-logger.js';
 
 const TAG = '[driver-build]';
 
+/**
+ * One token per dev-server process: Vite re-runs its config (and so makes
+ * this plugin anew) when a file the config imports changes, and a page
+ * already open must keep its token.
+ */
+const TOKEN_KEY = Symbol.for('epoll-lab.module-build-token');
+
+function processToken(): string {
+  const store = globalThis as unknown as Record<symbol, string | undefined>;
+  return (store[TOKEN_KEY] ??= newModuleBuildToken());
+}
+
 export function moduleBuild(): Plugin {
-  const token = newModuleBuildToken();
+  const token = processToken();
   return {
     name: 'epoll-lab:module-build',
     apply: 'serve',

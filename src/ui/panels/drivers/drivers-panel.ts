@@ -2,13 +2,15 @@
  * The Drivers panel: load and unload scull, see what registering it did
  * (/proc/devices, the device nodes), and watch scullpipe's readiness change
  * as a writer fills it and a reader drains it — the driver's poll method
- * (poll_wait, then the mask) seen through epoll.
+ * (poll_wait, then the mask) seen through epoll. Under `npm start`, a card
+ * to edit, build, load and test your own driver (driver-editor.ts).
  */
 import type { GuestCommands } from '../../app/guest-client.js';
 import { h, replaceChildren } from '../../app/dom.js';
 import type { Panel } from '../../app/panel.js';
 import type { WatchEvent } from '../../shared/service-api.js';
 import { formatEvents } from '../inspector/epoll-events.js';
+import { DriverEditorCard } from './driver-editor.js';
 import { describeModuleCommand, parseStatus, parseWatchLine, SCULL_MODULE, SCULLPIPE, statusCommand, WATCHER, type ScullStatus } from './scull.js';
 
 const LOG_LINES = 200;
@@ -32,8 +34,10 @@ export class DriversPanel implements Panel {
   private readonly writeButton = h('button', { className: 'button button-small', attrs: { type: 'button' }, on: { click: () => void this.write() } }, 'Write');
   private readonly readButton = h('button', { className: 'button button-small', attrs: { type: 'button' }, on: { click: () => void this.read() } }, 'Read');
   private readonly watchLogView = h('pre', { className: 'output watch-log' });
+  private readonly driverCard: DriverEditorCard;
 
   constructor(private readonly guest: GuestCommands) {
+    this.driverCard = new DriverEditorCard(guest);
     this.element.append(
       this.moduleCard,
       this.nodesCard,
@@ -56,6 +60,7 @@ export class DriversPanel implements Panel {
         ),
         this.watchLogView,
       ),
+      this.driverCard.element,
     );
     this.render();
   }
@@ -66,6 +71,7 @@ export class DriversPanel implements Panel {
 
   setGuestReady(ready: boolean): void {
     this.ready = ready;
+    this.driverCard.setGuestReady(ready);
     if (!ready) {
       this.status = undefined;
       this.watchId = undefined;
