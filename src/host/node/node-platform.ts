@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { V86 } from 'v86';
 import type { GuestPlatform } from '../core/guest.js';
+import { wakeGuestOnTime } from './v86-wakeups.js';
 
 const require = createRequire(import.meta.url);
 const wasmPath = require.resolve('v86/build/v86.wasm');
@@ -29,18 +30,32 @@ function onUncaught(error: Error): void {
   process.exit(1);
 }
 
-export const nodePlatform: GuestPlatform = {
-  createEmulator: (options) => new V86({ ...options, wasm_path: wasmPath }),
-  now: () => performance.now(),
-  watchAborts: (onAbort) => {
-    if (abortListeners.size === 0) process.on('uncaughtException', onUncaught);
-    abortListeners.add(onAbort);
-    return () => {
-      abortListeners.delete(onAbort);
-      if (abortListeners.size === 0) process.off('uncaughtException', onUncaught);
-    };
-  },
-};
+/**
+ * `wakeOnTime: false` keeps v86's own scheduling of an idle guest, which
+ * `epoll-lab bench` measures beside ours (v86-wakeups.ts says why ours).
+ */
+export function createNodePlatform({ wakeOnTime }: { readonly wakeOnTime: boolean }): GuestPlatform {
+  return {
+    createEmulator: (options) => {
+      const emulator = new V86({ ...options, wasm_path: wasmPath });
+      if (wakeOnTime) void wakeGuestOnTime(emulator);
+      return emulator;
+    },
+    now: () => performance.now(),
+    watchAborts,
+  };
+}
+
+function watchAborts(onAbort: (error: Error) => void): () => void {
+  if (abortListeners.size === 0) process.on('uncaughtException', onUncaught);
+  abortListeners.add(onAbort);
+  return () => {
+    abortListeners.delete(onAbort);
+    if (abortListeners.size === 0) process.off('uncaughtException', onUncaught);
+  };
+}
+
+export const nodePlatform: GuestPlatform = createNodePlatform({ wakeOnTime: true });
 
 /** The v86 build in use; snapshots are only valid for the build that made them. */
 export const v86Version: string = (require('v86/package.json') as { version: string }).version;
