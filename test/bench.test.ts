@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import type { BenchResult } from '../src/host/node/bench/results.js';
+import type { BenchResult, TimerBenchResult, TimerRow } from '../src/host/node/bench/results.js';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/epoll-lab.js');
 
@@ -47,6 +47,8 @@ it('bench --quick writes JSON with the documented keys, SVG plots and a summary'
       expect(Math.abs((w.ratio * w.native.opsPerSec) / w.guest.opsPerSec - 1)).toBeLessThan(0.01);
     }
     expect(run.stdout).toContain('| redis SET/GET (redis-benchmark) | 2 × 500 |');
+    expect(result.timers.v86.map((row) => row.timeoutMs)).toEqual([1, 10, 100]);
+    expect(run.stdout).toContain('| epoll_wait timeout: woke late by (p50 / p99 / max) |');
     if (result.machine.qemu) expect(result.pingPongUs.qemu).toBeGreaterThan(0);
     else expect(result.notes.join()).toContain('QEMU leg skipped');
 
@@ -61,4 +63,42 @@ it('bench --quick writes JSON with the documented keys, SVG plots and a summary'
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+});
+
+/** A series of timed-out epoll_waits as the kernel guarantees it: none returned before its timeout. */
+function expectWellFormed(rows: readonly TimerRow[], samples: readonly number[]): void {
+  expect(rows.map((row) => row.timeoutMs)).toEqual([1, 10, 100]);
+  expect(rows.map((row) => row.samples)).toEqual(samples);
+  for (const row of rows) {
+    expect(row.early).toBe(0);
+    expect(row.minUs).toBeGreaterThanOrEqual(0);
+    expect(row.p50Us).toBeGreaterThanOrEqual(row.minUs);
+    expect(row.p99Us).toBeGreaterThanOrEqual(row.p50Us);
+    expect(row.maxUs).toBeGreaterThanOrEqual(row.p99Us);
+  }
+}
+
+it('bench --only timers --quick: every epoll_wait timeout, natively and in v86, woke at or after its time', { timeout: 300_000 }, async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-bench-'));
+  try {
+    const json = path.join(dir, 'timers.json');
+    const run = spawnSync(process.execPath, [BIN, 'bench', '--only', 'timers', '--quick', '--json', json, '--svg', dir], { encoding: 'utf8' });
+    expect(run.status, run.stderr.slice(-2000)).toBe(0);
+    const result = JSON.parse(await fs.readFile(json, 'utf8')) as TimerBenchResult;
+    expect(result.timers.rounds).toBe(1);
+    // --quick: a tenth of 500, 200 and 30 samples.
+    for (const leg of [result.timers.native, result.timers.v86, result.timers.v86OwnScheduling]) expectWellFormed(leg, [50, 20, 3]);
+    expect(result.timers.clocksource).toMatch(/^\S+$/);
+    expect(result.timers.clockevent).toMatch(/^\S+$/);
+    expect(run.stdout).toContain('| 1 ms | 50 |');
+    expect(await fs.readFile(path.join(dir, 'summary.md'), 'utf8')).toBe(run.stdout);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+it('bench --only with anything but timers is a usage error naming what it takes', () => {
+  const run = spawnSync(process.execPath, [BIN, 'bench', '--only', 'latency'], { encoding: 'utf8' });
+  expect(run.status).toBe(2);
+  expect(run.stderr).toContain('--only takes timers (the one leg that runs alone), not "latency"');
 });

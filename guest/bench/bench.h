@@ -39,6 +39,7 @@ int bench_pingpong(const struct bench_opts *o);
 int bench_eventfd(const struct bench_opts *o);
 int bench_unix_echo(const struct bench_opts *o);
 int bench_scaling(const struct bench_opts *o);
+int bench_timers(const struct bench_opts *o);
 
 /* Print "epoll-bench: <message>" on stderr and exit(1). */
 void bench_die(const char *fmt, ...)

@@ -32,7 +32,7 @@ export const GUEST_PROGRAMS: readonly GuestProgram[] = [
   // Latency and scaling benchmarks; epoll-lab bench runs the same binary natively and under QEMU.
   {
     name: 'epoll-bench',
-    sources: ['guest/bench/main.c', 'guest/bench/measure.c', 'guest/bench/latency.c', 'guest/bench/scaling.c'],
+    sources: ['guest/bench/main.c', 'guest/bench/measure.c', 'guest/bench/latency.c', 'guest/bench/scaling.c', 'guest/bench/timers.c'],
     dest: '/usr/bin/epoll-bench',
     cflags: ['-pthread'],
   },

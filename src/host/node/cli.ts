@@ -416,7 +416,7 @@ command afterwards (e.g. a test). --fresh never uses the running shell.
     },
   },
   bench: {
-    help: `Usage: epoll-lab bench [--kernel ${KERNEL_SPEC}] [--json FILE] [--svg DIR] [--quick]
+    help: `Usage: epoll-lab bench [--kernel ${KERNEL_SPEC}] [--json FILE] [--svg DIR] [--quick] [--only timers]
 
 Measures, in one run: v86 cold boot and snapshot restore to the first exec
 result, snapshot size, the suites' wall time; the machine channel (the virtio
@@ -426,13 +426,20 @@ and an exec's round trip; the guest epoll benchmarks
 in v86, natively on this host (the same static binary) and, if
 qemu-system-i386 is installed, under QEMU TCG with the same kernel and
 initramfs (its agent on the second UART, the guest having no virtio
-console there). Writes JSON (default bench-results/bench.json; format in the
-README), SVG plots and summary.md (default bench-results/), and prints the
-summary. --quick: fewer repetitions, no suite wall times. With --kernel all each
-kernel is measured in turn, into FILE-<kernel>.json and DIR/<kernel>/.
+console there); how late epoll_wait wakes after 1, 10 and 100 ms timeouts,
+natively and in v86, also with v86's own scheduling of an idle guest. Writes
+JSON (default bench-results/bench.json; format in the README), SVG plots and
+summary.md (default bench-results/), and prints the summary. --quick: fewer repetitions, no suite wall times. --only timers: the
+timer leg alone (about a minute; JSON with its figures and summary.md). With
+--kernel all each kernel is measured in turn, into FILE-<kernel>.json and
+DIR/<kernel>/.
 `,
-    options: { ...common, json: { type: 'string' }, svg: { type: 'string' }, quick: { type: 'boolean' } },
+    options: { ...common, json: { type: 'string' }, svg: { type: 'string' }, quick: { type: 'boolean' }, only: { type: 'string' } },
     run: async (values) => {
+      const only = values['only'];
+      if (only !== undefined && only !== 'timers') {
+        throw new UsageError(`--only takes timers (the one leg that runs alone), not ${JSON.stringify(only)}`);
+      }
       const json = typeof values['json'] === 'string' ? values['json'] : 'bench-results/bench.json';
       const svgDir = typeof values['svg'] === 'string' ? values['svg'] : 'bench-results';
       const several = (await kernelsOf(values)).length > 1;
@@ -443,6 +450,7 @@ kernel is measured in turn, into FILE-<kernel>.json and DIR/<kernel>/.
           json: several ? json.replace(/(\.json)?$/, `-${kernel}.json`) : json,
           svgDir: several ? path.join(svgDir, kernel) : svgDir,
           quick: values['quick'] === true,
+          ...(only === 'timers' && { only }),
           logger: loggerOf(values),
         }),
       );

@@ -1,5 +1,5 @@
 /** The benchmark as a Markdown summary: the README's Performance tables come from here. */
-import type { BenchResult, PerEngine } from './results.js';
+import type { BenchResult, PerEngine, TimerBenchResult, TimerFigures, TimerRow } from './results.js';
 import { ENGINES } from './results.js';
 import { latencyText as latency, opsPerSecText as rate, type WorkloadJson } from '../../core/workloads/report.js';
 
@@ -21,11 +21,40 @@ function engines(row: PerEngine<number>): string {
   return ENGINES.map((e) => us(row[e])).join(' | ');
 }
 
+/** µs over the request, as a person reads a delay: µs below a millisecond, ms above. */
+const delay = (v: number) => (Math.abs(v) < 1000 ? `+${Math.round(v)} µs` : `+${(v / 1000).toFixed(1)} ms`);
+const measuredOn = (r: Pick<BenchResult, 'date' | 'machine' | 'quick'>) =>
+  `Measured ${r.date.slice(0, 10)} on ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB; ` +
+  `Node ${r.machine.node}, v86 ${r.machine.v86}, ${r.machine.qemu ?? 'no QEMU'}; guest Linux ${r.machine.kernel}` +
+  `${r.quick ? ' (--quick)' : ''}.`;
+const spread = (row: TimerRow | undefined) => (row ? `${delay(row.p50Us)} / ${delay(row.p99Us)} / ${delay(row.maxUs)}` : '—');
+
+/** The timer leg's table; also all that `bench --only timers` prints. */
+export function timersMarkdown(t: TimerFigures, cores: number): string[] {
+  const lines = [
+    '| epoll_wait timeout: woke late by (p50 / p99 / max) | samples | native | v86 | v86, its own scheduling | target (v86) |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const row of t.v86) {
+    const same = (rows: readonly TimerRow[]) => rows.find((r) => r.timeoutMs === row.timeoutMs);
+    lines.push(
+      `| ${row.timeoutMs} ms | ${row.samples} | ${spread(same(t.native))} | ${spread(row)} | ${spread(same(t.v86OwnScheduling))} | ` +
+        `${row.timeoutMs === 1 ? 'p50 ≤ +150 µs, p99 ≤ +1 ms' : '—'} |`,
+    );
+  }
+  const early = [...t.native, ...t.v86, ...t.v86OwnScheduling].reduce((n, row) => n + row.early, 0);
+  lines.push(
+    '',
+    `Median of ${t.rounds} round${t.rounds === 1 ? '' : 's'}, the legs alternating; host load average (1 min) ` +
+      `${t.loadAverage.before.toFixed(1)} → ${t.loadAverage.after.toFixed(1)} on ${cores} cores; guest clocksource ` +
+      `${t.clocksource}, clock event device ${t.clockevent}; ${early === 0 ? 'no call returned early' : `${early} calls returned EARLY`}.`,
+  );
+  return lines;
+}
+
 export function benchMarkdown(r: BenchResult): string {
   const lines = [
-    `Measured ${r.date.slice(0, 10)} on ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB; ` +
-      `Node ${r.machine.node}, v86 ${r.machine.v86}, ${r.machine.qemu ?? 'no QEMU'}; guest Linux ${r.machine.kernel}` +
-      `${r.quick ? ' (--quick)' : ''}.`,
+    measuredOn(r),
     '',
     '| measure | result | target |',
     '|---|---|---|',
@@ -47,6 +76,8 @@ export function benchMarkdown(r: BenchResult): string {
     `| pipe ping-pong through epoll_wait | ${engines(r.pingPongUs)} |`,
     `| eventfd signal → wake | ${engines(r.eventfdUs)} |`,
     `| unix socket echo | ${engines(r.unixEchoUs)} |`,
+    '',
+    ...timersMarkdown(r.timers, r.machine.cores),
     '',
     '| cost per wait call | fds | ready | epoll_wait | poll | select |',
     '|---|---|---|---|---|---|',
@@ -71,4 +102,9 @@ export function benchMarkdown(r: BenchResult): string {
   }
   for (const note of r.notes) lines.push('', `Note: ${note}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** What `bench --only timers` prints and writes as summary.md. */
+export function timerBenchMarkdown(r: TimerBenchResult): string {
+  return `${[measuredOn(r), '', ...timersMarkdown(r.timers, r.machine.cores), ...r.notes.map((note) => `\nNote: ${note}`)].join('\n')}\n`;
 }

@@ -35,6 +35,39 @@ export interface ChannelFigures {
   readonly execRoundTripMs: number;
 }
 
+/**
+ * How much later than its timeout an epoll_wait() with nothing to report
+ * returned (guest/bench/timers.c), over `samples` calls, in µs.
+ */
+export interface TimerRow {
+  readonly timeoutMs: number;
+  readonly samples: number;
+  /** Calls that returned before their timeout: never, on a correct kernel. */
+  readonly early: number;
+  readonly minUs: number;
+  readonly p50Us: number;
+  readonly p99Us: number;
+  readonly maxUs: number;
+  readonly meanUs: number;
+}
+
+/** The timer leg: `epoll-bench timers` natively and in v86, legs alternating round by round. */
+export interface TimerFigures {
+  /** Rounds of each leg; every figure is the median of the rounds' figures (`byRound` has each). */
+  readonly rounds: number;
+  readonly native: readonly TimerRow[];
+  /** v86 as epoll-lab runs it: an idle guest is woken on time (src/host/node/v86-wakeups.ts). */
+  readonly v86: readonly TimerRow[];
+  /** v86 with its own scheduling of an idle guest, in the same run: what ours changes. */
+  readonly v86OwnScheduling: readonly TimerRow[];
+  readonly byRound: { readonly native: readonly TimerRow[][]; readonly v86: readonly TimerRow[][]; readonly v86OwnScheduling: readonly TimerRow[][] };
+  /** The guest kernel's clocksource and clock event device. */
+  readonly clocksource: string;
+  readonly clockevent: string;
+  /** The host's 1-minute load average before and after the leg: on a busy host the tails are the host's. */
+  readonly loadAverage: { readonly before: number; readonly after: number };
+}
+
 /** A latency per engine; qemu is null when QEMU is not installed. */
 export type PerEngine<T> = { readonly native: T; readonly v86: T; readonly qemu: T | null };
 
@@ -71,6 +104,8 @@ export interface BenchResult {
   readonly eventfdUs: PerEngine<number>;
   readonly unixEchoUs: PerEngine<number>;
   readonly scaling: PerEngine<readonly ScalingRow[]>;
+  /** How late epoll_wait wakes after 1, 10 and 100 ms timeouts, natively and in v86. */
+  readonly timers: TimerFigures;
   /**
    * `epoll-lab workload` for redis, memcached and echo, guest and native
    * in the same run, in the JSON form the README documents ("Workloads").
@@ -85,3 +120,6 @@ export interface BenchResult {
   };
   readonly notes: readonly string[];
 }
+
+/** What `epoll-lab bench --only timers` writes: the timer leg alone, with the run's context. */
+export type TimerBenchResult = Pick<BenchResult, 'format' | 'date' | 'quick' | 'machine' | 'timers' | 'notes'>;

@@ -14,7 +14,7 @@ import { Guest, defaultGuestOptions } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
 import { defaultImagesDir, loadImages, type LoadedImages } from '../images.js';
 import { nodePlatform, v86Version } from '../node-platform.js';
-import { SnapshotCache } from '../snapshot-cache.js';
+import { SnapshotCache, type StoredSnapshot } from '../snapshot-cache.js';
 import { snapshotKeyFor, startGuest } from '../start-guest.js';
 import { defaultJobs } from '../jobs/parallel-run.js';
 import { runOnKernel } from '../kernel-run.js';
@@ -24,7 +24,8 @@ import { reportJson, type WorkloadJson } from '../../core/workloads/report.js';
 import { runWorkload } from '../workloads/run.js';
 import { measureChannel } from './channel-speed.js';
 import { bootQemu, qemuVersion } from './qemu-guest.js';
-import type { BenchResult, ChannelFigures, Engine, PerEngine, ScalingRow } from './results.js';
+import type { BenchResult, ChannelFigures, Engine, PerEngine, ScalingRow, TimerBenchResult } from './results.js';
+import { measureTimers } from './timers.js';
 
 /** Where the benchmark program lives in the image (guest/bench). */
 export const GUEST_BENCH = '/usr/bin/epoll-bench';
@@ -90,6 +91,34 @@ async function timeColdBoot(images: LoadedImages): Promise<number> {
   return elapsed;
 }
 
+/** The post-boot snapshot of these images, made first if it does not exist yet. */
+async function ensureSnapshot(images: LoadedImages, logger: Logger): Promise<StoredSnapshot> {
+  await (await startGuest({ images, logger })).guest.dispose();
+  const stored = await new SnapshotCache().load(snapshotKeyFor(images, defaultGuestOptions.memoryMb));
+  if (!stored) throw new EpollLabError('the post-boot snapshot was not saved');
+  return stored;
+}
+
+/** Copies the image's epoll-bench out of `guest` into `dir`: the native legs run the very bytes the guest runs. */
+async function copyBenchBinary(guest: Guest, dir: string): Promise<string> {
+  const binary = path.join(dir, 'epoll-bench');
+  await guest.exec(['cp', GUEST_BENCH, '/mnt/host/epoll-bench']);
+  await fs.writeFile(binary, await guest.readFile('epoll-bench'), { mode: 0o755 });
+  return binary;
+}
+
+function machineOf(images: LoadedImages, qemu: string | null): BenchResult['machine'] {
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    v86: v86Version,
+    qemu,
+    kernel: images.release,
+  };
+}
+
 export interface BenchOptions {
   /** The kernel to measure; default DEFAULT_KERNEL. */
   readonly kernel?: string;
@@ -129,11 +158,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   for (let i = 0; i < repeats; i++) coldBoots.push(await timeColdBoot(images));
 
   // Make sure the snapshot exists, then time starts from it.
-  await (await startGuest({ kernel, logger })).guest.dispose();
-  const cache = new SnapshotCache();
-  const key = snapshotKeyFor(images, defaultGuestOptions.memoryMb);
-  const stored = await cache.load(key);
-  if (!stored) throw new EpollLabError('the post-boot snapshot was not saved');
+  const stored = await ensureSnapshot(images, logger);
 
   logger.info('snapshot restore → first result…');
   const restores: number[] = [];
@@ -166,20 +191,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const { guest } = await startGuest({ kernel, logger });
   let v86: EngineFigures;
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-bench-'));
-  const nativeBinary = path.join(workDir, 'epoll-bench');
+  let nativeBinary: string;
   try {
     const run = await guest.exec([GUEST_BENCH, ...benchArgs(quick)], { timeoutMs: 600_000 });
     if (run.exitCode !== 0) throw new EpollLabError(`epoll-bench failed in the guest: ${new TextDecoder().decode(run.stderr)}`);
     v86 = parseBenchOutput('v86', new TextDecoder().decode(run.stdout));
-    // The native baseline runs the very bytes the guest ran.
-    await guest.exec(['cp', GUEST_BENCH, '/mnt/host/epoll-bench']);
-    await fs.writeFile(nativeBinary, await guest.readFile('epoll-bench'), { mode: 0o755 });
+    nativeBinary = await copyBenchBinary(guest, workDir);
   } finally {
     await guest.dispose();
   }
 
   logger.info('epoll-bench natively…');
   const native = await runNative(nativeBinary, quick);
+  const timers = await measureTimers({ images, snapshot: stored, nativeBinary, guestBinary: GUEST_BENCH, quick, logger });
   await fs.rm(workDir, { recursive: true, force: true });
 
   const qemu = qemuVersion();
@@ -234,15 +258,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     format: 1,
     date: new Date().toISOString(),
     quick,
-    machine: {
-      cpu: os.cpus()[0]?.model ?? 'unknown',
-      cores: os.cpus().length,
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-      v86: v86Version,
-      qemu: qemu ?? null,
-      kernel: images.release,
-    },
+    machine: machineOf(images, qemu ?? null),
     coldBootMs: median(coldBoots),
     qemuColdBootMs: qemuBootMs,
     restoreToFirstResultMs,
@@ -256,6 +272,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     eventfdUs: perEngine('eventfdUs'),
     unixEchoUs: perEngine('unixEchoUs'),
     scaling: perEngine('scaling'),
+    timers,
     workloads,
     ratios: {
       pingPongV86OverNative: v86.pingPongUs / native.pingPongUs,
@@ -264,4 +281,25 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     },
     notes,
   };
+}
+
+/** `epoll-lab bench --only timers`: the timer leg alone (see timers.ts), for iterating on it. */
+export async function runTimerBench(options: Pick<BenchOptions, 'kernel' | 'quick' | 'logger'>): Promise<TimerBenchResult> {
+  const { logger, quick } = options;
+  const images = await loadImages(options.kernel);
+  const stored = await ensureSnapshot(images, logger);
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-bench-'));
+  try {
+    const { guest } = await startGuest({ images, logger });
+    let nativeBinary: string;
+    try {
+      nativeBinary = await copyBenchBinary(guest, workDir);
+    } finally {
+      await guest.dispose();
+    }
+    const timers = await measureTimers({ images, snapshot: stored, nativeBinary, guestBinary: GUEST_BENCH, quick, logger });
+    return { format: 1, date: new Date().toISOString(), quick, machine: machineOf(images, qemuVersion() ?? null), timers, notes: [] };
+  } finally {
+    await fs.rm(workDir, { recursive: true, force: true });
+  }
 }

@@ -1,0 +1,118 @@
+/**
+ * The timer leg of `epoll-lab bench`: how late epoll_wait() wakes after its
+ * timeout, natively and in v86 (guest/bench/timers.c measures, with
+ * CLOCK_MONOTONIC on each side). v86 runs twice: as epoll-lab runs it, and
+ * with v86's own scheduling of an idle guest, so what v86-wakeups.ts
+ * changes is a ratio within one run. On a shared host the three legs
+ * alternate, round by round, so host load falls on all of them alike.
+ */
+import os from 'node:os';
+import { capture } from '../../../images/run.js';
+import { EpollLabError } from '../../core/errors.js';
+import { Guest, type SnapshotMeta } from '../../core/guest.js';
+import type { Logger } from '../../core/logger.js';
+import type { LoadedImages } from '../images.js';
+import { createNodePlatform } from '../node-platform.js';
+import type { TimerFigures, TimerRow } from './results.js';
+
+const LEGS = ['native', 'v86', 'v86OwnScheduling'] as const;
+type Leg = (typeof LEGS)[number];
+
+const TIMER_KEYS = ['timeoutMs', 'samples', 'early', 'minUs', 'p50Us', 'p99Us', 'maxUs', 'meanUs'] as const;
+
+/** epoll-bench's `timer` lines; a line missing a figure is an error naming the leg. */
+export function parseTimerRows(leg: string, stdout: string): TimerRow[] {
+  const rows = stdout
+    .split('\n')
+    .filter((line) => line.trim().startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line['bench'] === 'timer');
+  if (rows.length === 0) throw new EpollLabError(`epoll-bench timers on ${leg} reported no timer figures`);
+  return rows.map((row) => {
+    for (const key of TIMER_KEYS) {
+      if (typeof row[key] !== 'number') throw new EpollLabError(`epoll-bench timers on ${leg}: a timer line has no ${key}`);
+    }
+    return row as unknown as TimerRow;
+  });
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Per timeout, each figure's median over the rounds (early: the most any round saw). */
+export function medianRows(rounds: readonly (readonly TimerRow[])[]): TimerRow[] {
+  return rounds[0]!.map((first, i) => {
+    const same = rounds.map((round) => round[i]!);
+    const mid = (key: (typeof TIMER_KEYS)[number]) => median(same.map((row) => row[key]));
+    return {
+      timeoutMs: first.timeoutMs,
+      samples: first.samples,
+      early: Math.max(...same.map((row) => row.early)),
+      minUs: mid('minUs'),
+      p50Us: mid('p50Us'),
+      p99Us: mid('p99Us'),
+      maxUs: mid('maxUs'),
+      meanUs: mid('meanUs'),
+    };
+  });
+}
+
+export interface TimerLegOptions {
+  readonly images: LoadedImages;
+  /** The post-boot snapshot each v86 round restores. */
+  readonly snapshot: { readonly state: ArrayBuffer; readonly meta: SnapshotMeta };
+  /** The guest's epoll-bench, copied out of the image: the native leg runs the same bytes. */
+  readonly nativeBinary: string;
+  /** The path of epoll-bench inside the guest. */
+  readonly guestBinary: string;
+  readonly quick: boolean;
+  readonly logger: Logger;
+}
+
+function benchArgs(quick: boolean): string[] {
+  return quick ? ['timers', '--quick'] : ['timers'];
+}
+
+async function inGuest(options: TimerLegOptions, wakeOnTime: boolean, leg: Leg): Promise<{ rows: TimerRow[]; clocks: string[] }> {
+  const platform = createNodePlatform({ wakeOnTime });
+  const guest = await Guest.restore(platform, options.images.images, options.snapshot.state.slice(0), options.snapshot.meta);
+  try {
+    const run = await guest.exec([options.guestBinary, ...benchArgs(options.quick)], { timeoutMs: 300_000 });
+    if (run.exitCode !== 0) throw new EpollLabError(`epoll-bench timers failed in the guest: ${new TextDecoder().decode(run.stderr)}`);
+    const clocks = await guest.exec([
+      'sh',
+      '-c',
+      'cat /sys/devices/system/clocksource/clocksource0/current_clocksource; sed -n "s/^Clock Event Device: //p" /proc/timer_list',
+    ]);
+    return { rows: parseTimerRows(leg, new TextDecoder().decode(run.stdout)), clocks: new TextDecoder().decode(clocks.stdout).trim().split('\n') };
+  } finally {
+    await guest.dispose();
+  }
+}
+
+export async function measureTimers(options: TimerLegOptions): Promise<TimerFigures> {
+  const rounds = options.quick ? 1 : 3;
+  const byRound: Record<Leg, TimerRow[][]> = { native: [], v86: [], v86OwnScheduling: [] };
+  let clocks: string[] = [];
+  const before = os.loadavg()[0]!;
+  for (let round = 1; round <= rounds; round++) {
+    options.logger.info(`epoll_wait timeouts, round ${round} of ${rounds}: natively, in v86, in v86 with its own scheduling…`);
+    byRound.native.push(parseTimerRows('native', (await capture(options.nativeBinary, benchArgs(options.quick))).stdout));
+    const ours = await inGuest(options, true, 'v86');
+    byRound.v86.push(ours.rows);
+    clocks = ours.clocks;
+    byRound.v86OwnScheduling.push((await inGuest(options, false, 'v86OwnScheduling')).rows);
+  }
+  return {
+    rounds,
+    native: medianRows(byRound.native),
+    v86: medianRows(byRound.v86),
+    v86OwnScheduling: medianRows(byRound.v86OwnScheduling),
+    byRound,
+    clocksource: clocks[0] ?? 'unknown',
+    clockevent: clocks[1] ?? 'unknown',
+    loadAverage: { before, after: os.loadavg()[0]! },
+  };
+}
