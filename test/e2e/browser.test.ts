@@ -285,6 +285,62 @@ describe('the browser app', () => {
     await page.screenshot({ path: path.join(RESULTS, 'trace.png') });
   });
 
+  it('compiles and runs a Playground example in the guest, and shows its output and exit status', { timeout: 300_000 }, async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    expect(assets.files.compiler, 'the build should include the compiler layer (pretest builds it)').toBeDefined();
+    const panel = await openPlayground();
+    await expect.poll(() => panel.locator('[data-action="playground-run"]').isEnabled(), { timeout: 20_000 }).toBe(true);
+    await panel.locator('select[name="example"]').selectOption('level-vs-edge');
+    expect(await editorText()).toContain('Level- vs edge-triggered on one pipe.');
+    const began = Date.now();
+    await panel.locator('[data-action="playground-run"]').click();
+    const status = panel.locator('[data-testid="playground-status"]');
+    // The first run downloads and unpacks the compiler layer, then compiles.
+    await expect.poll(() => status.textContent(), { timeout: 240_000 }).toMatch(/^(exited|killed|stopped|the compiler refused|the run failed)/);
+    ctx.annotate(`level-vs-edge, first run (layer download + unpack + compile + run): ${Date.now() - began} ms; ${await status.textContent()}`);
+    expect(await panel.locator('[data-testid="playground-compiler-output"]').textContent()).toBe('');
+    expect(await status.textContent()).toMatch(/^exited with status 0; compiled in /);
+    const output = await panel.locator('[data-testid="playground-output"]').textContent();
+    expect(output).toMatch(/after writing 1 byte: +level-triggered: 1 +edge-triggered: 1/);
+    expect(output).toMatch(/asked again, nothing read: +level-triggered: 1 +edge-triggered: 0/);
+    await mkdir(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'playground.png') });
+  });
+
+  it("marks the compiler's error at its line in the Playground editor", { timeout: 300_000 }, async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    const panel = await openPlayground();
+    await expect.poll(() => panel.locator('[data-action="playground-run"]').isEnabled(), { timeout: 20_000 }).toBe(true);
+    // Line 4 names an undeclared variable; tcc's "file:4: error: …" must land there.
+    await setEditorText('#include <stdio.h>\nint main(void)\n{\n\tint x = no_such_variable;\n\treturn x;\n}\n');
+    await panel.locator('[data-action="playground-run"]').click();
+    const status = panel.locator('[data-testid="playground-status"]');
+    await expect.poll(() => status.textContent(), { timeout: 240_000 }).toMatch(/^(exited|killed|stopped|the compiler refused|the run failed)/);
+    expect(await status.textContent()).toMatch(/^the compiler refused the program \(1 error, marked in the editor\); nothing ran/);
+    expect(await panel.locator('[data-testid="playground-compiler-output"]').textContent()).toMatch(/:4: error: .*no_such_variable/);
+    const lines = panel.locator('.cm-line');
+    expect(await lines.nth(3).locator('.cm-lintRange-error').count()).toBe(1);
+    expect(await panel.locator('.cm-lintRange-error').count()).toBe(1);
+    expect(await panel.locator('.cm-gutter-lint .cm-lint-marker-error').count()).toBe(1);
+  });
+
+  it('restores a Playground program from its share link', async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    const panel = await openPlayground();
+    const program = '/* shared: Grüße 🐧 */\n#include <stdio.h>\nint main(void)\n{\n\tputs("from a link");\n\treturn 0;\n}';
+    await setEditorText(program);
+    await panel.locator('[data-action="playground-share"]').click();
+    const link = await panel.locator('[data-testid="playground-link"]').inputValue();
+    expect(link).toMatch(/#playground\/1\.[A-Za-z0-9_-]+$/);
+    // A fresh page load of the link (from the same URL, goto would only move to the fragment).
+    await page.goto('about:blank');
+    await page.goto(link);
+    await page.waitForFunction((mark) => performance.getEntriesByName(mark).length > 0, PROMPT_MARK, { timeout: 60_000 });
+    expect(await page.getAttribute('#tab-playground', 'aria-selected')).toBe('true');
+    await expect.poll(() => editorText(), { timeout: 20_000 }).toBe(program);
+    expect(await page.locator('#panel-playground [data-testid="playground-share-note"]').textContent()).toMatch(/^Opened a shared program/);
+  });
+
   it('kept to its Content-Security-Policy and logged no errors', async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
     // Alone, this checks a page load; after the others, everything they did too.
@@ -325,6 +381,27 @@ async function resetFrom(banner: ReturnType<Page['locator']>): Promise<void> {
 async function terminalText(page: Page): Promise<string> {
   const rows = await page.locator('#terminal .xterm-rows > div').allTextContents();
   return rows.map((row) => row.replace(/\u00a0/g, ' ').trimEnd()).join('\n').replace(/\n+$/, '\n');
+}
+
+/** Opens the Playground tab and waits for its editor (CodeMirror loads with the tab); returns the panel. */
+async function openPlayground(): Promise<ReturnType<Page['locator']>> {
+  await openApp();
+  await page.click('#tab-playground');
+  const panel = page.locator('#panel-playground');
+  await panel.locator('.cm-content').waitFor({ timeout: 20_000 });
+  return panel;
+}
+
+/** Replaces the Playground editor's text as a paste would. */
+async function setEditorText(text: string): Promise<void> {
+  await page.click('#panel-playground .cm-content');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(text);
+}
+
+/** The Playground editor's text, a line per CodeMirror line (the programs here fit its viewport). */
+async function editorText(): Promise<string> {
+  return (await page.locator('#panel-playground .cm-line').allTextContents()).join('\n');
 }
 
 function escape(text: string): string {
