@@ -1,0 +1,129 @@
+/**
+ * The compiler layer and the Playground path in the real guest: the layer
+ * assembles to the same bytes from the same packages; the CLI compiles an
+ * epoll program with the guest's tcc and runs it; a syntax error comes back
+ * on its line; a program that never ends is ended (time limit, Stop) and
+ * leaves the guest usable; a flood of output is cut at the bound.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Guest } from '../src/host/core/guest.js';
+import { unpackLayerInto } from '../src/host/core/layer.js';
+import { startPlayground, type PlaygroundOptions } from '../src/host/core/playground/run.js';
+import type { PlaygroundRunEvent } from '../src/host/core/playground/types.js';
+import { loadImages } from '../src/host/node/images.js';
+import { startGuest } from '../src/host/node/start-guest.js';
+import { loadLayer } from '../src/host/node/workloads/images.js';
+import { assembleCompilerLayer, COMPILER_ROLE } from '../src/images/compiler-layer.js';
+import { sha256Hex } from '../src/images/hash.js';
+import { resolveCacheDir, silentLogger } from '../src/images/index.js';
+import { cli } from './cli-process.js';
+
+const EPOLL_PROGRAM = path.resolve(import.meta.dirname, 'fixtures/playground-epoll.c');
+
+describe('the compiler layer', () => {
+  it('assembles bit-identical from the same packages, as images/ holds it', async () => {
+    const work = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-compiler-'));
+    try {
+      const first = await assembleCompilerLayer(resolveCacheDir(), path.join(work, 'a'), silentLogger);
+      const second = await assembleCompilerLayer(resolveCacheDir(), path.join(work, 'b'), silentLogger);
+      expect(first.headers).toBeGreaterThan(400);
+      expect(Buffer.compare(first.bytes, second.bytes)).toBe(0);
+      const built = (await loadImages()).manifest.artifacts.find((a) => a.role === COMPILER_ROLE);
+      expect(built?.sha256).toBe(sha256Hex(first.bytes));
+    } finally {
+      await fs.rm(work, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('epoll-lab run --in-guest-compiler', () => {
+  it('compiles an epoll, timerfd, signalfd, pthread and socket program with tcc in the guest and runs it', async () => {
+    const { status, stdout, stderr } = await cli(['run', '--in-guest-compiler', EPOLL_PROGRAM]);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout.split('\n').sort()).toEqual(
+      ['', 'all four ready', 'loopback: 127.0.0.1', 'pipe: hello', 'signalfd: SIGUSR1', 'socketpair: x', 'timerfd: 1 expiration'].sort(),
+    );
+  }, 240_000);
+});
+
+describe('the Playground in a guest with the compiler layer', () => {
+  let guest: Guest;
+  beforeAll(async () => {
+    const started = await startGuest();
+    guest = started.guest;
+    const found = await loadLayer(started.images, COMPILER_ROLE);
+    if (!found) throw new Error('images/ has no compiler layer; run `npm run build:images -- --with-compiler`');
+    await unpackLayerInto(guest, found.layer, 'compiler');
+  }, 240_000);
+  afterAll(() => guest?.dispose());
+
+  /** Runs a program, collecting its events; `whenRunning` gets the handle's stop once the program has a pid. */
+  async function play(source: string, options: Partial<PlaygroundOptions> = {}, whenRunning?: (stop: () => void) => void) {
+    const events: PlaygroundRunEvent[] = [];
+    let stop = () => {};
+    const handle = startPlayground(guest, {
+      source,
+      timeoutMs: 60_000,
+      ...options,
+      onEvent: (event) => {
+        events.push(event);
+        if (event.kind === 'running') whenRunning?.(stop);
+      },
+    });
+    stop = handle.stop;
+    const result = await handle.done;
+    const output = events.flatMap((e) => (e.kind === 'output' ? [e.text] : [])).join('');
+    return { result, events, output };
+  }
+
+  it('puts a syntax error on its line, and runs nothing', async () => {
+    const source = ['#include <stdio.h>', '', 'int main(void)', '{', '\tint x = 1', '\tprintf("%d\\n", x);', '\treturn 0;', '}', ''].join('\n');
+    const { result, events } = await play(source);
+    expect(result.compiled).toBe(false);
+    // The missing ';' of line 5 is noticed at the next token, on line 6, as gcc also reports it.
+    expect(result.diagnostics).toEqual([{ line: 6, severity: 'error', message: `';' expected (got "printf")` }]);
+    expect(result.compilerOutput).toContain(`prog.c:6: error: ';' expected`);
+    expect(events.map((e) => e.kind)).toEqual(['compiling']);
+  }, 120_000);
+
+  it('ends a program that never ends at its time limit, and on Stop, and the guest stays usable', async () => {
+    const spin = 'int main(void)\n{\n\tfor (;;)\n\t\t;\n}\n';
+    const limited = await play(spin, { timeoutMs: 1000 });
+    expect(limited.result).toMatchObject({ compiled: true, timedOut: true, signal: 'SIGKILL', stopped: false });
+
+    const stopped = await play(spin, { timeoutMs: 0 }, (stop) => stop());
+    expect(stopped.result).toMatchObject({ compiled: true, stopped: true, signal: 'SIGKILL', timedOut: false });
+
+    const ps = new TextDecoder().decode((await guest.exec(['ps', '-o', 'args'])).stdout);
+    expect(ps).not.toContain('/tmp/playground/prog');
+    const hello = await play('#include <stdio.h>\nint main(void)\n{\n\tputs("still here");\n\treturn 3;\n}\n');
+    expect(hello.output).toBe('still here\n');
+    expect(hello.result).toMatchObject({ compiled: true, exitCode: 3, signal: null, droppedOutputBytes: 0 });
+  }, 240_000);
+
+  it('keeps a flood of output to the bound and counts the rest', async () => {
+    // 64 KiB kept of 1 MiB written, in 4 KiB writes on stdout.
+    const flood = [
+      '#include <string.h>',
+      '#include <unistd.h>',
+      'int main(void)',
+      '{',
+      '\tchar block[4096];',
+      '',
+      "\tmemset(block, 'x', sizeof(block));",
+      '\tfor (int i = 0; i < 256; i++)',
+      '\t\tif (write(1, block, sizeof(block)) != sizeof(block))',
+      '\t\t\treturn 1;',
+      '\treturn 0;',
+      '}',
+      '',
+    ].join('\n');
+    const { result, output } = await play(flood, { maxOutputBytes: 65536 });
+    expect(result).toMatchObject({ compiled: true, exitCode: 0, droppedOutputBytes: 1048576 - 65536 });
+    expect(output).toBe('x'.repeat(65536));
+  }, 120_000);
+});
