@@ -7,7 +7,7 @@
  */
 import type { GuestCommands } from '../../app/guest-client.js';
 import { h, replaceChildren } from '../../app/dom.js';
-import { CodeEditor } from '../../shared/code-editor.js';
+import type { CodeEditor } from '../../shared/code-editor.js';
 import type { DriverSourceFile } from '../../../host/core/module-build-api.js';
 import { caseLine } from '../tests/tests-view.js';
 import { driverBuildReducer, initialDriverBuildState, isBusy, type DriverBuildAction, type DriverBuildState } from './driver-build-state.js';
@@ -65,6 +65,8 @@ export class DriverEditorCard {
     try {
       this.files = [...(await this.client!.template())];
       this.current = this.files[0]?.name ?? '';
+      // CodeMirror is a chunk of its own, fetched only where an editor is shown (as the Playground does).
+      const { CodeEditor } = await import('../../shared/code-editor.js');
       this.editor = new CodeEditor(this.editorHost, { text: this.files[0]?.text ?? '', label: 'driver source', onChange: (text) => this.edited(text) });
     } catch (error) {
       this.loadError = (error as Error).message;
