@@ -43,11 +43,16 @@ const SPIN_MARGIN_MS = 1.25;
 /** What v86 asks for when no timer is armed at all: nothing to be precise about. */
 const NOTHING_ARMED_MS = 100;
 
+/** A module-level callback with arguments, not a closure per call: polling runs thousands of times a second, and less garbage means fewer GC pauses. */
+function resume(loop: V86RunLoop, tick: number): void {
+  loop.yield_callback(tick);
+}
+
 function preciseYield(this: V86RunLoop, ms: number, tick: number): void {
   const sleepMs = ms - SPIN_MARGIN_MS;
   // Node runs a timeout under 1 ms after 1 ms, which could overshoot; poll instead.
-  if (sleepMs < 1) setImmediate(() => this.yield_callback(tick));
-  else setTimeout(() => this.yield_callback(tick), ms >= NOTHING_ARMED_MS ? ms : sleepMs);
+  if (sleepMs < 1) setImmediate(resume, this, tick);
+  else setTimeout(resume, ms >= NOTHING_ARMED_MS ? ms : sleepMs, this, tick);
 }
 
 /**
