@@ -5,7 +5,8 @@
  * example driver). epoll asks the driver's poll method what is ready:
  * readable once data is in its buffer, writable while the buffer has room,
  * and end of file (EPOLLHUP) for a reader once the writer has closed.
- * Load scull first: Drivers panel, "Load (insmod)".
+ * The guest loads scull at boot; if it was unloaded (Drivers panel,
+ * "Unload"), "Load (insmod)" there brings the device back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,7 +65,7 @@ int main(void)
 
 	r = open(DEVICE, O_RDONLY | O_NONBLOCK);
 	if (r < 0 && errno == ENOENT) {
-		printf("%s does not exist: load the scull module first (Drivers panel, \"Load (insmod)\"), then run this again.\n", DEVICE);
+		printf("%s does not exist: the scull module is not loaded. Load it in the Drivers panel (\"Load (insmod)\"), then run this again.\n", DEVICE);
 		return 1;
 	}
 	if (r < 0)

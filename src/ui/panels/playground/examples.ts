@@ -47,7 +47,7 @@ export const EXAMPLES: readonly PlaygroundExample[] = [
   {
     id: 'scullpipe',
     title: 'epoll on a scullpipe',
-    see: "Readiness comes from the scull driver's poll method: readable with data, not writable when its 4000-byte buffer is full, HUP once the writer is gone (load scull in the Drivers panel first).",
+    see: "Readiness comes from the scull driver's poll method: readable with data, not writable when its 4000-byte buffer is full, HUP once the writer is gone (the guest loads scull at boot; the Drivers panel loads it again if it was unloaded).",
     source: scullpipe,
   },
   {
