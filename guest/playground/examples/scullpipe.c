@@ -6,7 +6,7 @@
  * readable once data is in its buffer, writable while the buffer has room,
  * and end of file (EPOLLHUP) for a reader once the writer has closed.
  * The guest loads scull at boot; if it was unloaded (Drivers panel,
- * "Unload"), "Load (insmod)" there brings the device back.
+ * "Unload (rmmod)"), "Load (insmod)" there brings the device back.
  */
 #include <errno.h>
 #include <fcntl.h>
