@@ -20,7 +20,7 @@ export const TCC_FLAGS = ['-Wall', '-lpthread', '-lm'] as const;
 /** Output kept per run (stdout and stderr together); the rest is counted and dropped. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 /** Generous: tcc takes seconds under emulation (the headers are most of it). */
-const COMPILE_TIMEOUT_MS = 180_000;
+export const COMPILE_TIMEOUT_MS = 180_000;
 
 export interface PlaygroundOptions extends PlaygroundRequest {
   /** The source file's name in the guest, as tcc's messages show it (default prog.c). */
@@ -29,6 +29,8 @@ export interface PlaygroundOptions extends PlaygroundRequest {
   readonly timeoutMs: number;
   readonly maxOutputBytes?: number;
   readonly onEvent: (event: PlaygroundRunEvent) => void;
+  /** tcc's output once it has compiled the program, before it runs (the CLI prints warnings there, as gcc's come first). */
+  readonly onCompiled?: (compilerOutput: string) => void;
 }
 
 export interface PlaygroundHandle {
@@ -75,10 +77,12 @@ export function startPlayground(guest: Guest, options: PlaygroundOptions): Playg
     const compilerOutput = decodeAll(compileOutput);
     const diagnostics = parseTccMessages(compilerOutput, file);
     const base = { diagnostics, compilerOutput, compileMs, droppedOutputBytes: 0 };
+    // Stopped during the compile, or just after it: nothing runs.
     if (stopped || compiled.exitCode !== 0) {
-      return { ...base, compiled: false, exitCode: null, signal: null, stopped, timedOut: compiled.timedOut, runMs: 0 };
+      return { ...base, compiled: compiled.exitCode === 0, exitCode: null, signal: null, stopped, timedOut: compiled.timedOut, runMs: 0 };
     }
 
+    options.onCompiled?.(compilerOutput);
     const output = new BoundedOutput(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, options.onEvent);
     const started = performance.now();
     const program = track(

@@ -8,11 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { elf32NeedsInterpreter, parseElfIdent } from '../../../images/elf.js';
 import { capture } from '../../../images/run.js';
-import { UsageError } from '../../core/errors.js';
+import { EpollLabError, UsageError } from '../../core/errors.js';
 import { GUEST_SHARE_PATH } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
 import { unpackLayerInto } from '../../core/layer.js';
-import { DEFAULT_MAX_OUTPUT_BYTES, startPlayground } from '../../core/playground/run.js';
+import { COMPILE_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, startPlayground } from '../../core/playground/run.js';
 import { asUser } from '../../core/users.js';
 import { COMPILER_ROLE } from '../../../images/compiler-layer.js';
 import { loadLayer } from '../workloads/images.js';
@@ -178,10 +178,11 @@ async function runWithGuestCompiler(options: RunCommandOptions): Promise<number>
       onEvent: (event) => {
         if (event.kind === 'output') (event.stream === 'stdout' ? process.stdout : process.stderr).write(event.text);
       },
+      // Warnings, before the program's output, as gcc prints them.
+      onCompiled: (warnings) => process.stderr.write(warnings),
     }).done;
+    if (!run.compiled && run.timedOut) throw new EpollLabError(`tcc did not finish compiling in the guest within ${COMPILE_TIMEOUT_MS / 1000} s`, 'try again; if it recurs, the program may be too large for the emulated machine');
     if (!run.compiled) throw new CompileError(`${file} does not compile with tcc in the guest:\n${run.compilerOutput.trimEnd()}`);
-    // Warnings, as gcc would print them.
-    if (run.compilerOutput) process.stderr.write(run.compilerOutput);
     logger.debug(`tcc took ${Math.round(run.compileMs)} ms, the program ${Math.round(run.runMs)} ms`);
     if (run.droppedOutputBytes) logger.warn(`${run.droppedOutputBytes} bytes of output past the first ${DEFAULT_MAX_OUTPUT_BYTES / 1048576} MiB were dropped`);
     explainKill(guest, mark, { ...run, durationMs: run.runMs }, logger);
