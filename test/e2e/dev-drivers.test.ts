@@ -40,7 +40,12 @@ beforeAll(async () => {
     return;
   }
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH`);
-  server = await createServer({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn', server: { host: '127.0.0.1', port: 0, strictPort: false } });
+  // No file watching or HMR: what the page runs must not change under the test when files of the checkout do.
+  server = await createServer({
+    configFile: path.join(REPO, 'vite.config.ts'),
+    logLevel: 'warn',
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+  });
   await server.listen();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
