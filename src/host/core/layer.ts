@@ -18,9 +18,10 @@ export async function unpackLayerInto(guest: Guest, layer: Uint8Array, name: str
   try {
     // A layer only adds files (its build refuses to replace a base file);
     // -u lets two layers that share libraries (the same bytes) both unpack.
-    // dd reads the share in 1 MiB requests; cpio's own small reads would each be a 9P round trip.
-    const unpack = 'set -o pipefail && cd / && dd if="$1" bs=1M 2>/dev/null | cpio -idmu';
-    const result = await guest.exec(['sh', '-c', unpack, 'unpack', archive], { timeoutMs: UNPACK_TIMEOUT_MS });
+    // cpio reads the share itself: feeding it through dd and a pipe, or copying the archive to
+    // tmpfs first, measured slower (pipe 6.7-10.0 s, tmpfs 4.5-6.9 s, direct 3.9-6.4 s for the
+    // compiler layer, fresh guests, load average 9).
+    const result = await guest.exec(['sh', '-c', 'cd / && cpio -idmu < "$1"', 'unpack', archive], { timeoutMs: UNPACK_TIMEOUT_MS });
     if (result.exitCode !== 0) {
       const why = result.timedOut ? `it took over ${UNPACK_TIMEOUT_MS / 1000} s` : new TextDecoder().decode(result.stderr).trim();
       throw new EpollLabError(`unpacking the ${name} layer in the guest failed: ${why}`, 'reset the guest and try again');
