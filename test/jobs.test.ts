@@ -12,9 +12,9 @@ import type { RunSelection } from '../src/host/core/testing/runner.js';
 import { readSuites, type SuiteDefinition } from '../src/host/core/testing/suites.js';
 import { silentLogger } from '../src/host/core/logger.js';
 import { runInWorkers, type PoolTask } from '../src/host/node/jobs/suite-pool.js';
-import { runOnKernel } from '../src/host/node/kernel-run.js';
+import { runOnKernel, runOnKernels } from '../src/host/node/kernel-run.js';
 import { startGuest } from '../src/host/node/start-guest.js';
-import { DEFAULT_KERNEL } from '../src/images/kernel-sources.js';
+import { DEFAULT_KERNEL, KERNEL_SERIES } from '../src/images/kernel-sources.js';
 import { cli } from './cli-process.js';
 
 /** A report as text, every duration zeroed: what must not depend on the number of guests. */
@@ -48,6 +48,14 @@ describe('suites on several guests at once', () => {
     // The split suite starts and ends once, with the joined result.
     const marks = events.filter((e) => e.kind !== 'case' && e.suite === 'kselftest-epoll').map((e) => e.kind);
     expect(marks).toEqual(['suite-start', 'suite-end']);
+  });
+
+  it('a matrix run shares the guests between the kernels and reports each kernel as one guest at a time does', { timeout: 300_000 }, async () => {
+    const selection: RunSelection = { suites: ['hello-poll', 'epoll-abi'] };
+    const one = await runOnKernels(KERNEL_SERIES, selection, { jobs: 1 });
+    const two = await runOnKernels(KERNEL_SERIES, selection, { jobs: 2 });
+    expect(two.map((r) => r.identity?.name)).toEqual([...KERNEL_SERIES]);
+    expect(withoutTimings(two)).toBe(withoutTimings(one));
   });
 
   it("a guest whose kernel panics fails its own suite's cases, with the kernel log; the other guests' suites run on", { timeout: 300_000 }, async () => {
