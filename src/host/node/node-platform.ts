@@ -31,14 +31,15 @@ function onUncaught(error: Error): void {
 }
 
 /**
- * `wakeOnTime: false` keeps v86's own scheduling of an idle guest, which
- * `epoll-lab bench` measures beside ours (v86-wakeups.ts says why ours).
+ * `wakeOnTime` returning false gives v86's own scheduling of an idle guest,
+ * which `epoll-lab bench` measures beside ours, switching in one guest
+ * (v86-wakeups.ts says why ours).
  */
-export function createNodePlatform({ wakeOnTime }: { readonly wakeOnTime: boolean }): GuestPlatform {
+export function createNodePlatform({ wakeOnTime }: { readonly wakeOnTime: () => boolean }): GuestPlatform {
   return {
     createEmulator: (options) => {
       const emulator = new V86({ ...options, wasm_path: wasmPath });
-      if (wakeOnTime) void wakeGuestOnTime(emulator);
+      void wakeGuestOnTime(emulator, wakeOnTime);
       return emulator;
     },
     now: () => performance.now(),
@@ -55,7 +56,7 @@ function watchAborts(onAbort: (error: Error) => void): () => void {
   };
 }
 
-export const nodePlatform: GuestPlatform = createNodePlatform({ wakeOnTime: true });
+export const nodePlatform: GuestPlatform = createNodePlatform({ wakeOnTime: () => true });
 
 /** The v86 build in use; snapshots are only valid for the build that made them. */
 export const v86Version: string = (require('v86/package.json') as { version: string }).version;

@@ -20,9 +20,8 @@
  * setImmediate(). The price: while a guest timer is under SPIN_MARGIN_MS
  * away the event loop is blocked, so host input to an idle guest can wait
  * up to about 2 ms. A guest with no timer armed (v86 then asks for 100 ms)
- * is left to sleep as before. Measured (README, "Time in the guest"): 1 ms
- * timeouts in a warm guest woke a median +197 µs late against +251 µs with
- * v86's own scheduling, p90 +3.0 ms against +8.3 ms, on a loaded host.
+ * is left to sleep as before. Measured in README, "Time in the guest";
+ * `epoll-lab bench` compares both in one guest.
  */
 import type { V86 } from 'v86';
 
@@ -72,15 +71,22 @@ function preciseYield(this: V86RunLoop, ms: number, tick: number): void {
 
 /**
  * Makes `emulator` wake its guest on time (see above), from the moment its
- * wasm has loaded and it has a run loop. Resolves with whether it could:
- * a v86 without that run loop keeps its own scheduling.
+ * wasm has loaded and it has a run loop, whenever `enabled()` says so (the
+ * benchmark switches between this and v86's own scheduling in one guest).
+ * Resolves with whether it could: a v86 without that run loop keeps its
+ * own scheduling.
  */
-export function wakeGuestOnTime(emulator: V86): Promise<boolean> {
+export function wakeGuestOnTime(emulator: V86, enabled: () => boolean = () => true): Promise<boolean> {
   return new Promise((resolve) =>
     emulator.add_listener('emulator-loaded', () => {
       const loop = (emulator as unknown as WithRunLoop).v86;
       const installed = typeof loop?.yield === 'function' && typeof loop.yield_callback === 'function';
-      if (installed) loop.yield = preciseYield;
+      if (installed) {
+        const own = loop.yield;
+        loop.yield = function (this: V86RunLoop, ms: number, tick: number) {
+          (enabled() ? preciseYield : own).call(this, ms, tick);
+        };
+      }
       resolve(installed);
     }),
   );

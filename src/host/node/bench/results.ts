@@ -51,14 +51,14 @@ export interface TimerRow {
   readonly meanUs: number;
 }
 
-/** The timer leg: `epoll-bench timers` natively and in v86, legs alternating round by round. */
+/** The timer leg: `epoll-bench timers` natively and in one v86 guest under both schedulings, legs alternating round by round. */
 export interface TimerFigures {
   /** Rounds of each leg; every figure is the median of the rounds' figures (`byRound` has each). */
   readonly rounds: number;
   readonly native: readonly TimerRow[];
   /** v86 as epoll-lab runs it: an idle guest is woken on time (src/host/node/v86-wakeups.ts). */
   readonly v86: readonly TimerRow[];
-  /** v86 with its own scheduling of an idle guest, in the same run: what ours changes. */
+  /** v86 with its own scheduling of an idle guest, in the same guest and run: what ours changes. */
   readonly v86OwnScheduling: readonly TimerRow[];
   readonly byRound: { readonly native: readonly TimerRow[][]; readonly v86: readonly TimerRow[][]; readonly v86OwnScheduling: readonly TimerRow[][] };
   /** The guest kernel's clocksource and clock event device. */

@@ -1,10 +1,12 @@
 /**
  * The timer leg of `epoll-lab bench`: how late epoll_wait() wakes after its
  * timeout, natively and in v86 (guest/bench/timers.c measures, with
- * CLOCK_MONOTONIC on each side). v86 runs twice: as epoll-lab runs it, and
- * with v86's own scheduling of an idle guest, so what v86-wakeups.ts
- * changes is a ratio within one run. On a shared host the three legs
- * alternate, round by round, so host load falls on all of them alike.
+ * CLOCK_MONOTONIC on each side). In v86 it runs in one guest, switching
+ * between epoll-lab's scheduling of an idle guest and v86's own, so what
+ * v86-wakeups.ts changes is a ratio within one run and one JIT state. On a
+ * shared host the legs alternate, round by round, in the order ABBA for
+ * the two schedulings (the guest's JIT keeps warming), so host load and
+ * warm-up fall on all of them alike.
  */
 import os from 'node:os';
 import { capture } from '../../../images/run.js';
@@ -75,44 +77,46 @@ function benchArgs(quick: boolean): string[] {
   return quick ? ['timers', '--quick'] : ['timers'];
 }
 
-async function inGuest(options: TimerLegOptions, wakeOnTime: boolean, leg: Leg): Promise<{ rows: TimerRow[]; clocks: string[] }> {
-  const platform = createNodePlatform({ wakeOnTime });
-  const guest = await Guest.restore(platform, options.images.images, options.snapshot.state.slice(0), options.snapshot.meta);
-  try {
-    const run = await guest.exec([options.guestBinary, ...benchArgs(options.quick)], { timeoutMs: 300_000 });
-    if (run.exitCode !== 0) throw new EpollLabError(`epoll-bench timers failed in the guest: ${new TextDecoder().decode(run.stderr)}`);
-    const clocks = await guest.exec([
-      'sh',
-      '-c',
-      'cat /sys/devices/system/clocksource/clocksource0/current_clocksource; sed -n "s/^Clock Event Device: //p" /proc/timer_list',
-    ]);
-    return { rows: parseTimerRows(leg, new TextDecoder().decode(run.stdout)), clocks: new TextDecoder().decode(clocks.stdout).trim().split('\n') };
-  } finally {
-    await guest.dispose();
-  }
+async function runIn(guest: Guest, options: TimerLegOptions, leg: Leg): Promise<TimerRow[]> {
+  const run = await guest.exec([options.guestBinary, ...benchArgs(options.quick)], { timeoutMs: 300_000 });
+  if (run.exitCode !== 0) throw new EpollLabError(`epoll-bench timers failed in the guest (${leg}): ${new TextDecoder().decode(run.stderr)}`);
+  return parseTimerRows(leg, new TextDecoder().decode(run.stdout));
 }
 
 export async function measureTimers(options: TimerLegOptions): Promise<TimerFigures> {
   const rounds = options.quick ? 1 : 3;
   const byRound: Record<Leg, TimerRow[][]> = { native: [], v86: [], v86OwnScheduling: [] };
-  let clocks: string[] = [];
+  let ours = true;
+  const platform = createNodePlatform({ wakeOnTime: () => ours });
   const before = os.loadavg()[0]!;
-  for (let round = 1; round <= rounds; round++) {
-    options.logger.info(`epoll_wait timeouts, round ${round} of ${rounds}: natively, in v86, in v86 with its own scheduling…`);
-    byRound.native.push(parseTimerRows('native', (await capture(options.nativeBinary, benchArgs(options.quick))).stdout));
-    const ours = await inGuest(options, true, 'v86');
-    byRound.v86.push(ours.rows);
-    clocks = ours.clocks;
-    byRound.v86OwnScheduling.push((await inGuest(options, false, 'v86OwnScheduling')).rows);
+  const guest = await Guest.restore(platform, options.images.images, options.snapshot.state.slice(0), options.snapshot.meta);
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      options.logger.info(`epoll_wait timeouts, round ${round} of ${rounds}: natively, then in v86 with either scheduling…`);
+      byRound.native.push(parseTimerRows('native', (await capture(options.nativeBinary, benchArgs(options.quick))).stdout));
+      for (const leg of round % 2 ? (['v86', 'v86OwnScheduling'] as const) : (['v86OwnScheduling', 'v86'] as const)) {
+        ours = leg === 'v86';
+        byRound[leg].push(await runIn(guest, options, leg));
+      }
+    }
+    ours = true;
+    const clocks = await guest.exec([
+      'sh',
+      '-c',
+      'cat /sys/devices/system/clocksource/clocksource0/current_clocksource; sed -n "s/^Clock Event Device: //p" /proc/timer_list',
+    ]);
+    const [clocksource, clockevent] = new TextDecoder().decode(clocks.stdout).trim().split('\n');
+    return {
+      rounds,
+      native: medianRows(byRound.native),
+      v86: medianRows(byRound.v86),
+      v86OwnScheduling: medianRows(byRound.v86OwnScheduling),
+      byRound,
+      clocksource: clocksource || 'unknown',
+      clockevent: clockevent || 'unknown',
+      loadAverage: { before, after: os.loadavg()[0]! },
+    };
+  } finally {
+    await guest.dispose();
   }
-  return {
-    rounds,
-    native: medianRows(byRound.native),
-    v86: medianRows(byRound.v86),
-    v86OwnScheduling: medianRows(byRound.v86OwnScheduling),
-    byRound,
-    clocksource: clocks[0] ?? 'unknown',
-    clockevent: clocks[1] ?? 'unknown',
-    loadAverage: { before, after: os.loadavg()[0]! },
-  };
 }
