@@ -22,6 +22,8 @@ it('bench --quick writes JSON with the documented keys, SVG plots and a summary'
       expect(result[key]).toBeGreaterThan(0);
     }
     expect(result.snapshotBytes.raw).toBeGreaterThan(result.snapshotBytes.stored);
+    // The suites run as `epoll-lab test` runs them by default (--quick leaves their times out).
+    expect(result.suiteJobs).toBe(os.availableParallelism());
     expect(result.channel.bytes).toBe(2 ** 20);
     for (const key of ['stdoutMBps', 'stdinMBps', 'stdoutFirstMBps', 'stdinFirstMBps', 'execRoundTripMs'] as const) {
       expect(result.channel[key]).toBeGreaterThan(0);
