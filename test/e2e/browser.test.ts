@@ -10,24 +10,24 @@
  * Needs Debian's chromium at /usr/bin/chromium (`apt-get install -y chromium`),
  * or CHROMIUM_PATH; no browser is ever downloaded.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageMismatchError, UsageError } from '../../src/host/core/errors.js';
+import { launchChromium } from '../../src/host/node/chromium.js';
 import { loadImages } from '../../src/host/node/images.js';
 import { GUEST_KERNELS_FILE, type GuestAssetsManifest, type GuestKernelList } from '../../src/ui/shared/guest-assets.js';
 import { KERNEL_SERIES } from '../../src/images/kernel-sources.js';
 import { PROMPT_MARK, READY_MARK } from '../../src/ui/shared/page-marks.js';
 import { serveStatic, type StaticServer } from '../../src/host/node/static-server.js';
+import { collectPageProblems, terminalText } from './page-helpers.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = path.join(REPO, 'dist');
 const RESULTS = path.join(REPO, 'test-results');
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** "suite/case" to run from the Tests panel; default: the first case of the first epoll suite. */
 const WANTED_CASE = process.env['EPOLL_LAB_E2E_CASE'];
 
@@ -49,21 +49,10 @@ beforeAll(async () => {
   }
   await build({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn', mode: 'production' });
   assets = JSON.parse(await readFile(path.join(DIST, 'guest', 'guest-assets.json'), 'utf8')) as GuestAssetsManifest;
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH`);
   server = await serveStatic(DIST);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
-  page.on('response', (response) => {
-    if (response.status() >= 400) pageProblems.push(`HTTP ${response.status()} for ${response.url()}`);
-  });
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageProblems.push(`console error: ${message.text()}`);
-  });
+  collectPageProblems(page, pageProblems, { responses: true });
 }, 300_000);
 
 afterAll(async () => {
@@ -375,12 +364,6 @@ async function resetFrom(banner: ReturnType<Page['locator']>): Promise<void> {
   await banner.locator('button').click();
   await expect.poll(() => page.getAttribute('html', 'data-stage'), { timeout: 60_000 }).toBe('ready');
   expect(await banner.isVisible()).toBe(false);
-}
-
-/** The terminal's visible text, one line per row (xterm's DOM renderer). */
-async function terminalText(page: Page): Promise<string> {
-  const rows = await page.locator('#terminal .xterm-rows > div').allTextContents();
-  return rows.map((row) => row.replace(/\u00a0/g, ' ').trimEnd()).join('\n').replace(/\n+$/, '\n');
 }
 
 /** Opens the Playground tab and waits for its editor (CodeMirror loads with the tab); returns the panel. */

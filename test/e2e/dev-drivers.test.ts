@@ -9,18 +9,18 @@
  * Skips only when the guest images are missing or stale; needs Debian's
  * chromium (or CHROMIUM_PATH), as browser.test.ts does.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageMismatchError, UsageError } from '../../src/host/core/errors.js';
+import { launchChromium } from '../../src/host/node/chromium.js';
 import { loadImages } from '../../src/host/node/images.js';
 import { PROMPT_MARK } from '../../src/ui/shared/page-marks.js';
+import { collectPageProblems, terminalText } from './page-helpers.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const BROKEN = 'static int broken = ;';
 const VERSION = 'MODULE_VERSION("edited-in-the-tab");';
 
@@ -39,7 +39,6 @@ beforeAll(async () => {
     cannotRun = `the dev server cannot serve the guest: ${error.message}${error.hint ? ` (${error.hint})` : ''}`;
     return;
   }
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH`);
   // No file watching or HMR: what the page runs must not change under the test when files of the checkout do.
   server = await createServer({
     configFile: path.join(REPO, 'vite.config.ts'),
@@ -47,16 +46,9 @@ beforeAll(async () => {
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
   });
   await server.listen();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageProblems.push(`console error: ${message.text()}`);
-  });
+  collectPageProblems(page, pageProblems);
 }, 300_000);
 
 afterAll(async () => {
@@ -120,9 +112,3 @@ describe('the browser app under the development server', () => {
     expect(pageProblems).toEqual([]);
   });
 });
-
-/** The terminal's visible text, one line per row (xterm's DOM renderer). */
-async function terminalText(page: Page): Promise<string> {
-  const rows = await page.locator('#terminal .xterm-rows > div').allTextContents();
-  return rows.map((row) => row.replace(/\u00a0/g, ' ').trimEnd()).join('\n');
-}

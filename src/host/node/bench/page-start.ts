@@ -8,16 +8,15 @@
  * and unpacked, guest restored) and PROMPT_MARK when the restored shell
  * answers, so the figure splits into where its time goes.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EpollLabError } from '../../core/errors.js';
 import { PROMPT_MARK, READY_MARK, type ReadyMarkDetail } from '../../../ui/shared/page-marks.js';
+import { launchChromium } from '../chromium.js';
 import { serveStatic } from '../static-server.js';
 import { median } from './stats.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
 /** Medians over the loads, in ms from navigation start. */
 export interface PageStartFigures {
@@ -50,18 +49,14 @@ interface OneLoad {
  * times. Throws when Chromium is missing: the caller decides whether the
  * leg is optional.
  */
-export async function measurePageStart(options: { readonly loads: number; readonly chromium?: string }): Promise<PageStartFigures> {
-  const executablePath = options.chromium ?? process.env['CHROMIUM_PATH'] ?? DEFAULT_CHROMIUM;
-  if (!existsSync(executablePath)) throw new EpollLabError(`no Chromium at ${executablePath}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH`);
-  // Loaded here, not at the top: only this leg needs the build tool and the browser driver.
-  const [{ build }, { chromium }] = await Promise.all([import('vite'), import('playwright-core')]);
-  const dist = path.join(REPO, 'dist');
+export async function measurePageStart(options: { readonly loads: number }): Promise<PageStartFigures> {
+  // Loaded here, not at the top: only this leg needs the build tool.
+  const { build } = await import('vite');
   await build({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn', mode: 'production' });
-  const server = await serveStatic(dist);
-  const browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  const server = await serveStatic(path.join(REPO, 'dist'));
+  const browser = await launchChromium().catch(async (error: unknown) => {
+    await server.close();
+    throw error;
   });
   try {
     const runs: OneLoad[] = [];

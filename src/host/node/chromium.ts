@@ -1,0 +1,25 @@
+/**
+ * Debian's Chromium, headless, as the e2e tests and bench's page leg drive
+ * it (playwright-core: no browser is ever downloaded). One place for where
+ * it is and how it starts, so a measurement and a test see the same browser.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { EpollLabError } from '../core/errors.js';
+
+/** CHROMIUM_PATH, else Debian's package's binary. */
+export function chromiumPath(): string {
+  return process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+}
+
+/** The browser, or one clear error saying how to get it. */
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = chromiumPath();
+  if (!existsSync(executablePath)) throw new EpollLabError(`no Chromium at ${executablePath}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH`);
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    // No sandbox (CI runs as root); nothing fetched but the page itself.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
