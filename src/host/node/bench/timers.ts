@@ -16,6 +16,7 @@ import type { Logger } from '../../core/logger.js';
 import type { LoadedImages } from '../images.js';
 import { createNodePlatform } from '../node-platform.js';
 import type { TimerFigures, TimerRow } from './results.js';
+import { median } from './stats.js';
 
 const LEGS = ['native', 'v86', 'v86OwnScheduling'] as const;
 type Leg = (typeof LEGS)[number];
@@ -36,11 +37,6 @@ export function parseTimerRows(leg: string, stdout: string): TimerRow[] {
     }
     return row as unknown as TimerRow;
   });
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** Per timeout, each figure's median over the rounds (early: the most any round saw). */
