@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuestCrashedError, GuestHungError } from '../src/host/core/errors.js';
 import { Guest } from '../src/host/core/guest.js';
+import { nodePlatform } from '../src/host/node/node-platform.js';
 import { startGuest } from '../src/host/node/start-guest.js';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -104,6 +105,30 @@ describe('a guest restored from the post-boot snapshot', () => {
       expect(text((await cold.exec(probe)).stdout)).toBe(restoredOut);
     } finally {
       await cold.dispose();
+    }
+  });
+});
+
+describe('the wall clock of a restored guest', () => {
+  it('is the host\'s, however long ago the snapshot was saved', async () => {
+    // A snapshot whose clock says 1 January 1971: as an old snapshot's would, only older.
+    const { guest: old, images } = await startGuest();
+    let saved;
+    try {
+      expect((await old.exec('date -u -s @31536000 >/dev/null && date -u +%Y')).stdout).toEqual(new TextEncoder().encode('1971\n'));
+      saved = await old.snapshot();
+    } finally {
+      await old.dispose();
+    }
+    const restored = await Guest.restore(nodePlatform, images.images, saved.state, saved.meta);
+    try {
+      const before = Date.now() / 1000;
+      const seconds = Number(text((await restored.exec(['date', '+%s'])).stdout));
+      // Whole seconds in the guest: within a second of the host's clock around the call.
+      expect(seconds).toBeGreaterThanOrEqual(Math.floor(before) - 1);
+      expect(seconds).toBeLessThanOrEqual(Date.now() / 1000 + 1);
+    } finally {
+      await restored.dispose();
     }
   });
 });

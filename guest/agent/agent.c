@@ -28,10 +28,12 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "protocol.h"
@@ -439,6 +441,26 @@ static void handle_stdin(struct session *s, const unsigned char *p, uint32_t len
 	flush_stdin(s);
 }
 
+/*
+ * A restored snapshot wakes with the wall clock of the moment it was saved
+ * (the kernel reads the RTC only at boot), so the host sends its own time.
+ * clock_settime64 directly: the i386 libc's clock_settime takes a 32-bit
+ * time_t, and this must not stop working in 2038.
+ */
+static void set_realtime(const unsigned char *p)
+{
+	struct {
+		int64_t tv_sec;
+		int64_t tv_nsec;
+	} ts = {
+		.tv_sec = (int64_t)((uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32),
+		.tv_nsec = get_u32(p + 8),
+	};
+
+	if (ts.tv_nsec < 1000000000 && syscall(SYS_clock_settime64, CLOCK_REALTIME, &ts) < 0)
+		fprintf(stderr, "epoll-lab-agent: clock_settime64: %s\n", strerror(errno));
+}
+
 static void handle_frame(int type, uint32_t id, unsigned char *p, uint32_t len)
 {
 	struct session *s = find_session(id);
@@ -465,6 +487,10 @@ static void handle_frame(int type, uint32_t id, unsigned char *p, uint32_t len)
 		break;
 	case EL_PING:
 		send_frame(EL_PONG, id, p, len);
+		break;
+	case EL_SET_TIME:
+		if (len >= 12)
+			set_realtime(p);
 		break;
 	case EL_RESIZE:
 		if (len >= 4 && console_fd >= 0) {

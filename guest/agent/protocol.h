@@ -24,6 +24,7 @@ enum {
 	EL_SIGNAL = 0x04,	/* u32 signo: signal the session's group */
 	EL_PING = 0x05,		/* answered by PONG with the same payload */
 	EL_RESIZE = 0x06,	/* u16 rows, u16 cols for the console tty */
+	EL_SET_TIME = 0x07,	/* i64 seconds, u32 nanoseconds: CLOCK_REALTIME */
 };
 
 /* Guest to host. */

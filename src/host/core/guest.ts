@@ -27,7 +27,7 @@ import {
   UsageError,
 } from './errors.js';
 import { detectAgentExit, detectFault, detectShutdown, formatKmsgRecord, isFatal, KernelLog, type KernelFault } from './kernel-log.js';
-import { FrameType, resizePayload } from './protocol.js';
+import { FrameType, resizePayload, setTimePayload } from './protocol.js';
 import { signalName } from './signals.js';
 import { watchMachineReset } from './machine-reset.js';
 import { DEFAULT_SHARE_BYTES, ShareQuota } from './share-quota.js';
@@ -256,6 +256,10 @@ export class Guest {
     const emulator = platform.createEmulator({ ...emulatorOptions(images, resolved), initial_state: { buffer: state } });
     const guest = new Guest(emulator, resolved, platform, meta);
     try {
+      // The guest's wall clock is still the moment the snapshot was saved
+      // (the kernel reads the RTC only at boot): set it to ours. Frames are
+      // handled in order, so the ping's answer means the clock is set too.
+      guest.channel.sendControl(FrameType.SetTime, setTimePayload(Date.now()));
       // A restored agent sends no hello; a ping proves it is there. It goes
       // out once the machine is loaded (the link waits for that).
       await guest.channel.ping();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeGuestFrame, encodeExec, encodeFrame, FrameDecoder, FrameType, MAX_PAYLOAD, type Frame } from './protocol.js';
+import { decodeGuestFrame, encodeExec, encodeFrame, FrameDecoder, FrameType, MAX_PAYLOAD, setTimePayload, type Frame } from './protocol.js';
 
 function decodeAll(chunks: Uint8Array[]): Frame[] {
   const frames: Frame[] = [];
@@ -49,6 +49,17 @@ describe('messages', () => {
       1500, 1, 3, 1,
     ]);
     expect(new TextDecoder().decode(payload.subarray(12))).toBe('sh\0-c\0x\0A=1\0/tmp\0');
+  });
+
+  it('encodes SET_TIME as i64 seconds and u32 nanoseconds, past 2038 too', () => {
+    const fields = (ms: number) => {
+      const view = new DataView(setTimePayload(ms).buffer);
+      return [view.getBigInt64(0, true), view.getUint32(8, true)];
+    };
+    expect(fields(1_796_130_983_250)).toEqual([1_796_130_983n, 250_000_000]);
+    // 2100-01-01: past a 32-bit time_t.
+    expect(fields(4_102_444_800_001)).toEqual([4_102_444_800n, 1_000_000]);
+    expect(() => setTimePayload(Number.NaN)).toThrow(RangeError);
   });
 
   it('rejects arguments with NUL bytes', () => {

@@ -20,6 +20,7 @@ export const FrameType = {
   Signal: 0x04,
   Ping: 0x05,
   Resize: 0x06,
+  SetTime: 0x07,
   Hello: 0x81,
   Stdout: 0x82,
   Stderr: 0x83,
@@ -112,6 +113,17 @@ export function resizePayload(rows: number, cols: number): Uint8Array {
   const view = new DataView(payload.buffer);
   view.setUint16(0, rows, true);
   view.setUint16(2, cols, true);
+  return payload;
+}
+
+/** SET_TIME payload: i64 seconds and u32 nanoseconds since the epoch, from milliseconds. */
+export function setTimePayload(epochMs: number): Uint8Array {
+  if (!Number.isFinite(epochMs)) throw new RangeError(`not a time: ${epochMs}`);
+  const seconds = Math.floor(epochMs / 1000);
+  const payload = new Uint8Array(12);
+  const view = new DataView(payload.buffer);
+  view.setBigInt64(0, BigInt(seconds), true);
+  view.setUint32(8, Math.round((epochMs - seconds * 1000) * 1e6) % 1e9, true);
   return payload;
 }
 
