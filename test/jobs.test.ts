@@ -87,6 +87,17 @@ describe('suites on several guests at once', () => {
     }
   });
 
+  it('on a cold cache the snapshot is made once, before the workers restore it', { timeout: 300_000 }, async () => {
+    const cache = path.join(dir, 'cold-cache');
+    const result = await cli(['test', '--verbose', '--jobs', '2', '--suite', 'hello-poll', '--suite', 'epoll-abi'], {
+      env: { ...process.env, EPOLL_LAB_CACHE: cache },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr.match(/booting Linux/g)).toHaveLength(1);
+    expect(result.stderr.match(/saved post-boot snapshot/g)).toHaveLength(1);
+    expect((await fs.readdir(path.join(cache, 'snapshots'))).filter((f) => f.endsWith('.v86state.gz'))).toHaveLength(1);
+  });
+
   it('Ctrl-C ends a run with its guests at once: the workers are threads of the process, gone with it', { timeout: 120_000 }, async () => {
     let interrupted = false;
     const result = await cli(['test', '--jobs', '2', '--suite', 'epoll-abi', '--suite', 'hello-poll'], {
