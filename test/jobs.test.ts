@@ -28,12 +28,13 @@ describe('suites on several guests at once', () => {
   afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
   it('epoll-lab test --jobs 2 writes the report --jobs 1 writes, but for durations', { timeout: 300_000 }, async () => {
-    const args = ['test', '--suite', 'epoll-abi', '--suite', 'hello-poll', '--suite', 'epoll-create', '--reporter', 'json', '--output'];
+    // hello-poll twice: one guest runs a suite named twice twice, and so must two.
+    const args = ['test', '--suite', 'epoll-abi', '--suite', 'hello-poll', '--suite', 'epoll-create', '--suite', 'hello-poll', '--reporter', 'json', '--output'];
     const one = await cli([...args, path.join(dir, 'one.json'), '--jobs', '1']);
     const two = await cli([...args, path.join(dir, 'two.json'), '--jobs', '2']);
     expect([one.status, one.stderr, two.status, two.stderr]).toEqual([0, '', 0, '']);
     const [first, second] = await Promise.all(['one.json', 'two.json'].map(async (f) => JSON.parse(await fs.readFile(path.join(dir, f), 'utf8')) as RunReport));
-    expect(first!.suites.map((s) => s.name)).toEqual(['epoll-abi', 'hello-poll', 'epoll-create']);
+    expect(first!.suites.map((s) => s.name)).toEqual(['epoll-abi', 'hello-poll', 'epoll-create', 'hello-poll']);
     expect(withoutTimings(second)).toBe(withoutTimings(first));
   });
 
@@ -69,9 +70,9 @@ describe('suites on several guests at once', () => {
     const named = (name: string) => suites.find((s) => s.name === name)!;
     // A driver whose load takes the kernel down looks like this: the suite's setup panics the guest.
     const panics: SuiteDefinition = { ...named('epoll-abi'), name: 'panics-on-setup', setup: 'echo c > /proc/sysrq-trigger' };
-    const tasks: PoolTask[] = [panics, named('epoll-abi'), named('hello-poll')].map((suite) => ({
+    const tasks: PoolTask[] = [panics, named('epoll-abi'), named('hello-poll')].map((suite, suiteIndex) => ({
       kernel: DEFAULT_KERNEL,
-      unit: { suite, part: 0, parts: 1, expectedMs: 0 },
+      unit: { suite, suiteIndex, part: 0, parts: 1, expectedMs: 0 },
       selection: {},
     }));
     const results = new Map<string, SuiteResult>();

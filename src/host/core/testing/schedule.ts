@@ -16,6 +16,8 @@ export type Durations = Readonly<Record<string, Readonly<Record<string, number>>
 /** One suite, or one part of a split suite, for one guest. */
 export interface WorkUnit {
   readonly suite: SuiteDefinition;
+  /** The suite's place in the plan (a suite named twice runs twice, as with one guest). */
+  readonly suiteIndex: number;
   /** The names each program runs, when not all of them. */
   readonly programCases?: ReadonlyMap<string, readonly string[]>;
   /** 0-based part of the suite, and how many parts it was cut into (1: whole). */
@@ -56,7 +58,7 @@ export function planUnits(
   options: { readonly jobs: number; readonly durations?: Durations; readonly listed?: ReadonlyMap<string, readonly string[]> },
 ): WorkUnit[] {
   const units: WorkUnit[] = [];
-  for (const suite of plan.suites) {
+  plan.suites.forEach((suite, suiteIndex) => {
     const known = options.durations?.[suite.name];
     const program = suite.programs[0];
     const listed = options.listed?.get(suite.name);
@@ -64,20 +66,21 @@ export function planUnits(
     const parts = suite.format === 'kselftest' && suite.programs.length === 1 && names ? Math.min(options.jobs, names.length) : 1;
     if (parts < 2) {
       const wanted = plan.programCases ? suite.programs.flatMap((p) => plan.programCases!.get(p) ?? []) : undefined;
-      units.push({ suite, ...(plan.programCases && { programCases: plan.programCases }), part: 0, parts: 1, expectedMs: expectedMs(suite.name, known, wanted) });
-      continue;
+      units.push({ suite, suiteIndex, ...(plan.programCases && { programCases: plan.programCases }), part: 0, parts: 1, expectedMs: expectedMs(suite.name, known, wanted) });
+      return;
     }
     const caseMs = (name: string) => known?.[name] ?? (STATIC_ESTIMATE_MS[suite.name] ?? DEFAULT_ESTIMATE_MS) / names!.length;
     splitCases(names!, parts, caseMs).forEach((group, part) => {
       units.push({
         suite,
+        suiteIndex,
         programCases: new Map([[program!, group]]),
         part,
         parts,
         expectedMs: UNIT_OVERHEAD_MS + group.reduce((sum, name) => sum + caseMs(name), 0),
       });
     });
-  }
+  });
   // Longest first; ties in plan order, so the same plan always runs the same way.
   return units.map((unit, order) => ({ unit, order })).sort((a, b) => b.unit.expectedMs - a.unit.expectedMs || a.order - b.order).map((x) => x.unit);
 }

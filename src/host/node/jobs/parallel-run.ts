@@ -60,7 +60,7 @@ export async function runInParallel(
 
   // A split suite starts with its first part and ends with its last.
   const parts = new Map<string, SuiteResult[]>();
-  const key = (task: PoolTask) => `${task.kernel}\0${task.unit.suite.name}`;
+  const key = (task: PoolTask) => `${task.kernel}\0${task.unit.suiteIndex}`;
   const joined = new Map<string, SuiteResult>();
   await runInWorkers(tasks, options.jobs, {
     logger: options.logger,
@@ -83,7 +83,7 @@ export async function runInParallel(
     },
   });
   return plans.map(({ kernel, plan }) => {
-    const suites = plan.suites.map((s) => joined.get(`${kernel}\0${s.name}`)!);
+    const suites = plan.suites.map((_, i) => joined.get(`${kernel}\0${i}`)!);
     return { kernel: plan.kernel, suites, summary: summarize(suites) };
   });
 }
