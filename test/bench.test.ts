@@ -22,6 +22,23 @@ it('bench --quick writes JSON with the documented keys, SVG plots and a summary'
       expect(result[key]).toBeGreaterThan(0);
     }
     expect(result.snapshotBytes.raw).toBeGreaterThan(result.snapshotBytes.stored);
+    // The cold boot's phases add up to it: the firmware before the kernel's clock, the rest on it.
+    const phases = result.coldBootPhases!;
+    expect(Object.values(phases).reduce((a, b) => a + b, 0)).toBeCloseTo(result.coldBootMs, 0);
+    expect(Math.min(phases.kernelEarlyMs, phases.initramfsMs, phases.kernelLateMs, phases.initToAgentMs)).toBeGreaterThan(0);
+    expect(run.stdout).toContain('| … unpacking the initramfs (drivers start meanwhile) |');
+    // The page leg: one first visit of the built site, restored (a cold boot is an error there).
+    const page = result.pageStart!;
+    expect(page.loads).toBe(1);
+    expect(page.promptMs).toBeGreaterThan(page.restoreMs);
+    expect(page.downloadedBytes).toBeGreaterThan(1e6);
+    // Every figure with a target is listed; what --quick does not measure is "not measured", never met.
+    const targets = new Map(result.targets.map((t) => [t.figure, t]));
+    expect(targets.get('own suites + scull + hello-poll (wall)')).toMatchObject({ value: null, met: null });
+    for (const figure of ['restore → first exec result', 'cold boot → agent ready', 'stored snapshot', 'browser page → shell prompt', 'exec stdin throughput']) {
+      expect(typeof targets.get(figure)?.met, figure).toBe('boolean');
+    }
+    expect(run.stdout).toContain('| figure with a target | this run | target | met |');
     // The suites run as `epoll-lab test` runs them by default (--quick leaves their times out).
     expect(result.suiteJobs).toBe(os.availableParallelism());
     expect(result.channel.bytes).toBe(2 ** 20);

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { EpollLabError } from '../../core/errors.js';
 import type { Guest } from '../../core/guest.js';
 import type { ChannelFigures } from './results.js';
+import { median } from './stats.js';
 
 const ROUND_TRIPS = 20;
 /** Transfers of each kind at most, while the JIT warms up. */
@@ -20,11 +21,6 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   const started = performance.now();
   const value = await work();
   return { value, ms: performance.now() - started };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** Seconds → MB/s (10^6 bytes), one decimal's worth of precision kept. */

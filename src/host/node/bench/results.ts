@@ -6,6 +6,9 @@
  */
 
 import type { WorkloadJson } from '../../core/workloads/report.js';
+import type { BootPhases } from './boot-phases.js';
+import type { PageStartFigures } from './page-start.js';
+import type { TargetRow } from './targets.js';
 
 export const ENGINES = ['native', 'v86', 'qemu'] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -86,6 +89,8 @@ export interface BenchResult {
   };
   /** v86 cold boot (BIOS, kernel, /init) to the agent's hello. */
   readonly coldBootMs: number;
+  /** Where the (median) cold boot's time went, from the kernel log; null when its landmarks were missing. */
+  readonly coldBootPhases: BootPhases | null;
   /** QEMU TCG cold boot of the same kernel and initramfs to the agent's hello. */
   readonly qemuColdBootMs: number | null;
   /** Snapshot restore (state already in memory) to the first exec result. */
@@ -98,6 +103,8 @@ export interface BenchResult {
   readonly kselftestWallMs: number | null;
   /** Guests at once for both suite wall times (`epoll-lab test`'s default: one per core). */
   readonly suiteJobs: number;
+  /** The browser app from navigation to a shell prompt (first visits, built site, Debian's Chromium); null when not measured. */
+  readonly pageStart: PageStartFigures | null;
   /** The machine channel's throughput each way and an exec's round trip, in a restored v86 guest. */
   readonly channel: ChannelFigures;
   readonly pingPongUs: PerEngine<number>;
@@ -118,6 +125,8 @@ export interface BenchResult {
     /** QEMU cold boot over v86 restore-to-first-result: how far ahead the snapshot is. */
     readonly qemuBootOverV86FirstResult: number | null;
   };
+  /** Every figure with a target, against it (targets.ts). */
+  readonly targets: readonly TargetRow[];
   readonly notes: readonly string[];
 }
 

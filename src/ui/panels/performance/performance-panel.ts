@@ -7,6 +7,7 @@ import { h } from '../../app/dom.js';
 import type { Panel } from '../../app/panel.js';
 import { opsPerSecText } from '../../../host/core/workloads/report.js';
 import { benchResults } from '../../app/bench-results.js';
+import { targetMetText, targetText, targetValueText } from '../../../host/node/bench/targets.js';
 import { BENCH_ASSETS_DIR, BENCH_PLOTS } from '../../shared/bench-assets.js';
 
 const HOW = 'npx epoll-lab bench --json docs/bench/bench.json --svg docs/bench';
@@ -43,6 +44,17 @@ export class PerformancePanel implements Panel {
           h('li', {}, `${w.workload} over loopback (${w.clients} clients): ${opsPerSecText(w.guest.opsPerSec)} ops/s in the guest, ` +
             `${opsPerSecText(w.native.opsPerSec)} natively (${(1 / w.ratio).toFixed(0)}× slower); run it yourself in the Workloads tab.`)),
       ),
+      // Runs from before the targets were recorded have none.
+      ...(bench.targets?.length
+        ? [
+            h('table', { className: 'targets' },
+              h('thead', {}, h('tr', {}, ...['figure with a target', 'this run', 'target', 'met'].map((title) => h('th', {}, title)))),
+              h('tbody', {}, ...bench.targets.map((row) =>
+                h('tr', { attrs: { 'data-met': String(row.met) } },
+                  h('td', {}, row.figure), h('td', {}, targetValueText(row)), h('td', {}, targetText(row)), h('td', {}, targetMetText(row))))),
+            ),
+          ]
+        : []),
       ...BENCH_PLOTS.map(({ file, caption }) =>
         h('figure', { className: 'plot' },
           h('img', { attrs: { src: `./${BENCH_ASSETS_DIR}/${file}`, alt: caption, loading: 'lazy' } }),
