@@ -34,7 +34,7 @@ import type { CpioEntry } from './cpio.js';
 import { writeNewc } from './cpio.js';
 import { BuildError, PackageUnavailableError } from './errors.js';
 import { KeyHasher, sha256Hex, shortKey } from './hash.js';
-import { addElfClosure, addParentDirs, checkStacking, keptLayer } from './layer-files.js';
+import { addClosure, addElfClosure, addParentDirs, checkStacking, keptLayer } from './layer-files.js';
 import type { Logger } from './log.js';
 import { withStep } from './log.js';
 import type { Manifest, ManifestArtifact } from './manifest.js';
@@ -205,30 +205,22 @@ const INCLUDE = /^\s*#\s*include\s*([<"])([^>"]+)[>"]/gm;
  * (gnu/stubs-64.h) or tcc's own headers (stddef.h), which tcc finds first.
  */
 async function addHeaderClosure(entries: Map<string, CpioEntry>, extracted: string, roots: readonly string[]): Promise<void> {
-  const pending = [...roots];
   const exists = (guestPath: string) => fs.lstat(path.join(extracted, guestPath)).then(() => true, () => false);
-  while (pending.length) {
-    const guestPath = pending.pop()!;
-    if (entries.has(guestPath)) continue;
-    const host = path.join(extracted, guestPath);
-    const stat = await fs.lstat(host);
-    if (stat.isSymbolicLink()) {
-      const target = await fs.readlink(host);
-      entries.set(guestPath, { kind: 'symlink', path: guestPath, target });
-      pending.push(path.posix.resolve(path.posix.dirname(guestPath), target));
-      continue;
-    }
-    const data = await fs.readFile(host);
-    entries.set(guestPath, { kind: 'file', path: guestPath, mode: 0o644, data });
-    for (const [, quote, name] of data.toString('latin1').matchAll(INCLUDE)) {
-      const dirs = quote === '"' ? [path.posix.dirname(guestPath), ...INCLUDE_DIRS] : INCLUDE_DIRS;
-      for (const dir of dirs) {
-        const candidate = path.posix.join(dir, name!);
-        if (await exists(candidate)) {
-          pending.push(candidate);
-          break;
+  await addClosure(entries, extracted, roots, {
+    missing: (guestPath) => new BuildError(`${guestPath} is not in the extracted headers`),
+    async next(guestPath, data) {
+      const found: string[] = [];
+      for (const [, quote, name] of data.toString('latin1').matchAll(INCLUDE)) {
+        const dirs = quote === '"' ? [path.posix.dirname(guestPath), ...INCLUDE_DIRS] : INCLUDE_DIRS;
+        for (const dir of dirs) {
+          const candidate = path.posix.join(dir, name!);
+          if (await exists(candidate)) {
+            found.push(candidate);
+            break;
+          }
         }
       }
-    }
-  }
+      return found;
+    },
+  });
 }

@@ -16,23 +16,27 @@ import { readNewc, S_IFDIR, S_IFMT } from './workloads-cpio.js';
 /** Where the i386 loader finds libraries when there is no /etc/ld.so.cache, in its order. */
 export const LIBRARY_DIRS = ['/lib/i386-linux-gnu', '/usr/lib/i386-linux-gnu', '/lib', '/usr/lib'] as const;
 
+/** How addClosure walks one kind of file: what a file pulls in, and the error for a path that is not there. */
+export interface ClosureRule {
+  /** The guest paths `data` (at guest path `guestPath`, extracted at `host`) needs too. */
+  next(guestPath: string, data: Buffer, host: string): Promise<readonly string[]>;
+  missing(guestPath: string): Error;
+}
+
 /**
- * Adds `roots` (guest paths under `extracted`) to `entries`, following
- * symlinks and every ELF's NEEDED entries (objdump -p) where the loader
- * looks. `from` names the packages, for the message when a file is missing.
+ * Adds `roots` (guest paths under `extracted`) to `entries`, and whatever
+ * `rule` says each file needs, transitively. A symlink goes in as a link
+ * and its target is walked next; a file with every exec bit or none, so the
+ * bytes are the same whatever the umask at extraction.
  */
-export async function addElfClosure(entries: Map<string, CpioEntry>, extracted: string, roots: readonly string[], from: string): Promise<void> {
+export async function addClosure(entries: Map<string, CpioEntry>, extracted: string, roots: readonly string[], rule: ClosureRule): Promise<void> {
   const pending = [...roots];
-  const neededBy = new Map<string, string>();
   while (pending.length) {
     const guestPath = pending.pop()!;
     if (entries.has(guestPath)) continue;
     const host = path.join(extracted, guestPath);
     const stat = await fs.lstat(host).catch(() => undefined);
-    if (!stat) {
-      const who = neededBy.get(guestPath);
-      throw new BuildError(`${guestPath}${who ? ` (needed by ${who})` : ''} is in none of ${from}.`);
-    }
+    if (!stat) throw rule.missing(guestPath);
     if (stat.isSymbolicLink()) {
       const target = await fs.readlink(host);
       entries.set(guestPath, { kind: 'symlink', path: guestPath, target });
@@ -40,22 +44,41 @@ export async function addElfClosure(entries: Map<string, CpioEntry>, extracted: 
       continue;
     }
     const data = await fs.readFile(host);
-    // Every exec bit or none: the same bytes whatever the umask at extraction.
     entries.set(guestPath, { kind: 'file', path: guestPath, mode: stat.mode & 0o111 ? 0o755 : 0o644, data });
-    if (!parseElfIdent(data.subarray(0, 20))) continue;
-    await assertElf32i386(host, `${guestPath} from ${from}`);
-    for (const soname of await neededLibraries(host)) {
-      const found = await findLibrary(extracted, soname);
-      if (!found) {
-        throw new BuildError(
-          `${guestPath} needs ${soname}, which none of ${from} provides; ` +
-            'a dependency may be missing from the layer\'s package list.',
-        );
-      }
-      neededBy.set(found, guestPath);
-      pending.push(found);
-    }
+    pending.push(...(await rule.next(guestPath, data, host)));
   }
+}
+
+/**
+ * Adds `roots` (guest paths under `extracted`) to `entries`, following
+ * symlinks and every ELF's NEEDED entries (objdump -p) where the loader
+ * looks. `from` names the packages, for the message when a file is missing.
+ */
+export async function addElfClosure(entries: Map<string, CpioEntry>, extracted: string, roots: readonly string[], from: string): Promise<void> {
+  const neededBy = new Map<string, string>();
+  await addClosure(entries, extracted, roots, {
+    missing: (guestPath) => {
+      const who = neededBy.get(guestPath);
+      return new BuildError(`${guestPath}${who ? ` (needed by ${who})` : ''} is in none of ${from}.`);
+    },
+    async next(guestPath, data, host) {
+      if (!parseElfIdent(data.subarray(0, 20))) return [];
+      await assertElf32i386(host, `${guestPath} from ${from}`);
+      const libraries: string[] = [];
+      for (const soname of await neededLibraries(host)) {
+        const found = await findLibrary(extracted, soname);
+        if (!found) {
+          throw new BuildError(
+            `${guestPath} needs ${soname}, which none of ${from} provides; ` +
+              'a dependency may be missing from the layer\'s package list.',
+          );
+        }
+        neededBy.set(found, guestPath);
+        libraries.push(found);
+      }
+      return libraries;
+    },
+  });
 }
 
 /** The kernel creates no missing parents while unpacking: every directory on the way gets an entry. */
