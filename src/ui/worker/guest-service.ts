@@ -198,9 +198,7 @@ export class GuestService implements GuestServiceApi {
     } catch (error) {
       batch.flush();
       await delivered();
-      // comlink keeps only an Error's name and message: put the hint (what to do) in the message.
-      const { message, hint } = toFailure(error);
-      throw new Error(hint ? `${message}; ${hint}` : message);
+      throw withHint(error);
     } finally {
       // A reset may have dropped it already, and a new trace begun since.
       if (this.tracing === handle) {
@@ -263,9 +261,7 @@ export class GuestService implements GuestServiceApi {
         return result;
       });
     } catch (error) {
-      // comlink keeps only an Error's name and message: put the hint (what to do) in the message.
-      const { message, hint } = toFailure(error);
-      throw new Error(hint ? `${message}; ${hint}` : message);
+      throw withHint(error);
     } finally {
       await delivered();
       // A reset may have dropped it already, and a new run begun since.
@@ -456,6 +452,12 @@ export class GuestService implements GuestServiceApi {
 }
 
 /** A byte stream as text; one decoder per stream, so a character split across chunks stays whole. */
+/** comlink keeps only an Error's name and message: the hint (what to do) goes into the message. */
+function withHint(error: unknown): Error {
+  const { message, hint } = toFailure(error);
+  return new Error(hint ? `${message}; ${hint}` : message);
+}
+
 function textOf(onText: (text: string) => void): (data: Uint8Array) => void {
   const decoder = new TextDecoder();
   return (data) => onText(decoder.decode(data, { stream: true }));
