@@ -39,9 +39,13 @@ export interface PlaygroundHandle {
   stop(): void;
 }
 
-/** A file name tcc can be given as it is: letters, digits, dot, dash, underscore, ending in .c. */
+/** A file name tcc can be given as it is: letters, digits, dot, dash, underscore, ending in .c, not an option. */
+export function isPlainProgramName(name: string): boolean {
+  return /^[\w.-]+\.c$/.test(name) && !name.startsWith('-');
+}
+
 function checkFileName(name: string): string {
-  if (!/^[\w.-]+\.c$/.test(name) || name.startsWith('-')) {
+  if (!isPlainProgramName(name)) {
     throw new UsageError(`the program's file name ${JSON.stringify(name)} is not a plain NAME.c`);
   }
   return name;

@@ -12,7 +12,7 @@ import { EpollLabError, UsageError } from '../../core/errors.js';
 import { GUEST_SHARE_PATH } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
 import { unpackLayerInto } from '../../core/layer.js';
-import { COMPILE_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, startPlayground } from '../../core/playground/run.js';
+import { COMPILE_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, isPlainProgramName, startPlayground } from '../../core/playground/run.js';
 import { asUser } from '../../core/users.js';
 import { COMPILER_ROLE } from '../../../images/compiler-layer.js';
 import { loadLayer } from '../workloads/images.js';
@@ -173,7 +173,7 @@ async function runWithGuestCompiler(options: RunCommandOptions): Promise<number>
       source,
       args: options.args,
       // tcc names the file as it was given; a name it cannot take as it is becomes prog.c.
-      fileName: /^[\w.-]+\.c$/.test(path.basename(file)) ? path.basename(file) : 'prog.c',
+      fileName: isPlainProgramName(path.basename(file)) ? path.basename(file) : 'prog.c',
       timeoutMs: options.timeoutMs ?? 0,
       onEvent: (event) => {
         if (event.kind === 'output') (event.stream === 'stdout' ? process.stdout : process.stderr).write(event.text);
@@ -185,8 +185,9 @@ async function runWithGuestCompiler(options: RunCommandOptions): Promise<number>
     if (!run.compiled) throw new CompileError(`${file} does not compile with tcc in the guest:\n${run.compilerOutput.trimEnd()}`);
     logger.debug(`tcc took ${Math.round(run.compileMs)} ms, the program ${Math.round(run.runMs)} ms`);
     if (run.droppedOutputBytes) logger.warn(`${run.droppedOutputBytes} bytes of output past the first ${DEFAULT_MAX_OUTPUT_BYTES / 1048576} MiB were dropped`);
-    explainKill(guest, mark, { ...run, durationMs: run.runMs }, logger);
-    return shellStatus({ ...run, durationMs: run.runMs });
+    const status = { ...run, durationMs: run.runMs };
+    explainKill(guest, mark, status, logger);
+    return shellStatus(status);
   } finally {
     await guest.dispose();
   }
