@@ -7,6 +7,11 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { EpollLabError } from '../core/errors.js';
 
+/** No browser where one is looked for: the one error a caller may treat as "skip this leg". */
+export class ChromiumMissingError extends EpollLabError {
+  static override readonly label: string = 'ChromiumMissingError';
+}
+
 /** CHROMIUM_PATH, else Debian's package's binary. */
 export function chromiumPath(): string {
   return process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -15,7 +20,7 @@ export function chromiumPath(): string {
 /** The browser, or one clear error saying how to get it. */
 export async function launchChromium(): Promise<Browser> {
   const executablePath = chromiumPath();
-  if (!existsSync(executablePath)) throw new EpollLabError(`no Chromium at ${executablePath}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH`);
+  if (!existsSync(executablePath)) throw new ChromiumMissingError(`no Chromium at ${executablePath}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH`);
   return chromium.launch({
     executablePath,
     headless: true,

@@ -86,8 +86,7 @@ export async function measurePageStart(options: { readonly loads: number }): Pro
         await context.close();
       }
     }
-    const restoredRuns = runs.filter((r) => r.detail.origin === 'restored');
-    if (restoredRuns.length < runs.length) throw new EpollLabError('the page booted cold instead of restoring its snapshot: the built site has no snapshot (run `npm run build:images`)');
+    if (runs.some((r) => r.detail.origin !== 'restored')) throw new EpollLabError('the page booted cold instead of restoring its snapshot: the built site has no snapshot (run `npm run build:images`)');
     const mid = (pick: (r: OneLoad) => number) => median(runs.map(pick));
     return {
       loads: runs.length,

@@ -4,7 +4,6 @@
  * epoll benchmarks in v86, the same static binary natively on this host,
  * and (when installed) the same kernel and initramfs under QEMU TCG.
  */
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import { capture } from '../../../images/run.js';
 import { EpollLabError } from '../../core/errors.js';
 import { Guest, defaultGuestOptions } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
-import { chromiumPath } from '../chromium.js';
+import { ChromiumMissingError } from '../chromium.js';
 import { defaultImagesDir, loadImages, type LoadedImages } from '../images.js';
 import { nodePlatform, v86Version } from '../node-platform.js';
 import { SnapshotCache, type StoredSnapshot } from '../snapshot-cache.js';
@@ -268,8 +267,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   try {
     pageStart = await measurePageStart({ loads: quick ? 1 : 5 });
   } catch (error) {
-    if (!existsSync(chromiumPath())) notes.push(`page leg skipped: ${(error as Error).message}`);
-    else throw error;
+    if (!(error instanceof ChromiumMissingError)) throw error;
+    notes.push(`page leg skipped: ${error.message}`);
   }
 
   const perEngine = <K extends keyof EngineFigures>(k: K): PerEngine<EngineFigures[K]> => ({
