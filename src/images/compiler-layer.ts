@@ -28,17 +28,15 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { logCached } from '../host/core/logger.js';
-import { cachedDir, installBytes } from './cache.js';
+import { cachedDir } from './cache.js';
 import type { CpioEntry } from './cpio.js';
 import { writeNewc } from './cpio.js';
 import { BuildError, PackageUnavailableError } from './errors.js';
 import { KeyHasher, sha256Hex, shortKey } from './hash.js';
-import { addClosure, addElfClosure, addParentDirs, checkStacking, keptLayer } from './layer-files.js';
+import { addClosure, addElfClosure, addParentDirs, installLayer, keptLayer } from './layer-files.js';
 import type { Logger } from './log.js';
 import { withStep } from './log.js';
 import type { Manifest, ManifestArtifact } from './manifest.js';
-import { describeArtifact } from './manifest.js';
 import { PIPELINE_VERSION } from './paths.js';
 import { capture } from './run.js';
 import { candidateVersions, fetchDebs } from './workloads-packages.js';
@@ -127,16 +125,12 @@ export async function buildCompilerLayer(opts: CompilerLayerOptions): Promise<Co
     await fs.writeFile(path.join(tmp, 'layer.cpio'), assembled.bytes);
     return { key: digest, entries: assembled.entries, headers: assembled.headers, sha256: sha256Hex(assembled.bytes) };
   });
-  const layer = await fs.readFile(path.join(dir, 'layer.cpio'));
-  if (cached) logCached(logger, 'compiler layer', `${(layer.length / 1048576).toFixed(1)} MiB`);
-  if (sha256Hex(layer) !== stamp.sha256) throw new BuildError(`the cached compiler layer in ${dir} is damaged; delete that directory and rebuild.`);
-  for (const base of opts.baseInitramfs) checkStacking(await fs.readFile(base), layer, base, 'compiler layer');
-
   const info: CompilerLayerInfo = { format: 1, key: digest, packages: { ...COMPILER_PACKAGES }, entries: stamp.entries, headers: stamp.headers };
-  const wrote = await installBytes(layer, path.join(opts.outDir, COMPILER_LAYER_PATH));
-  await installBytes(Buffer.from(`${JSON.stringify(info, null, 2)}\n`), path.join(opts.outDir, COMPILER_INFO_PATH));
-  logger.info(`compiler layer: ${wrote ? `wrote ${COMPILER_LAYER_PATH}` : 'unchanged'}`);
-  return { artifact: await describeArtifact(opts.outDir, COMPILER_ROLE, COMPILER_LAYER_PATH), packages: { ...COMPILER_PACKAGES } };
+  const artifact = await installLayer({
+    dir, sha256: stamp.sha256, cached, label: 'compiler layer', baseInitramfs: opts.baseInitramfs,
+    outDir: opts.outDir, role: COMPILER_ROLE, layerPath: COMPILER_LAYER_PATH, infoPath: COMPILER_INFO_PATH, info, logger,
+  });
+  return { artifact, packages: { ...COMPILER_PACKAGES } };
 }
 
 /** The layer an earlier build made, kept while its file is still there (as for the workloads layer). */

@@ -9,7 +9,11 @@ import path from 'node:path';
 import type { CpioEntry } from './cpio.js';
 import { assertElf32i386, parseElfIdent } from './elf.js';
 import { ArchiveError, BuildError } from './errors.js';
-import type { ArtifactRole, Manifest, ManifestArtifact } from './manifest.js';
+import { logCached } from '../host/core/logger.js';
+import { installBytes } from './cache.js';
+import { sha256Hex } from './hash.js';
+import type { Logger } from './log.js';
+import { describeArtifact, type ArtifactRole, type Manifest, type ManifestArtifact } from './manifest.js';
 import { capture } from './run.js';
 import { readNewc, S_IFDIR, S_IFMT } from './workloads-cpio.js';
 
@@ -124,6 +128,41 @@ export function checkStacking(base: Uint8Array, layer: Uint8Array, baseFile: str
       );
     }
   }
+}
+
+export interface InstallLayerOptions {
+  /** The layer's cache directory (cachedDir's), holding layer.cpio. */
+  readonly dir: string;
+  /** The sha256 its stamp recorded, and whether cachedDir found it there already. */
+  readonly sha256: string;
+  readonly cached: boolean;
+  /** "workloads layer", "compiler layer": for messages. */
+  readonly label: string;
+  /** Base initramfs files (host paths) the layer goes on top of. */
+  readonly baseInitramfs: readonly string[];
+  readonly outDir: string;
+  readonly role: ArtifactRole;
+  /** Where the layer and its info file go under outDir. */
+  readonly layerPath: string;
+  readonly infoPath: string;
+  readonly info: object;
+  readonly logger: Logger;
+}
+
+/**
+ * A layer built (or found) in its cache directory, checked against its
+ * stamp and against every base it stacks on, then installed into outDir
+ * with its info file; its manifest entry.
+ */
+export async function installLayer(o: InstallLayerOptions): Promise<ManifestArtifact> {
+  const layer = await fs.readFile(path.join(o.dir, 'layer.cpio'));
+  if (o.cached) logCached(o.logger, o.label, `${(layer.length / 1048576).toFixed(1)} MiB`);
+  if (sha256Hex(layer) !== o.sha256) throw new BuildError(`the cached ${o.label} in ${o.dir} is damaged; delete that directory and rebuild.`);
+  for (const base of o.baseInitramfs) checkStacking(await fs.readFile(base), layer, base, o.label);
+  const wrote = await installBytes(layer, path.join(o.outDir, o.layerPath));
+  await installBytes(Buffer.from(`${JSON.stringify(o.info, null, 2)}\n`), path.join(o.outDir, o.infoPath));
+  o.logger.info(`${o.label}: ${wrote ? `wrote ${o.layerPath}` : 'unchanged'}`);
+  return describeArtifact(o.outDir, o.role, o.layerPath);
 }
 
 /**

@@ -20,23 +20,20 @@
  * Cached by the versions of every package involved, the programs' own
  * cache keys and the layer pipeline version, in <cache>/workloads/.
  */
-import { logCached } from '../host/core/logger.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { cachedDir, installBytes } from './cache.js';
+import { cachedDir } from './cache.js';
 import type { CompiledProgram } from './compile.js';
 import { compilePrograms } from './compile.js';
 import type { CpioEntry } from './cpio.js';
 import { writeNewc } from './cpio.js';
-import { BuildError } from './errors.js';
 import { WORKLOAD_PROGRAMS } from './guest-programs.js';
 import { KeyHasher, sha256Hex, shortKey } from './hash.js';
 import type { Logger } from './log.js';
 import { withStep } from './log.js';
 import type { Manifest, ManifestArtifact } from './manifest.js';
-import { describeArtifact } from './manifest.js';
 import { PIPELINE_VERSION } from './paths.js';
-import { addElfClosure, addParentDirs, checkStacking, keptLayer, LIBRARY_DIRS } from './layer-files.js';
+import { addElfClosure, addParentDirs, installLayer, keptLayer, LIBRARY_DIRS } from './layer-files.js';
 import { capture } from './run.js';
 import { fetchDebs, resolveWorkloadPackages, WORKLOAD_PACKAGES } from './workloads-packages.js';
 
@@ -131,12 +128,6 @@ export async function buildWorkloadsLayer(opts: WorkloadsLayerOptions): Promise<
       (s) => `${s.entries} entries`,
     );
   });
-  const layer = await fs.readFile(path.join(dir, 'layer.cpio'));
-  if (cached) logCached(logger, 'workloads layer', `${(layer.length / 1048576).toFixed(1)} MiB`);
-  if (sha256Hex(layer) !== stamp.sha256) throw new BuildError(`the cached workloads layer in ${dir} is damaged; delete that directory and rebuild.`);
-
-  for (const base of opts.baseInitramfs) checkStacking(await fs.readFile(base), layer, base, 'workloads layer');
-
   const info: WorkloadsLayerInfo = {
     format: 1,
     key: digest,
@@ -144,10 +135,11 @@ export async function buildWorkloadsLayer(opts: WorkloadsLayerOptions): Promise<
     programs: Object.fromEntries(programs.map((p) => [p.dest, p.name])),
     entries: stamp.entries,
   };
-  const wrote = await installBytes(layer, path.join(opts.outDir, WORKLOADS_LAYER_PATH));
-  await installBytes(Buffer.from(`${JSON.stringify(info, null, 2)}\n`), path.join(opts.outDir, WORKLOADS_INFO_PATH));
-  logger.info(`workloads layer: ${wrote ? `wrote ${WORKLOADS_LAYER_PATH}` : 'unchanged'}`);
-  return { artifact: await describeArtifact(opts.outDir, WORKLOADS_ROLE, WORKLOADS_LAYER_PATH), packages: manifestPackages(packages) };
+  const artifact = await installLayer({
+    dir, sha256: stamp.sha256, cached, label: 'workloads layer', baseInitramfs: opts.baseInitramfs,
+    outDir: opts.outDir, role: WORKLOADS_ROLE, layerPath: WORKLOADS_LAYER_PATH, infoPath: WORKLOADS_INFO_PATH, info, logger,
+  });
+  return { artifact, packages: manifestPackages(packages) };
 }
 
 /**
