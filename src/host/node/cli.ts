@@ -15,7 +15,7 @@ import { moduleCommand } from './commands/module.js';
 import { COMPILER_BUILD_COMMAND, runCommand } from './commands/run.js';
 import { shellCommand } from './commands/shell.js';
 import { snapshotCommand } from './commands/snapshot.js';
-import { parseJobs, REPORTERS, testCommand, type ReporterName } from './commands/test.js';
+import { maxJobs, parseJobs, REPORTERS, testCommand, type ReporterName } from './commands/test.js';
 import { defaultJobs } from './jobs/parallel-run.js';
 import { reportCommand } from './commands/report.js';
 import { traceCommand } from './commands/trace.js';
@@ -207,7 +207,8 @@ root then fail or skip: that is the point of running them both ways).
 core this process may use, here ${defaultJobs()}); the longest suites start first and
 kselftest-epoll is cut into N parts. The report is the same whatever N is (only
 durations differ); progress lines then name their suite. --jobs 1 runs one guest
-at a time in the main thread, as before. With several kernels the jobs serve
+at a time in the main thread, as before; at most four per core (here
+${maxJobs()}): more only slow each other. With several kernels the jobs serve
 them all.
 --kernel all runs every kernel (${KERNEL_SERIES.join(', ')}) and prints the matrix:
 suite × kernel with pass/fail/skip counts, then every case whose result or

@@ -60,11 +60,26 @@ export function parseShard(text: string | undefined): RunSelection['shard'] {
   return { index, count };
 }
 
-/** --jobs: how many guests run suites at once, a positive whole number. */
+/**
+ * The most guests --jobs may ask for: four per core. v86 runs each on one
+ * thread, so more guests than cores only slow each other (and a starved
+ * guest fails epoll60), while each costs ~300 MB of host memory: a mistyped
+ * --jobs 1000 would start a guest per suite and per kselftest test at once.
+ */
+export function maxJobs(): number {
+  return 4 * defaultJobs();
+}
+
+/** --jobs: how many guests run suites at once, a whole number from 1 to maxJobs(). */
 export function parseJobs(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) < 1) {
     throw new UsageError(`--jobs wants the number of guests to run at once, a whole number of 1 or more (e.g. 2), not ${JSON.stringify(text)}`);
+  }
+  if (Number(text) > maxJobs()) {
+    throw new UsageError(
+      `--jobs ${text} is more guests than this machine can run usefully: at most ${maxJobs()} (four per core; one per core is the default)`,
+    );
   }
   return Number(text);
 }
