@@ -130,10 +130,10 @@ describe('faults found by a hostile trial', () => {
       expect(directory.status).toBe(2);
       expect(directory.stderr).toMatch(/is a directory; give a \.c file or an i386 ELF binary/);
       await fs.writeFile(path.join(dir, 'dyn.c'), 'int main(void) { return 0; }\n');
-      execFileSync('gcc', ['-m32', '-o', path.join(dir, 'dyn'), path.join(dir, 'dyn.c')]);
+      execFileSync('i686-linux-gnu-gcc', ['-o', path.join(dir, 'dyn'), path.join(dir, 'dyn.c')]);
       const dynamic = await cli(['run', path.join(dir, 'dyn')]);
       expect(dynamic.status).toBe(2);
-      expect(dynamic.stderr).toMatch(/is dynamically linked.*rebuild it with gcc -m32 -static/);
+      expect(dynamic.stderr).toMatch(/is dynamically linked.*rebuild it with i686-linux-gnu-gcc -static/);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

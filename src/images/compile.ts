@@ -1,13 +1,15 @@
 /**
- * Compiling guest C programs: `gcc -m32 -static`, one cache entry each.
+ * Compiling guest C programs: `i686-linux-gnu-gcc -static` (Debian's cross
+ * compiler, on any host), one cache entry each.
  *
  * Static, because the initramfs carries no i386 shared libraries (busybox is
  * static too). Each program's cache key covers its sources and every local
- * header they include (as reported by `gcc -MM`, so a header next to the
- * source or in guest/include both count), the exact compiler arguments, and
- * the gcc and i386 libc versions, since static linking copies libc into the
- * binary. Editing one program's source therefore recompiles that program
- * only. System headers are covered by the libc version.
+ * header they include (as reported by the compiler's `-MM`, so a header next
+ * to the source or in guest/include both count), the exact compiler
+ * arguments, and the cross gcc and its i386 libc's versions, since static
+ * linking copies libc into the binary. Editing one program's source
+ * therefore recompiles that program only. System headers are covered by the
+ * libc version.
  */
 import { logCached } from '../host/core/logger.js';
 import fs from 'node:fs/promises';
@@ -21,10 +23,11 @@ import type { Logger } from './log.js';
 import { withStep } from './log.js';
 import { GUEST_PATHS, PIPELINE_VERSION } from './paths.js';
 import { capture, run } from './run.js';
+import { CROSS_CC, CROSS_LIBC_PACKAGE } from './toolchain.js';
 
 // -s: symbols are of no use in the guest, and every byte of the initramfs is
 // copied by emulated code at each cold boot.
-const BASE_CFLAGS = ['-m32', '-static', '-O2', '-s', '-Wall', '-Wextra', '-Werror'] as const;
+const BASE_CFLAGS = ['-static', '-O2', '-s', '-Wall', '-Wextra', '-Werror'] as const;
 
 export interface CompiledProgram {
   name: string;
@@ -39,21 +42,22 @@ export interface CompiledProgram {
 export interface CompileOptions {
   repoRoot: string;
   cacheDir: string;
+  /** The cross compiler's version line (toolchain.ts gccVersion()). */
   gccVersion: string;
-  /** Version of libc6-dev-i386, whose libc.a ends up in every binary. */
+  /** Version of libc6-dev-i386-cross, whose libc.a ends up in every binary. */
   libcVersion: string;
   logger: Logger;
 }
 
 /**
  * The files a program's compilation reads, besides system headers: its
- * sources plus the headers `gcc -MM` reports, repo-relative where possible,
+ * sources plus the headers `-MM` reports, repo-relative where possible,
  * sorted. Costs one preprocessor run per program, which is what makes the
  * no-change check exact rather than a guess at which headers matter.
  */
 async function dependencies(program: GuestProgram, repoRoot: string, hasInclude: boolean): Promise<string[]> {
-  const args = ['-MM', '-m32', ...(hasInclude ? ['-I', GUEST_PATHS.include] : []), ...(program.cflags ?? []), ...program.sources];
-  const { stdout } = await capture('gcc', args, { cwd: repoRoot, env: { ...process.env, LC_ALL: 'C' } });
+  const args = ['-MM', ...(hasInclude ? ['-I', GUEST_PATHS.include] : []), ...(program.cflags ?? []), ...program.sources];
+  const { stdout } = await capture(CROSS_CC, args, { cwd: repoRoot, env: { ...process.env, LC_ALL: 'C' } });
   const files = new Set<string>(program.sources);
   // Make syntax: "agent.o: guest/agent/agent.c guest/agent/protocol.h \".
   for (const token of stdout.replace(/\\\n/g, ' ').split(/\s+/)) {
@@ -98,7 +102,7 @@ async function compileOne(program: GuestProgram, hasInclude: boolean, opts: Comp
     .add('pipeline', PIPELINE_VERSION)
     .add('name', program.name)
     .add('gcc', opts.gccVersion)
-    .add('libc6-dev-i386', opts.libcVersion);
+    .add(CROSS_LIBC_PACKAGE, opts.libcVersion);
   // Neither the repo path (file-prefix-map removes it) nor the output path
   // is an input, so hash the arguments with placeholders: a clone elsewhere
   // reuses the same binary.
@@ -109,9 +113,9 @@ async function compileOne(program: GuestProgram, hasInclude: boolean, opts: Comp
   const digest = key.digest();
   const dir = path.join(opts.cacheDir, 'programs', `${program.name}-${shortKey(digest)}`);
   const { cached } = await cachedDir(dir, async (tmp) => {
-    await withStep(logger, `program ${program.name}: gcc -m32 -static`, async (step) => {
+    await withStep(logger, `program ${program.name}: ${CROSS_CC} -static`, async (step) => {
       const args = gccArgs(program, repoRoot, hasInclude, path.join(tmp, program.name));
-      await run('gcc', args, {
+      await run(CROSS_CC, args, {
         cwd: repoRoot,
         env: { ...process.env, LC_ALL: 'C' },
         step,

@@ -24,10 +24,7 @@ export class MissingPackagesError extends BuildError {
     readonly installCommand: string,
     why: string,
   ) {
-    const what = packages.length
-      ? `Missing Debian packages ${packages.join(', ')}`
-      : 'The i386 dpkg architecture is not enabled (busybox-static:i386 needs it)';
-    super(`${what} (${why}); run: ${installCommand}`);
+    super(`Missing Debian packages ${packages.join(', ')} (${why}); run: ${installCommand}`);
   }
 }
 

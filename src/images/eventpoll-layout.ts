@@ -16,7 +16,7 @@ import { BuildError } from './errors.js';
 import { KeyHasher, shortKey } from './hash.js';
 import type { InitramfsFile } from './initramfs.js';
 import type { KernelBuild } from './kernel.js';
-import { kbuildEnv } from './kernel.js';
+import { KBUILD_TARGET, kbuildEnv } from './kernel.js';
 import { withStep } from './log.js';
 import { PIPELINE_VERSION } from './paths.js';
 import { run } from './run.js';
@@ -62,7 +62,7 @@ export async function buildEventpollLayout(kernel: KernelBuild, options: Compile
     // kbuild wants a Kbuild file naming the object even for a lone .s target.
     await fs.writeFile(path.join(work, 'Kbuild'), 'obj-m := eventpoll-layout.o\n');
     await withStep(options.logger, `eventpoll layout ${kernel.kernel}`, (step) =>
-      run('make', ['-C', kernel.buildDir, 'ARCH=i386', `M=${work}`, 'eventpoll-layout.s'], {
+      run('make', ['-C', kernel.buildDir, ...KBUILD_TARGET, `M=${work}`, 'eventpoll-layout.s'], {
         env: { ...kbuildEnv(), KCFLAGS: `-include ${eventpoll} -DEPITEM_OVFLIST_LINK=${link}` },
         step,
         logFile: path.join(options.cacheDir, 'logs', `eventpoll-layout-${kernel.kernel}.log`),

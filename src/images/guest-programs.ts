@@ -2,7 +2,7 @@
  * The C programs that go into the guest image.
  *
  * One row per program. Add a row to ship another program; the pipeline
- * compiles it with `gcc -m32 -static` (see compile.ts), caches it by the
+ * compiles it with `i686-linux-gnu-gcc -static` (see compile.ts), caches it by the
  * hash of its sources, and installs it at `dest` in the initramfs.
  */
 import fs from 'node:fs/promises';

@@ -39,7 +39,7 @@ import { REPO_ROOT, defaultOutDir } from './paths.js';
 import { DEFAULT_KERNEL, debianKernel, resolveKernelNames } from './kernel-sources.js';
 import { debianKernelSource } from './debian-kernel.js';
 import { looksLikeTree, userTreeSource } from './user-tree.js';
-import { binutilsVersion, ensureToolchain, gccVersion, installedVersions } from './toolchain.js';
+import { binutilsVersion, CROSS_LIBC_PACKAGE, CROSS_PACKAGES, ensureToolchain, gccVersion, installedVersions } from './toolchain.js';
 import type { Userland } from './userland.js';
 import { prepareUserland } from './userland.js';
 import { buildWorkloadsLayer, keptWorkloadsLayer } from './workloads.js';
@@ -80,7 +80,7 @@ function manifestPackages(kernels: readonly string[], versions: Map<string, stri
     const pinned = debianKernel(series);
     if (pinned) out[pinned.package] = pinned.version;
   }
-  for (const name of ['seabios', 'gcc', 'libc6-dev-i386']) {
+  for (const name of ['seabios', ...CROSS_PACKAGES]) {
     const v = versions.get(name);
     if (v) out[name] = v;
   }
@@ -137,13 +137,13 @@ function resolvePaths(options: BuildOptions): { repoRoot: string; cacheDir: stri
  */
 export async function prepareInitramfsInputs(options: BuildOptions, logger: Logger): Promise<Userland> {
   const { repoRoot, cacheDir } = resolvePaths(options);
-  const versions = await installedVersions(['libc6-dev-i386']);
+  const versions = await installedVersions([CROSS_LIBC_PACKAGE]);
   return prepareUserland({
     repoRoot,
     cacheDir,
     programs: options.programs ?? [...GUEST_PROGRAMS, testsProgram(await discoverGuestTests(repoRoot))],
     gccVersion: await gccVersion(),
-    libcVersion: versions.get('libc6-dev-i386') ?? '',
+    libcVersion: versions.get(CROSS_LIBC_PACKAGE) ?? '',
     logger,
   });
 }
@@ -179,7 +179,7 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
       cacheDir,
       programs,
       gccVersion: gcc,
-      libcVersion: versions.get('libc6-dev-i386') ?? '',
+      libcVersion: versions.get(CROSS_LIBC_PACKAGE) ?? '',
       logger,
     });
     const suitesJson = Buffer.from(`${JSON.stringify(await suiteDefinitions(repoRoot, tests), null, 2)}\n`);
@@ -204,7 +204,7 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
         repoRoot,
         cacheDir,
         gccVersion: gcc,
-        libcVersion: versions.get('libc6-dev-i386') ?? '',
+        libcVersion: versions.get(CROSS_LIBC_PACKAGE) ?? '',
         logger,
       }).catch((error: unknown) => {
         // The drivers and the selftest are built against this kernel's own
@@ -270,7 +270,7 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
           cacheDir,
           outDir,
           gccVersion: gcc,
-          libcVersion: versions.get('libc6-dev-i386') ?? '',
+          libcVersion: versions.get(CROSS_LIBC_PACKAGE) ?? '',
           logger,
           baseInitramfs: baseInitramfs(outDir, [...kept.artifacts, ...artifacts]),
         })

@@ -19,6 +19,7 @@ olddefconfig:
 \t@true
 bzImage:
 \tmkdir -p $(O)/arch/x86/boot && echo kernel > $(O)/arch/x86/boot/bzImage && echo built >> $(O)/builds
+\techo '$(ARCH) $(CROSS_COMPILE) $(HOSTCC)' > $(O)/target
 modules_prepare:
 \t@true
 kernelrelease:
@@ -66,6 +67,11 @@ describe('the kernel build cache', () => {
     const again = await build();
     expect(again.buildDir).toBe(first.buildDir);
     expect(await builds(first.buildDir)).toBe(1);
+  });
+
+  it('builds for i386 with the cross toolchain, and kbuild host programs with its own default', async () => {
+    const { buildDir } = await build();
+    expect((await fs.readFile(path.join(buildDir, 'target'), 'utf8')).trim()).toBe('i386 i686-linux-gnu-');
   });
 
   it('does not publish a cached bzImage that differs from what was built: it rebuilds, and says so', async () => {

@@ -17,7 +17,7 @@ import { KeyHasher, shortKey } from './hash.js';
 import type { InitramfsFile } from './initramfs.js';
 import type { KernelBuild } from './kernel.js';
 import { withStep } from './log.js';
-import { kbuildEnv } from './kernel.js';
+import { KBUILD_TARGET, kbuildEnv } from './kernel.js';
 import { PIPELINE_VERSION } from './paths.js';
 import { run } from './run.js';
 import { KSELFTEST_DEST, MODULES_DIR } from './suites.js';
@@ -26,7 +26,7 @@ export const DRIVERS_DIR = 'guest/drivers';
 
 /** The make invocation for an out-of-tree module; `epoll-lab module build` runs the same. */
 export function kbuildModuleArgs(tree: string, moduleDir: string): string[] {
-  return ['-C', tree, 'ARCH=i386', `M=${moduleDir}`, 'modules'];
+  return ['-C', tree, ...KBUILD_TARGET, `M=${moduleDir}`, 'modules'];
 }
 
 /** Sources of the drivers: everything but kbuild's outputs. */

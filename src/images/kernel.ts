@@ -1,6 +1,7 @@
 /**
  * The guest kernel: Debian's linux-source tarball, `tinyconfig` plus the
- * project's fragment, built for i386.
+ * project's fragment, built for i386 with the cross toolchain (ARCH=i386
+ * CROSS_COMPILE=i686-linux-gnu-; kbuild's host programs use the host's gcc).
  *
  * The build tree is kept in the cache, keyed by everything that determines
  * the result, because it is more than a bzImage factory: out-of-tree modules
@@ -25,7 +26,7 @@ import { withStep } from './log.js';
 import { GUEST_PATHS, PIPELINE_VERSION } from './paths.js';
 import { capture, run } from './run.js';
 import { exists, installFile, makeTempDir, publishDir, readStamp, STAMP, writeFileAtomic, writeStamp } from './cache.js';
-import { makeJobs } from './toolchain.js';
+import { CROSS_PREFIX, makeJobs } from './toolchain.js';
 
 /** In a user tree's build directory: the configuration it has (fragment, compiler) and what Kconfig lacked. */
 const CONFIG_STAMP = '.epoll-lab-config';
@@ -100,6 +101,13 @@ const KBUILD_ENV_DENYLIST = [
   'MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES', 'GNUMAKEFLAGS',
 ];
 
+/**
+ * The target of every kernel make (the kernel's own build, modules, the
+ * eventpoll layout): an i386 kernel, built by the cross toolchain whatever
+ * the host. On the command line, since kbuildEnv() drops both variables.
+ */
+export const KBUILD_TARGET = ['ARCH=i386', `CROSS_COMPILE=${CROSS_PREFIX}`] as const;
+
 /** The environment every kernel make runs in: fixed build identity, nothing inherited that matters. */
 export function kbuildEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
@@ -139,6 +147,7 @@ export function kernelKey(opts: { identity: KernelSource['identity']; fragment: 
     .add('fragment', opts.fragment)
     .add('pipeline', PIPELINE_VERSION)
     .add('gcc', opts.gccVersion)
+    .add('target', KBUILD_TARGET.join(' '))
     .digest();
 }
 
@@ -202,7 +211,7 @@ export async function buildKernel(opts: KernelOptions): Promise<KernelBuild> {
   const logBase = path.join(opts.cacheDir, 'logs', `kernel-${kernel}-${shortKey(key)}`);
   const env = kbuildEnv();
   const make = (args: string[]): string[] =>
-    source.tree ? ['-C', source.tree, `O=${buildDir}`, 'ARCH=i386', ...args] : ['ARCH=i386', ...args];
+    source.tree ? ['-C', source.tree, `O=${buildDir}`, ...KBUILD_TARGET, ...args] : [...KBUILD_TARGET, ...args];
 
   if (source.unpack) {
     if (await exists(buildDir)) {
@@ -236,7 +245,12 @@ export async function buildKernel(opts: KernelOptions): Promise<KernelBuild> {
   // fragment and compiler needs no new tinyconfig after an edit (make runs
   // Kconfig itself when the tree's Kconfig files change; the fragment is
   // verified again after the build either way).
-  const configKey = new KeyHasher('kernel-config').add('fragment', fragment.text).add('gcc', opts.gccVersion).add('pipeline', PIPELINE_VERSION).digest();
+  const configKey = new KeyHasher('kernel-config')
+    .add('fragment', fragment.text)
+    .add('gcc', opts.gccVersion)
+    .add('target', KBUILD_TARGET.join(' '))
+    .add('pipeline', PIPELINE_VERSION)
+    .digest();
   const configStampFile = path.join(buildDir, CONFIG_STAMP);
   const previousConfig = source.tree
     ? await fs.readFile(configStampFile, 'utf8').then((t) => JSON.parse(t) as { key: string; unknownOptions: string[] }).catch(() => undefined)

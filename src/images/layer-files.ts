@@ -15,6 +15,7 @@ import { sha256Hex } from './hash.js';
 import type { Logger } from './log.js';
 import { describeArtifact, type ArtifactRole, type Manifest, type ManifestArtifact } from './manifest.js';
 import { capture } from './run.js';
+import { CROSS_PREFIX } from './toolchain.js';
 import { readNewc, S_IFDIR, S_IFMT } from './workloads-cpio.js';
 
 /** Where the i386 loader finds libraries when there is no /etc/ld.so.cache, in its order. */
@@ -94,8 +95,9 @@ export function addParentDirs(entries: Map<string, CpioEntry>): void {
   }
 }
 
+/** An i386 ELF's NEEDED entries, read by the cross binutils (the host's objdump may know no i386). */
 async function neededLibraries(file: string): Promise<string[]> {
-  const { stdout } = await capture('objdump', ['-p', file], { env: { ...process.env, LC_ALL: 'C' } });
+  const { stdout } = await capture(`${CROSS_PREFIX}objdump`, ['-p', file], { env: { ...process.env, LC_ALL: 'C' } });
   return [...stdout.matchAll(/^\s+NEEDED\s+(\S+)$/gm)].map((m) => m[1]!);
 }
 

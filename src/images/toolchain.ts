@@ -6,6 +6,11 @@
  * source, SeaBIOS, busybox, the i386 libc that guest programs link
  * statically), so package versions are build inputs: they go into cache keys
  * and the manifest.
+ *
+ * All i386 code (the kernel, its modules, the guest programs) is built with
+ * Debian's cross toolchain for i686, the same on an x86-64 and an arm64 host,
+ * and never run here: a host need not execute i386 programs at all. The
+ * host's own gcc only builds programs that run on the host (kbuild's HOSTCC).
  */
 import { startStep } from '../host/core/logger.js';
 import os from 'node:os';
@@ -14,13 +19,28 @@ import { PackageUnavailableError, MissingPackagesError, CommandFailedError } fro
 import type { Logger } from './log.js';
 import { capture, formatCommand, run } from './run.js';
 
+/** The cross tools' prefix: kbuild's CROSS_COMPILE, and `${CROSS_PREFIX}gcc` for guest programs. */
+export const CROSS_PREFIX = 'i686-linux-gnu-';
+
+/** The compiler of every guest program. */
+export const CROSS_CC = `${CROSS_PREFIX}gcc`;
+
+/** The i386 libc (headers, libc.a) the cross compiler links against; its version is a build input. */
+export const CROSS_LIBC_PACKAGE = 'libc6-dev-i386-cross';
+
+/**
+ * The i386 cross toolchain: its packages exist for amd64 and arm64 hosts
+ * alike. What they link into the images, so the manifest records them.
+ */
+export const CROSS_PACKAGES = ['gcc-i686-linux-gnu', 'binutils-i686-linux-gnu', CROSS_LIBC_PACKAGE] as const;
+
 /** Packages needed on the host whatever the kernel version. */
 export const HOST_PACKAGES = [
   'seabios',
+  // The host's own compiler, for kbuild's host programs (HOSTCC).
   'gcc',
   'make',
-  'gcc-multilib',
-  'libc6-dev-i386',
+  ...CROSS_PACKAGES,
   'flex',
   'bison',
   'bc',
@@ -75,22 +95,13 @@ export async function candidateVersion(pkg: string): Promise<string | undefined>
   return m && m[1] !== '(none)' ? m[1] : undefined;
 }
 
-async function foreignArchitectures(): Promise<string[]> {
-  const { stdout } = await capture('dpkg', ['--print-foreign-architectures']);
-  return stdout.split('\n').filter(Boolean);
-}
-
 function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-function installLine(packages: readonly string[], needArch: boolean): string {
+function installLine(packages: readonly string[]): string {
   const sudo = isRoot() ? '' : 'sudo ';
-  const parts = [];
-  if (needArch) parts.push(`${sudo}dpkg --add-architecture i386`);
-  parts.push(`${sudo}apt-get update`);
-  if (packages.length) parts.push(`${sudo}apt-get install -y --no-install-recommends ${packages.join(' ')}`);
-  return parts.join(' && ');
+  return `${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends ${packages.join(' ')}`;
 }
 
 export interface ToolchainOptions {
@@ -106,28 +117,25 @@ export interface ToolchainOptions {
 function unavailableMessage(packages: readonly string[]): string {
   return (
     `The Debian packages ${packages.join(', ')} are not installed and apt has no candidate for them; ` +
-    `check /etc/apt/sources.list and run \`${installLine(packages, true)}\`.`
+    `check /etc/apt/sources.list and run \`${installLine(packages)}\`.`
   );
 }
 
 /**
- * Ensure every required package (and the i386 architecture, which
- * `apt-get download busybox-static:i386` needs) is present; return the
- * installed version of each.
+ * Ensure every required package is present; return the installed version
+ * of each. No foreign dpkg architecture is needed: the i386 packages the
+ * images are made of are downloaded, never installed (see private-apt.ts).
  */
 export async function ensureToolchain(opts: ToolchainOptions): Promise<Map<string, string>> {
   const { logger } = opts;
   const wanted = requiredPackages(opts.extraPackages);
   let versions = await installedVersions(wanted);
   const missing = wanted.filter((p) => !versions.has(p));
-  const needArch = !(await foreignArchitectures()).includes('i386');
-  if (!missing.length && !needArch) return versions;
+  if (!missing.length) return versions;
 
-  const why = [missing.length ? `missing: ${missing.join(' ')}` : '', needArch ? 'i386 architecture not enabled' : '']
-    .filter(Boolean)
-    .join('; ');
+  const why = `missing: ${missing.join(' ')}`;
   if (!isRoot() || opts.install === false) {
-    const line = installLine(missing, needArch);
+    const line = installLine(missing);
     logger.warn(`host toolchain incomplete (${why}); run: ${line}`);
     throw new MissingPackagesError(missing, line, isRoot() ? 'installing was disabled' : 'not root, so not installing');
   }
@@ -135,11 +143,10 @@ export async function ensureToolchain(opts: ToolchainOptions): Promise<Map<strin
   const step = startStep(logger, `toolchain: installing (${why})`);
   try {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
-    if (needArch) await run('dpkg', ['--add-architecture', 'i386'], { env, logFile: path.join(opts.logDir, 'dpkg-add-arch.log') });
     try {
       await run('apt-get', ['update'], { env, step, logFile: path.join(opts.logDir, 'apt-get-update.log') });
     } catch (err) {
-      // A single stale or mismatched index (seen with i386 security indexes)
+      // A single stale or mismatched index (seen with security indexes)
       // fails the whole update while every other index refreshed fine; the
       // install below decides whether what we got is good enough.
       if (!(err instanceof CommandFailedError)) throw err;
@@ -148,11 +155,9 @@ export async function ensureToolchain(opts: ToolchainOptions): Promise<Map<strin
     const unavailable: string[] = [];
     for (const pkg of missing) if (!(await candidateVersion(pkg))) unavailable.push(pkg);
     if (unavailable.length) throw new PackageUnavailableError(unavailable, unavailableMessage(unavailable));
-    if (missing.length) {
-      const args = ['install', '-y', '--no-install-recommends', ...missing];
-      logger.info(`running ${formatCommand('apt-get', args)}`);
-      await run('apt-get', args, { env, step, logFile: path.join(opts.logDir, 'apt-get-install.log') });
-    }
+    const args = ['install', '-y', '--no-install-recommends', ...missing];
+    logger.info(`running ${formatCommand('apt-get', args)}`);
+    await run('apt-get', args, { env, step, logFile: path.join(opts.logDir, 'apt-get-install.log') });
     step.done();
   } catch (err) {
     step.failed();
@@ -161,21 +166,25 @@ export async function ensureToolchain(opts: ToolchainOptions): Promise<Map<strin
   versions = await installedVersions(wanted);
   const still = wanted.filter((p) => !versions.has(p));
   if (still.length) {
-    throw new MissingPackagesError(still, installLine(still, false), 'apt-get install did not install them');
+    throw new MissingPackagesError(still, installLine(still), 'apt-get install did not install them');
   }
   return versions;
 }
 
-/** The compiler's self-description, e.g. "gcc (Debian 12.2.0-14+deb12u1) 12.2.0". */
-export async function gccVersion(): Promise<string> {
-  const { stdout } = await capture('gcc', ['--version'], { env: { ...process.env, LC_ALL: 'C' } });
+/** The first line a tool prints for --version. */
+async function versionLine(tool: string): Promise<string> {
+  const { stdout } = await capture(tool, ['--version'], { env: { ...process.env, LC_ALL: 'C' } });
   return stdout.split('\n')[0]?.trim() ?? '';
 }
 
-/** The linker's self-description, e.g. "GNU ld (GNU Binutils for Debian) 2.40". */
-export async function binutilsVersion(): Promise<string> {
-  const { stdout } = await capture('ld', ['--version'], { env: { ...process.env, LC_ALL: 'C' } });
-  return stdout.split('\n')[0]?.trim() ?? '';
+/** The cross compiler's self-description, e.g. "i686-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0". */
+export function gccVersion(): Promise<string> {
+  return versionLine(CROSS_CC);
+}
+
+/** The cross linker's self-description, e.g. "GNU ld (GNU Binutils for Debian) 2.40". */
+export function binutilsVersion(): Promise<string> {
+  return versionLine(`${CROSS_PREFIX}ld`);
 }
 
 /** Parallel jobs for make: one more than the CPUs, to cover I/O waits. */

@@ -33,7 +33,7 @@ export interface UserlandOptions {
   cacheDir: string;
   programs: readonly GuestProgram[];
   gccVersion: string;
-  /** Version of libc6-dev-i386 (statically linked into every program). */
+  /** Version of libc6-dev-i386-cross (statically linked into every program). */
   libcVersion: string;
   logger: Logger;
 }

@@ -7,7 +7,8 @@
  * progress (or fail with EAGAIN under O_NONBLOCK), and poll/select/epoll
  * report EPOLLIN while there are bytes and EPOLLOUT while there is room.
  *
- * Build:  make -C <kernel tree> ARCH=i386 M=$PWD modules   (or just `make`)
+ * Build:  make -C <kernel tree> ARCH=i386 CROSS_COMPILE=i686-linux-gnu- M=$PWD modules
+ *         (or just `make`)
  * Load:   insmod hello_poll.ko      the node appears as /dev/hello_poll
  * Try:    echo hi > /dev/hello_poll; cat /dev/hello_poll
  * Test:   guest/drivers/template/test_hello_poll.c

@@ -3,7 +3,7 @@
  * test_hello_poll: checks /dev/hello_poll (hello_poll.ko must be loaded;
  * the cases skip otherwise). Start your own driver's test from this one.
  *
- * Build: gcc -m32 -static -O2 -Wall -Wextra -pthread \
+ * Build: i686-linux-gnu-gcc -static -O2 -Wall -Wextra -pthread \
  *            -I guest/include -o test_hello_poll test_hello_poll.c
  * Run:   ./test_hello_poll            (KTAP output; --help for options)
  */

@@ -354,9 +354,10 @@ Exit status as for exec: CMD's, 128+N for signal N, 124 on --timeout (default 60
     help: `Usage: epoll-lab run [--kernel ${KERNEL_SPEC}] [--timeout S] [--user NAME|UID] [--share-size SIZE]
                      [--in-guest-compiler] FILE [-- ARG…]
 
-FILE is a C source file (compiled here with gcc -m32 -static -O2 -Wall; compiler
-errors are shown as gcc prints them) or a 32-bit i386 ELF. It is copied into a
-fresh guest through the 9p share and run with ARGs (as --user, see exec); the exit
+FILE is a C source file (compiled here with i686-linux-gnu-gcc -static -O2 -Wall,
+Debian's i386 cross compiler; compiler errors are shown as gcc prints them) or a
+static 32-bit i386 ELF (never run on this machine). It is copied into a fresh
+guest through the 9p share and run with ARGs (as --user, see exec); the exit
 status is as for exec.
 --in-guest-compiler compiles FILE.c inside the guest instead, as the browser's
 Playground does: the compiler layer (built by
@@ -390,8 +391,9 @@ ${SHARE_SIZE_HELP}
     help: `Usage: epoll-lab module build DIR [--kernel ${KERNEL_SPEC}]
        epoll-lab module load DIR|FILE.ko [--kernel V] [--fresh] [--then CMD] [-- PARAM=VALUE…]
 
-build runs \`make -C <image kernel tree> ARCH=i386 M=DIR modules\` and prints the
-.ko files; compiler errors are shown as the compiler printed them.
+build runs \`make -C <image kernel tree> ARCH=i386 CROSS_COMPILE=i686-linux-gnu-
+M=DIR modules\` (Debian's i386 cross compiler, as the kernel was built) and prints
+the .ko files; compiler errors are shown as the compiler printed them.
 load builds DIR first (or takes FILE.ko), refuses a module built for another
 kernel, and loads it with the given parameters: into the running
 \`epoll-lab shell\` if one is open on this machine (so you can use the driver at

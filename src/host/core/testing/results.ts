@@ -40,7 +40,7 @@ export interface KernelIdentity {
   readonly source: string;
   /** sha256 of the kernel's final .config. */
   readonly configSha256: string;
-  /** First line of `gcc --version` and `ld --version` on the building host. */
+  /** First line of `i686-linux-gnu-gcc --version` and `i686-linux-gnu-ld --version` (the cross tools that built it) on the building host. */
   readonly gcc: string;
   readonly binutils: string;
 }

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { elf32NeedsInterpreter, parseElfIdent } from '../../../images/elf.js';
 import { capture } from '../../../images/run.js';
+import { CROSS_CC, CROSS_PACKAGES } from '../../../images/toolchain.js';
 import { EpollLabError, UsageError } from '../../core/errors.js';
 import { GUEST_SHARE_PATH } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
@@ -34,8 +35,11 @@ export interface RunCommandOptions {
   readonly logger: Logger;
 }
 
-/** The compiler line the README promises: a static i386 binary, warnings on. */
-export const GUEST_CC = ['gcc', '-m32', '-static', '-O2', '-Wall'] as const;
+/** The compiler line the README promises: a static i386 binary from the cross compiler, warnings on. */
+export const GUEST_CC = [CROSS_CC, '-static', '-O2', '-Wall'] as const;
+
+/** How to make a binary the guest can run, for the messages that refuse one. */
+const REBUILD_HINT = `rebuild it with ${CROSS_CC} -static`;
 
 export class CompileError extends UsageError {
   static override readonly label: string = 'CompileError';
@@ -45,7 +49,10 @@ export class CompileError extends UsageError {
 export async function compileForGuest(source: string, output: string): Promise<void> {
   const args = [...GUEST_CC.slice(1), '-o', output, source, '-pthread'];
   const { code, stderr } = await capture(GUEST_CC[0], args, { okCodes: 'any' }).catch((error: Error) => {
-    throw new UsageError(`cannot run gcc (${error.message.split('\n')[0]})`, 'install gcc-multilib: apt-get install gcc-multilib libc6-dev-i386');
+    throw new UsageError(
+      `cannot run ${CROSS_CC} (${error.message.split('\n')[0]})`,
+      `install the i386 cross compiler: apt-get install ${CROSS_PACKAGES.join(' ')}`,
+    );
   });
   if (code !== 0) throw new CompileError(`${source} does not compile:\n${stderr.trimEnd()}`);
 }
@@ -80,12 +87,12 @@ export async function prepareBinary(file: string, workDir: string): Promise<stri
       // The guest has no shared i386 libraries (its programs are static): a
       // dynamic one would only fail there with 127.
       if (elf32NeedsInterpreter(header)) {
-        throw new UsageError(`${file} is dynamically linked, and the guest has no shared libraries for it; rebuild it with gcc -m32 -static`);
+        throw new UsageError(`${file} is dynamically linked, and the guest has no shared libraries for it; ${REBUILD_HINT}`);
       }
       return file;
     }
     const kind = elf.elfClass === 2 && elf.machine === 62 ? 'an x86-64 binary' : `an ELF for machine ${elf.machine}`;
-    throw new UsageError(`${file} is ${kind}; the guest is 32-bit i386: rebuild it with gcc -m32 -static`);
+    throw new UsageError(`${file} is ${kind}; the guest is 32-bit i386: ${REBUILD_HINT}`);
   }
   throw new UsageError(`${file} is neither a .c file nor an i386 ELF binary; give one of those`);
 }

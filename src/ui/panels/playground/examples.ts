@@ -1,6 +1,6 @@
 /**
  * The Playground's examples: real programs under guest/playground/examples/
- * (each builds with the guest's tcc and with gcc -m32 -static), bundled as
+ * (each builds with the guest's tcc and with i686-linux-gnu-gcc -static), bundled as
  * text, each with one sentence on what to look for in its output.
  */
 import echoServer from '../../../../guest/playground/examples/echo-server.c?raw';
