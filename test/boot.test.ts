@@ -65,7 +65,8 @@ describe('guest image', () => {
     const { inputs } = await prepareInitramfsInputs({}, silentLogger);
     const first = await assembleInitramfs(inputs);
     const second = await assembleInitramfs(inputs);
-    expect(first.entries).toBeGreaterThan(100);
+    // About 75 entries: busybox's applet links are made at boot, not archived.
+    expect(first.entries).toBeGreaterThan(50);
     expect(Buffer.compare(first.bytes, second.bytes)).toBe(0);
   });
 });

@@ -1,6 +1,12 @@
 /**
  * The guest userland: Debian's statically linked i386 busybox.
  *
+ * Its applet links are not made here: the host never runs an i386 program,
+ * so it cannot ask busybox for its applet list. The initramfs carries
+ * /bin/busybox and /bin/sh only, and /init makes the rest at boot with
+ * `busybox --install -s` (see guest/init/init); the build checks that this
+ * busybox has that installer.
+ *
  * We take the .deb from apt rather than whatever busybox is installed on the
  * host, so the result depends only on the package version (which is a cache
  * key and goes into the manifest). The .deb and the extracted binary are
@@ -25,13 +31,10 @@ export interface Busybox {
   version: string;
   /** Host path of the cached bin/busybox. */
   binary: string;
-  /** Absolute guest paths of its applets ("/bin/sh", "/usr/bin/awk", ...), sorted. */
-  applets: string[];
 }
 
 interface BusyboxStamp {
   version: string;
-  applets: string[];
 }
 
 /** apt's file-name form of a version: the epoch colon becomes %3a. */
@@ -39,22 +42,15 @@ function fileVersion(version: string): string {
   return version.replace(/:/g, '%3a');
 }
 
-// Applet paths as printed by `busybox --list-full`: relative, plain names
-// ("[" and "[[" included), never "..".
-const APPLET_PATH = /^(?:[A-Za-z0-9_.[\]+-]+\/)*[A-Za-z0-9_.[\]+-]+$/;
+/** Printed by `busybox --help` only when busybox was built with its installer (CONFIG_FEATURE_INSTALLER). */
+const INSTALLER_USAGE = 'busybox --install';
 
-/** Parse `busybox --list-full` output into absolute guest paths. */
-export function parseAppletList(text: string): string[] {
-  const applets = new Set<string>();
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line) continue;
-    if (!APPLET_PATH.test(line) || line.split('/').some((part) => part === '.' || part === '..')) {
-      throw new BadBinaryError(`busybox --list-full printed an unexpected applet path "${line}"; is the binary a real busybox?`);
-    }
-    applets.add(`/${line}`);
-  }
-  return [...applets].sort();
+/**
+ * Whether a busybox binary has the installer /init runs first. Read from
+ * its bytes (the usage text), since the host does not run i386 programs.
+ */
+export function hasInstaller(binary: Uint8Array): boolean {
+  return Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength).includes(INSTALLER_USAGE);
 }
 
 /** Download the .deb (once per version) into <cache>/debs/. */
@@ -98,7 +94,7 @@ export async function prepareBusybox(opts: { cacheDir: string; logger: Logger })
   const dir = path.join(cacheDir, 'busybox', `${fileVersion(version)}-p${PIPELINE_VERSION}`);
   const binary = path.join(dir, 'busybox');
 
-  const { stamp, cached } = await cachedDir<BusyboxStamp>(dir, async (tmp) => {
+  const { cached } = await cachedDir<BusyboxStamp>(dir, async (tmp) => {
     const deb = await fetchDeb(cacheDir, version, logger);
     return withStep(logger, `busybox ${version}: extract`, async () => {
       const root = path.join(tmp, 'deb');
@@ -108,12 +104,15 @@ export async function prepareBusybox(opts: { cacheDir: string; logger: Logger })
       await fs.copyFile(extracted, path.join(tmp, 'busybox'));
       await fs.chmod(path.join(tmp, 'busybox'), 0o755);
       await fs.rm(root, { recursive: true, force: true });
-      // A static i386 binary runs natively on an x86_64 host with the
-      // kernel's IA-32 emulation, so busybox can list its own applets.
-      const list = await capture(path.join(tmp, 'busybox'), ['--list-full'], { env: { PATH: '/usr/bin:/bin' } });
-      return { version, applets: parseAppletList(list.stdout) };
+      if (!hasInstaller(await fs.readFile(path.join(tmp, 'busybox')))) {
+        throw new BadBinaryError(
+          `busybox from ${path.basename(deb)} has no installer (\`busybox --install\`, CONFIG_FEATURE_INSTALLER), ` +
+            'which guest/init/init runs to make the applet links; the guest would have no commands but sh.',
+        );
+      }
+      return { version };
     });
   });
   if (cached) logCached(logger, `busybox ${version}`);
-  return { version, binary, applets: stamp.applets };
+  return { version, binary };
 }

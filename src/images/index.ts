@@ -104,12 +104,7 @@ function osRelease(k: KernelBuild): Buffer {
 
 /** The initramfs step's summary line. */
 function describeInitramfs(image: InitramfsImage): string {
-  // busybox lists itself as an applet; only real replacements are news.
-  const replaced = image.skippedApplets.filter((a) => a !== '/bin/busybox');
-  return (
-    `${image.entries} entries, ${(image.bytes.length / 1048576).toFixed(1)} MiB` +
-    (replaced.length ? `; project files replace applets ${replaced.join(' ')}` : '')
-  );
+  return `${image.entries} entries, ${(image.bytes.length / 1048576).toFixed(1)} MiB`;
 }
 
 /** The initramfs files a layer goes on top of (host paths). */

@@ -26,13 +26,14 @@ export interface InitramfsFile {
 }
 
 export interface InitramfsInputs {
-  /** Host path of the static i386 busybox binary; installed as /bin/busybox. */
+  /** Host path of the static i386 busybox binary; installed as /bin/busybox, with BUSYBOX_BOOT_LINKS. */
   busybox: string;
-  /** Absolute guest paths to make symlinks to /bin/busybox (from `busybox --list-full`). */
-  applets: readonly string[];
   /** Host path of the project's /init script (run by busybox sh). */
   init: string;
-  /** Project programs and other files; these win over busybox applets of the same path. */
+  /**
+   * Project programs and other files. They win over busybox applets of the
+   * same path: `busybox --install` at boot leaves existing paths alone.
+   */
   files: readonly InitramfsFile[];
   /** /etc/hostname; "epoll-lab" by default. */
   hostname?: string;
@@ -43,9 +44,15 @@ export interface InitramfsImage {
   bytes: Buffer;
   /** Number of archive entries (without the trailer). */
   entries: number;
-  /** Applets not linked because a project file or directory has their path. */
-  skippedApplets: string[];
 }
+
+/**
+ * The only busybox applet links in the archive: what /init needs before it
+ * can run busybox itself (its interpreter). /init's first command,
+ * `/bin/busybox --install -s`, links every other applet at boot; the host
+ * cannot list them, as it never runs the i386 busybox.
+ */
+export const BUSYBOX_BOOT_LINKS: readonly string[] = ['/bin/sh'];
 
 /**
  * The directory skeleton /init and its programs expect. /mnt/host is where
@@ -105,6 +112,7 @@ export async function assembleInitramfs(inputs: InitramfsInputs): Promise<Initra
   for (const [path, mode] of DIRECTORIES) add({ kind: 'directory', path, mode });
   add({ kind: 'file', path: '/init', mode: 0o755, data: await readInput(inputs.init, 'The guest /init script') });
   add({ kind: 'file', path: '/bin/busybox', mode: 0o755, data: await readInput(inputs.busybox, 'busybox binary') });
+  for (const link of BUSYBOX_BOOT_LINKS) add({ kind: 'symlink', path: link, target: '/bin/busybox' });
   add({ kind: 'file', path: '/etc/passwd', mode: 0o644, data: Buffer.from(PASSWD) });
   add({ kind: 'file', path: '/etc/group', mode: 0o644, data: Buffer.from(GROUP) });
   add({ kind: 'file', path: '/etc/hostname', mode: 0o644, data: Buffer.from(`${inputs.hostname ?? 'epoll-lab'}\n`) });
@@ -121,16 +129,6 @@ export async function assembleInitramfs(inputs: InitramfsInputs): Promise<Initra
     add({ kind: 'file', path: file.dest, mode: file.mode ?? 0o755, data });
   }
 
-  const skippedApplets: string[] = [];
-  for (const applet of inputs.applets) {
-    const key = archiveName(applet);
-    if (entries.has(key)) {
-      skippedApplets.push(applet);
-      continue;
-    }
-    entries.set(key, { kind: 'symlink', path: applet, target: '/bin/busybox' });
-  }
-
   // Every ancestor directory gets an entry: the kernel does not create
   // missing parents while unpacking.
   for (const key of [...entries.keys()]) {
@@ -144,5 +142,5 @@ export async function assembleInitramfs(inputs: InitramfsInputs): Promise<Initra
   }
 
   const list = [...entries.values()];
-  return { bytes: writeNewc(list), entries: list.length, skippedApplets: skippedApplets.sort() };
+  return { bytes: writeNewc(list), entries: list.length };
 }

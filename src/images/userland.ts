@@ -1,6 +1,6 @@
 /**
  * Everything that goes into the initramfs, gathered but not yet archived:
- * busybox and its applet list, the compiled guest programs, /init.
+ * busybox, the compiled guest programs, /init.
  *
  * Split from the archive writer so that a test can gather the inputs once
  * and call assembleInitramfs() on them twice to check reproducibility,
@@ -73,7 +73,6 @@ export async function prepareUserland(opts: UserlandOptions): Promise<Userland> 
     programs,
     inputs: {
       busybox: busybox.binary,
-      applets: busybox.applets,
       init,
       files: [...programs.map((p) => ({ dest: p.dest, source: p.binary })), ...etc, ...GUEST_LINKS],
     },
