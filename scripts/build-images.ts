@@ -7,17 +7,19 @@
  */
 import { parseArgs } from 'node:util';
 import { TEST_PACKAGES } from '../src/images/toolchain.js';
+import { LOCK_FILE } from '../src/images/debian-lock.js';
+import { lockModeOf } from '../src/images/debian-packages.js';
 import { BuildError, UsageError, buildImages, createStreamLogger, DEFAULT_KERNEL, KERNEL_SERIES } from '../src/images/index.js';
 
-const USAGE = `Usage: npx tsx scripts/build-images.ts [--kernel VERSION]... [--cache-dir DIR] [--out DIR]
+const USAGE = `Usage: npx tsx scripts/build-images.ts [--kernel VERSION]... [--cache-dir DIR] [--out DIR] [--locked | --update-lock]
 
 Build the epoll-lab guest images (SeaBIOS, an i386 Linux bzImage, a busybox
 initramfs) from Debian packages and write images/manifest.json.
 
   --kernel VERSION  kernel to build: ${KERNEL_SERIES.join(', ')} or all (default ${DEFAULT_KERNEL});
                     repeat to build several. Each is Debian's linux-source
-                    package at the version pinned in src/images/kernel-sources.ts,
-                    downloaded into the cache with apt configuration of our own
+                    package of its suite, downloaded into the cache with apt
+                    configuration of our own
   --cache-dir DIR   build cache (default $EPOLL_LAB_CACHE, else
                     $XDG_CACHE_HOME/epoll-lab, else ~/.cache/epoll-lab)
   --out DIR         output directory (default images/ in the repository)
@@ -30,6 +32,11 @@ initramfs) from Debian packages and write images/manifest.json.
   --with-compiler   also build the compiler layer (tcc and the i386 C library;
                     images/compiler/layer.cpio) for the Playground tab and
                     \`epoll-lab run --in-guest-compiler\`
+  --locked          a version in ${LOCK_FILE} that has left the Debian
+                    mirror is an error (by default the build takes the suite's
+                    current version and prints one line saying so)
+  --update-lock     lock the suites' current versions of every package this
+                    build uses in ${LOCK_FILE}
   -h, --help        show this help
 
 Everything is cached by the hash of its inputs: a build without changes takes
@@ -47,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
         'with-test-tools': { type: 'boolean' },
         'with-workloads': { type: 'boolean' },
         'with-compiler': { type: 'boolean' },
+        locked: { type: 'boolean' },
+        'update-lock': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -67,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
   const logger = createStreamLogger({ write: (text: string) => process.stderr.write(`${clock()} ${text}`) });
 
   try {
+    const lockMode = lockModeOf({ locked: values.locked === true, updateLock: values['update-lock'] === true });
     await buildImages(
       {
         ...(values.kernel ? { kernels: values.kernel } : {}),
@@ -75,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
         ...(values['with-test-tools'] ? { extraPackages: TEST_PACKAGES } : {}),
         ...(values['with-workloads'] ? { workloads: true } : {}),
         ...(values['with-compiler'] ? { compiler: true } : {}),
+        ...(lockMode && { lockMode }),
       },
       logger,
     );

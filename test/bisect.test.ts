@@ -38,7 +38,7 @@ describe('test --kernel DIR exit codes for git bisect run', () => {
     if (!(await fs.stat(pristine).catch(() => undefined))) {
       await fs.rm(root, { recursive: true, force: true });
       await fs.mkdir(root, { recursive: true });
-      const deb = await debianKernelDeb(kernel, cacheDir, silentLogger);
+      const { deb } = await debianKernelDeb(kernel, { cacheDir, logger: silentLogger });
       await unpackDebianKernel(kernel, deb, root, path.join(root, 'unpack.log'));
       await fs.rename(path.join(root, `linux-source-6.1`), tree);
       await fs.copyFile(eventpoll, pristine);

@@ -16,7 +16,7 @@ import type { PlaygroundRunEvent } from '../src/host/core/playground/types.js';
 import { loadImages } from '../src/host/node/images.js';
 import { startGuest } from '../src/host/node/start-guest.js';
 import { loadLayer } from '../src/host/node/workloads/images.js';
-import { assembleCompilerLayer, COMPILER_ROLE } from '../src/images/compiler-layer.js';
+import { assembleCompilerLayer, COMPILER_ROLE, compilerPackages } from '../src/images/compiler-layer.js';
 import { sha256Hex } from '../src/images/hash.js';
 import { resolveCacheDir, silentLogger } from '../src/images/index.js';
 import { cli } from './cli-process.js';
@@ -27,8 +27,9 @@ describe('the compiler layer', () => {
   it('assembles bit-identical from the same packages, as images/ holds it', async () => {
     const work = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-compiler-'));
     try {
-      const first = await assembleCompilerLayer(resolveCacheDir(), path.join(work, 'a'), silentLogger);
-      const second = await assembleCompilerLayer(resolveCacheDir(), path.join(work, 'b'), silentLogger);
+      const set = await compilerPackages({ cacheDir: resolveCacheDir(), logger: silentLogger });
+      const first = await assembleCompilerLayer(set, path.join(work, 'a'), silentLogger);
+      const second = await assembleCompilerLayer(set, path.join(work, 'b'), silentLogger);
       expect(first.headers).toBeGreaterThan(400);
       expect(Buffer.compare(first.bytes, second.bytes)).toBe(0);
       const built = (await loadImages()).manifest.artifacts.find((a) => a.role === COMPILER_ROLE);

@@ -15,14 +15,14 @@
 import { logCached } from '../host/core/logger.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { cachedDir, exists, makeTempDir } from './cache.js';
-import { BadBinaryError, BuildError, PackageUnavailableError } from './errors.js';
+import { cachedDir } from './cache.js';
+import { BadBinaryError } from './errors.js';
 import { assertElf32i386 } from './elf.js';
 import type { Logger } from './log.js';
 import { withStep } from './log.js';
 import { PIPELINE_VERSION } from './paths.js';
-import { capture, run } from './run.js';
-import { candidateVersion } from './toolchain.js';
+import { capture } from './run.js';
+import { fetchPackageSet, GUEST_ARCH, type FloatedPackage, type LockMode, type PackageSetSpec } from './debian-packages.js';
 
 export const BUSYBOX_PACKAGE = 'busybox-static:i386';
 
@@ -31,15 +31,12 @@ export interface Busybox {
   version: string;
   /** Host path of the cached bin/busybox. */
   binary: string;
+  /** Whether the lock's version had left the mirror. */
+  floated: readonly FloatedPackage[];
 }
 
 interface BusyboxStamp {
   version: string;
-}
-
-/** apt's file-name form of a version: the epoch colon becomes %3a. */
-function fileVersion(version: string): string {
-  return version.replace(/:/g, '%3a');
 }
 
 /** Printed by `busybox --help` only when busybox was built with its installer (CONFIG_FEATURE_INSTALLER). */
@@ -53,49 +50,25 @@ export function hasInstaller(binary: Uint8Array): boolean {
   return Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength).includes(INSTALLER_USAGE);
 }
 
-/** Download the .deb (once per version) into <cache>/debs/. */
-async function fetchDeb(cacheDir: string, version: string, logger: Logger): Promise<string> {
-  const debsDir = path.join(cacheDir, 'debs');
-  const deb = path.join(debsDir, `busybox-static_${fileVersion(version)}_i386.deb`);
-  if (await exists(deb)) return deb;
-  await withStep(logger, `busybox: apt-get download ${BUSYBOX_PACKAGE}=${version}`, async (step) => {
-    const tmp = await makeTempDir(debsDir, 'download');
-    try {
-      await run('apt-get', ['download', `${BUSYBOX_PACKAGE}=${version}`], {
-        cwd: tmp,
-        env: { ...process.env, LC_ALL: 'C' },
-        step,
-        logFile: path.join(cacheDir, 'logs', 'busybox-download.log'),
-      });
-      const got = (await fs.readdir(tmp)).filter((f) => f.endsWith('.deb'));
-      if (got.length !== 1 || !got[0]) throw new BuildError(`apt-get download ${BUSYBOX_PACKAGE} produced ${got.length} .deb files in ${tmp}, expected 1.`);
-      const debVersion = (await capture('dpkg-deb', ['-f', path.join(tmp, got[0]), 'Version'])).stdout.trim();
-      if (debVersion !== version) {
-        throw new BuildError(`apt-get download ${BUSYBOX_PACKAGE}=${version} fetched version ${debVersion}; run \`apt-get update\` and retry.`);
-      }
-      await fs.rename(path.join(tmp, got[0]), deb);
-    } finally {
-      await fs.rm(tmp, { recursive: true, force: true });
-    }
-  });
-  return deb;
-}
+/** busybox-static for i386 from bookworm, locked as the set "busybox". */
+export const BUSYBOX_SET: PackageSetSpec = { name: 'busybox', suite: 'bookworm', arch: GUEST_ARCH, roots: ['busybox-static'], closure: false };
 
 /** Fetch, extract and check busybox; everything is cached by package version. */
-export async function prepareBusybox(opts: { cacheDir: string; logger: Logger }): Promise<Busybox> {
+export async function prepareBusybox(opts: { cacheDir: string; logger: Logger; repoRoot?: string; lockMode?: LockMode }): Promise<Busybox> {
   const { cacheDir, logger } = opts;
-  const version = await candidateVersion(BUSYBOX_PACKAGE);
-  if (!version) {
-    throw new PackageUnavailableError(
-      [BUSYBOX_PACKAGE],
-      `apt knows no version of ${BUSYBOX_PACKAGE}; run \`dpkg --add-architecture i386 && apt-get update\`.`,
-    );
-  }
-  const dir = path.join(cacheDir, 'busybox', `${fileVersion(version)}-p${PIPELINE_VERSION}`);
+  const set = await fetchPackageSet(BUSYBOX_SET, {
+    cacheDir,
+    logger,
+    ...(opts.repoRoot && { repoRoot: opts.repoRoot }),
+    ...(opts.lockMode && { lockMode: opts.lockMode }),
+  });
+  const version = set.versions['busybox-static']!;
+  const deb = set.debs.get('busybox-static')!;
+  const fileVersion = version.replace(/:/g, '%3a');
+  const dir = path.join(cacheDir, 'busybox', `${fileVersion}-p${PIPELINE_VERSION}`);
   const binary = path.join(dir, 'busybox');
 
   const { cached } = await cachedDir<BusyboxStamp>(dir, async (tmp) => {
-    const deb = await fetchDeb(cacheDir, version, logger);
     return withStep(logger, `busybox ${version}: extract`, async () => {
       const root = path.join(tmp, 'deb');
       await capture('dpkg-deb', ['-x', deb, root]);
@@ -114,5 +87,5 @@ export async function prepareBusybox(opts: { cacheDir: string; logger: Logger })
     });
   });
   if (cached) logCached(logger, `busybox ${version}`);
-  return { version, binary };
+  return { version, binary, floated: set.floated };
 }

@@ -22,16 +22,18 @@
  *   537 of 1,406 header files, 2.5 of 7.7 MB. A program that includes some
  *   other <linux/…> header directly does not find it.
  *
- * Pinned versions (below): a version that left the mirror stops the build
- * with one sentence. Cached by those versions and this file's version in
- * <cache>/compiler/.
+ * Versions: the set "compiler" of debian-packages.lock.json, bookworm's
+ * i386 packages (debian-packages.ts says what happens when one leaves the
+ * mirror). The same suite as the workloads layer, so a guest that unpacks
+ * both gets one libc. Cached by the versions used and this file's version
+ * in <cache>/compiler/.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cachedDir } from './cache.js';
 import type { CpioEntry } from './cpio.js';
 import { writeNewc } from './cpio.js';
-import { BuildError, PackageUnavailableError } from './errors.js';
+import { BuildError } from './errors.js';
 import { KeyHasher, sha256Hex, shortKey } from './hash.js';
 import { addClosure, addElfClosure, addParentDirs, installLayer, keptLayer } from './layer-files.js';
 import type { Logger } from './log.js';
@@ -39,7 +41,8 @@ import { withStep } from './log.js';
 import type { Manifest, ManifestArtifact } from './manifest.js';
 import { PIPELINE_VERSION } from './paths.js';
 import { capture } from './run.js';
-import { candidateVersions, fetchDebs } from './workloads-packages.js';
+import { fetchPackageSet, qualifiedVersions, type FloatedPackage, type LockMode, type PackageSet, type PackageSetSpec } from './debian-packages.js';
+import { GUEST_ARCH } from './private-apt.js';
 
 /** Bump when this file turns the same packages into a different layer. */
 const COMPILER_LAYER_VERSION = 1;
@@ -48,12 +51,13 @@ export const COMPILER_ROLE = 'compiler-layer';
 export const COMPILER_LAYER_PATH = 'compiler/layer.cpio';
 export const COMPILER_INFO_PATH = 'compiler/layer.json';
 
-/** The packages and the versions pinned for them (bookworm, i386). */
-export const COMPILER_PACKAGES: Readonly<Record<string, string>> = {
-  'tcc:i386': '0.9.27+git20200814.62c30a4a-1',
-  'libc6:i386': '2.36-9+deb12u14',
-  'libc6-dev:i386': '2.36-9+deb12u14',
-  'linux-libc-dev:i386': '6.1.176-1',
+/** The packages the layer is made of (bookworm, i386); no closure: tcc needs only libc. */
+export const COMPILER_SET: PackageSetSpec = {
+  name: 'compiler',
+  suite: 'bookworm',
+  arch: GUEST_ARCH,
+  roots: ['tcc', 'libc6', 'libc6-dev', 'linux-libc-dev'],
+  closure: false,
 };
 
 const MULTIARCH_LIB = '/usr/lib/i386-linux-gnu';
@@ -92,12 +96,16 @@ export interface CompilerLayerInfo {
 export interface CompilerLayer {
   readonly artifact: ManifestArtifact;
   readonly packages: Readonly<Record<string, string>>;
+  /** Packages that left the lock's versions in this build. */
+  readonly floated?: readonly FloatedPackage[];
 }
 
 export interface CompilerLayerOptions {
   cacheDir: string;
   outDir: string;
   logger: Logger;
+  repoRoot?: string;
+  lockMode?: LockMode;
   /** Base initramfs files (host paths) the layer goes on top of; none of their files may be replaced. */
   baseInitramfs: readonly string[];
 }
@@ -109,28 +117,40 @@ interface LayerStamp {
   sha256: string;
 }
 
-function layerKey(): string {
+function layerKey(packages: Readonly<Record<string, string>>): string {
   const key = new KeyHasher('compiler-layer').add('pipeline', PIPELINE_VERSION).add('layer', COMPILER_LAYER_VERSION);
-  for (const [pkg, version] of Object.entries(COMPILER_PACKAGES).sort()) key.add('package', pkg).add('version', version);
+  for (const [pkg, version] of Object.entries(packages).sort()) key.add('package', pkg).add('version', version);
   return key.digest();
+}
+
+/** The layer's packages, at the versions the lock (or the mirror) gives. */
+export function compilerPackages(opts: Pick<CompilerLayerOptions, 'cacheDir' | 'logger' | 'repoRoot' | 'lockMode'>): Promise<PackageSet> {
+  return fetchPackageSet(COMPILER_SET, {
+    cacheDir: opts.cacheDir,
+    logger: opts.logger,
+    ...(opts.repoRoot && { repoRoot: opts.repoRoot }),
+    ...(opts.lockMode && { lockMode: opts.lockMode }),
+  });
 }
 
 /** Build (or reuse) the layer, install it into outDir and describe it for the manifest. */
 export async function buildCompilerLayer(opts: CompilerLayerOptions): Promise<CompilerLayer> {
   const { cacheDir, logger } = opts;
-  const digest = layerKey();
+  const set = await compilerPackages(opts);
+  const packages = qualifiedVersions(set);
+  const digest = layerKey(packages);
   const dir = path.join(cacheDir, 'compiler', `layer-${shortKey(digest)}`);
   const { stamp, cached } = await cachedDir<LayerStamp>(dir, async (tmp) => {
-    const assembled = await assembleCompilerLayer(cacheDir, tmp, logger);
+    const assembled = await assembleCompilerLayer(set, tmp, logger);
     await fs.writeFile(path.join(tmp, 'layer.cpio'), assembled.bytes);
     return { key: digest, entries: assembled.entries, headers: assembled.headers, sha256: sha256Hex(assembled.bytes) };
   });
-  const info: CompilerLayerInfo = { format: 1, key: digest, packages: { ...COMPILER_PACKAGES }, entries: stamp.entries, headers: stamp.headers };
+  const info: CompilerLayerInfo = { format: 1, key: digest, packages, entries: stamp.entries, headers: stamp.headers };
   const artifact = await installLayer({
     dir, sha256: stamp.sha256, cached, label: 'compiler layer', baseInitramfs: opts.baseInitramfs,
     outDir: opts.outDir, role: COMPILER_ROLE, layerPath: COMPILER_LAYER_PATH, infoPath: COMPILER_INFO_PATH, info, logger,
   });
-  return { artifact, packages: { ...COMPILER_PACKAGES } };
+  return { artifact, packages, floated: set.floated };
 }
 
 /** The layer an earlier build made, kept while its file is still there (as for the workloads layer). */
@@ -139,13 +159,12 @@ export async function keptCompilerLayer(previous: Manifest | undefined, outDir: 
 }
 
 /**
- * The layer's bytes from the pinned packages (downloaded into <cache>/debs
+ * The layer's bytes from the set's packages (downloaded into <cache>/debs
  * once), extracted under workDir. The same packages give the same bytes:
  * the reproducibility test calls this twice.
  */
-export async function assembleCompilerLayer(cacheDir: string, workDir: string, logger: Logger): Promise<{ bytes: Buffer; entries: number; headers: number }> {
-  await checkPinned();
-  const debs = await fetchDebs({ ...COMPILER_PACKAGES }, cacheDir, logger, 'compiler');
+export async function assembleCompilerLayer(set: PackageSet, workDir: string, logger: Logger): Promise<{ bytes: Buffer; entries: number; headers: number }> {
+  const { debs } = set;
   return withStep(
     logger,
     'compiler: assemble layer',
@@ -154,13 +173,13 @@ export async function assembleCompilerLayer(cacheDir: string, workDir: string, l
       await fs.rm(extracted, { recursive: true, force: true });
       await fs.mkdir(extracted, { recursive: true });
       for (const deb of [...debs.values()].sort()) await capture('dpkg-deb', ['-x', deb, extracted]);
-      const from = `the compiler packages (${Object.keys(COMPILER_PACKAGES).join(', ')})`;
+      const from = `the compiler packages (${Object.keys(qualifiedVersions(set)).join(', ')})`;
       const entries = new Map<string, CpioEntry>();
       await addElfClosure(entries, extracted, ROOTS, from);
       const tccHeaders = (await fs.readdir(path.join(extracted, TCC_LIB, 'include'))).map((name) => `${TCC_LIB}/include/${name}`);
       await addElfClosure(entries, extracted, tccHeaders, from);
       const before = entries.size;
-      await addHeaderClosure(entries, extracted, await glibcHeaders(debs.get('libc6-dev:i386')!));
+      await addHeaderClosure(entries, extracted, await glibcHeaders(debs.get('libc6-dev')!));
       const headers = entries.size - before + tccHeaders.length;
       addParentDirs(entries);
       await fs.rm(extracted, { recursive: true, force: true });
@@ -168,19 +187,6 @@ export async function assembleCompilerLayer(cacheDir: string, workDir: string, l
       return { bytes: writeNewc(list), entries: list.length, headers };
     },
     (r) => `${r.entries} entries, ${r.headers} headers, ${(r.bytes.length / 1048576).toFixed(1)} MiB`,
-  );
-}
-
-/** Every pinned version must be the one apt offers: a different one would make another layer under the same key. */
-async function checkPinned(): Promise<void> {
-  const offered = await candidateVersions(Object.keys(COMPILER_PACKAGES));
-  const wrong = Object.entries(COMPILER_PACKAGES).filter(([pkg, version]) => offered.get(pkg) !== version);
-  if (!wrong.length) return;
-  const what = wrong.map(([pkg, version]) => `${pkg} ${version} (apt offers ${offered.get(pkg) ?? 'none'})`).join(', ');
-  throw new PackageUnavailableError(
-    wrong.map(([pkg]) => pkg),
-    `the compiler layer's pinned packages are not what apt offers: ${what}; change the versions in src/images/compiler-layer.ts ` +
-      '(or run `dpkg --add-architecture i386 && apt-get update`) and rebuild.',
   );
 }
 

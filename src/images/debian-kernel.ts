@@ -1,21 +1,25 @@
 /**
- * A pinned Debian kernel as a KernelSource: its linux-source .deb, fetched
- * through our own apt configuration and kept in the cache, unpacked straight
- * from the package (it is never installed on the machine).
+ * A Debian kernel as a KernelSource: its linux-source .deb, at the locked
+ * version (debian-packages.ts), kept in the cache and unpacked straight from
+ * the package (it is never installed on the machine).
  */
 import path from 'node:path';
-import { debianKernel, kernelTarballPath, type DebianKernel } from './kernel-sources.js';
+import { downloadPackageSet, fetchPackageSet, type FetchOptions, type PackageSet } from './debian-packages.js';
+import { debianKernel, kernelPackageSet, kernelTarballPath, type DebianKernel } from './kernel-sources.js';
 import type { KernelSource } from './kernel.js';
-import type { Logger, Step } from './log.js';
-import { downloadPinned, privateApt } from './private-apt.js';
+import type { Step } from './log.js';
 import { run } from './run.js';
 
-const PINNED_IN = 'src/images/kernel-sources.ts';
+export interface DebianKernelDeb {
+  readonly deb: string;
+  readonly version: string;
+  readonly set: PackageSet;
+}
 
-/** The pinned linux-source .deb of a Debian kernel, from the cache or the mirror. */
-export async function debianKernelDeb(kernel: DebianKernel, cacheDir: string, logger: Logger): Promise<string> {
-  const apt = await privateApt(cacheDir, [kernel.suite]);
-  return downloadPinned(apt, kernel.package, kernel.version, path.join(cacheDir, 'debs'), PINNED_IN, path.join(cacheDir, 'logs'), logger);
+/** The linux-source .deb of a Debian kernel, from the cache or the mirror. */
+export async function debianKernelDeb(kernel: DebianKernel, options: FetchOptions): Promise<DebianKernelDeb> {
+  const set = await fetchPackageSet(kernelPackageSet(kernel), options);
+  return { deb: set.debs.get(kernel.package)!, version: set.versions[kernel.package]!, set };
 }
 
 /** Unpacks the source tree in `deb` into `dir` (as one linux-source-X directory). */
@@ -28,20 +32,26 @@ export async function unpackDebianKernel(kernel: DebianKernel, deb: string, dir:
   );
 }
 
-export function debianKernelSource(series: string, cacheDir: string, logger: Logger): KernelSource {
+/** A Debian kernel's source, at the version debian-packages.ts chose (which keys its build). */
+export async function debianKernelSource(series: string, options: FetchOptions): Promise<KernelSource & { readonly set: PackageSet }> {
   const kernel: DebianKernel = debianKernel(series)!;
+  // The version keys the build; the 150 MB .deb is fetched only to unpack.
+  const set = await fetchPackageSet(kernelPackageSet(kernel), { ...options, download: false });
+  const version = set.versions[kernel.package]!;
   return {
     name: kernel.series,
-    description: `${kernel.package} ${kernel.version}`,
+    // A version other than the lock's is part of the kernel's identity in every report.
+    description: `${kernel.package} ${version}${set.floated[0]?.locked ? ` (lock: ${set.floated[0].locked})` : ''}`,
     // The same key parts as when the package was installed system-wide, so
     // trees built then stay valid.
     identity: [
       ['package', kernel.package],
-      ['source-version', kernel.version],
+      ['source-version', version],
     ],
     unpack: async (dir, step) => {
-      const deb = await debianKernelDeb(kernel, cacheDir, logger);
-      await unpackDebianKernel(kernel, deb, dir, path.join(cacheDir, 'logs', `unpack-${kernel.package}.log`), step);
+      const deb = (await downloadPackageSet(set, options)).get(kernel.package)!;
+      await unpackDebianKernel(kernel, deb, dir, path.join(options.cacheDir, 'logs', `unpack-${kernel.package}.log`), step);
     },
+    set,
   };
 }

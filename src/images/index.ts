@@ -36,8 +36,9 @@ import {
   writeManifest,
 } from './manifest.js';
 import { REPO_ROOT, defaultOutDir } from './paths.js';
-import { DEFAULT_KERNEL, debianKernel, resolveKernelNames } from './kernel-sources.js';
+import { DEFAULT_KERNEL, resolveKernelNames } from './kernel-sources.js';
 import { debianKernelSource } from './debian-kernel.js';
+import type { LockMode, PackageSet } from './debian-packages.js';
 import { looksLikeTree, userTreeSource } from './user-tree.js';
 import { binutilsVersion, CROSS_LIBC_PACKAGE, CROSS_PACKAGES, ensureToolchain, gccVersion, installedVersions } from './toolchain.js';
 import type { Userland } from './userland.js';
@@ -58,6 +59,8 @@ export interface BuildOptions {
   programs?: readonly GuestProgram[];
   /** Install missing Debian packages when running as root; default true. */
   installPackages?: boolean;
+  /** What to do when a version in debian-packages.lock.json has left the mirror (see debian-packages.ts); default 'float'. */
+  lockMode?: LockMode;
   /** Debian packages to ensure besides the build's own (e.g. TEST_PACKAGES). */
   extraPackages?: readonly string[];
   /** Also build the workloads layer (see workloads.ts); without it an earlier layer is kept. */
@@ -74,13 +77,10 @@ function validateKernels(kernels: readonly string[]): { names: string[]; trees: 
 }
 
 /** Packages recorded in the manifest (the ones whose bits end up in the images). */
-function manifestPackages(kernels: readonly string[], versions: Map<string, string>, busyboxVersion: string): Record<string, string> {
+function manifestPackages(sets: readonly PackageSet[], versions: Map<string, string>, busyboxVersion: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const series of kernels) {
-    const pinned = debianKernel(series);
-    if (pinned) out[pinned.package] = pinned.version;
-  }
-  for (const name of ['seabios', ...CROSS_PACKAGES]) {
+  for (const set of sets) Object.assign(out, set.versions);
+  for (const name of CROSS_PACKAGES) {
     const v = versions.get(name);
     if (v) out[name] = v;
   }
@@ -154,6 +154,7 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
   const tests = await discoverGuestTests(repoRoot);
   const programs = options.programs ?? [...GUEST_PROGRAMS, testsProgram(tests)];
 
+  const lockMode = options.lockMode ? { lockMode: options.lockMode } : {};
   const unlock = await lockCache(cacheDir);
   try {
     for (const leftover of await sweepTemporaries(cacheDir)) logger.info(`cache: removed leftover ${leftover}`);
@@ -176,6 +177,7 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
       gccVersion: gcc,
       libcVersion: versions.get(CROSS_LIBC_PACKAGE) ?? '',
       logger,
+      ...lockMode,
     });
     const suitesJson = Buffer.from(`${JSON.stringify(await suiteDefinitions(repoRoot, tests), null, 2)}\n`);
 
@@ -184,7 +186,9 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
     // the second kernel does not leave the first one's images out of step
     // with the manifest.
     const kernelBuilds: KernelBuild[] = [];
-    const sources = [...asked.names.map((name) => debianKernelSource(name, cacheDir, logger)), ...treeSources];
+    const debianSources = [];
+    for (const name of asked.names) debianSources.push(await debianKernelSource(name, { cacheDir, logger, repoRoot, ...lockMode }));
+    const sources = [...debianSources, ...treeSources];
     for (const source of sources) {
       kernelBuilds.push(await buildKernel({ source, gccVersion: gcc, repoRoot, cacheDir, logger }));
     }
@@ -253,8 +257,8 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
       artifacts.push(await describeArtifact(outDir, 'initramfs', cpioRel, k.kernel));
     }
 
-    const biosRel = await installBios(outDir);
-    artifacts.push(await describeArtifact(outDir, 'bios', biosRel));
+    const bios = await installBios(outDir, { cacheDir, logger, repoRoot, ...lockMode });
+    artifacts.push(await describeArtifact(outDir, 'bios', bios.path));
 
     // --- manifest -------------------------------------------------------
     const previous = await readManifest(outDir);
@@ -267,17 +271,25 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
           gccVersion: gcc,
           libcVersion: versions.get(CROSS_LIBC_PACKAGE) ?? '',
           logger,
+          ...lockMode,
           baseInitramfs: baseInitramfs(outDir, [...kept.artifacts, ...artifacts]),
         })
       : await keptWorkloadsLayer(previous, outDir);
     const compiler = options.compiler
-      ? await buildCompilerLayer({ cacheDir, outDir, logger, baseInitramfs: baseInitramfs(outDir, [...kept.artifacts, ...artifacts]) })
+      ? await buildCompilerLayer({ cacheDir, outDir, logger, repoRoot, ...lockMode, baseInitramfs: baseInitramfs(outDir, [...kept.artifacts, ...artifacts]) })
       : await keptCompilerLayer(previous, outDir);
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       createdBy: 'scripts/build-images.ts',
       inputsHash: '', // derived from the parts by normalizeManifest()
-      packages: { ...kept.packages, ...manifestPackages(kernels, versions, userland.busybox.version), ...workloads?.packages, ...compiler?.packages },
+      packages: { ...kept.packages, ...manifestPackages(debianSources.map((s) => s.set), versions, userland.busybox.version), seabios: bios.version, ...workloads?.packages, ...compiler?.packages },
+      floated: [
+        ...debianSources.flatMap((k) => k.set.floated),
+        ...userland.busybox.floated,
+        ...bios.floated,
+        ...(workloads?.floated ?? []),
+        ...(compiler?.floated ?? []),
+      ],
       kernels: { ...kept.kernels, ...built },
       artifacts: [...kept.artifacts, ...artifacts, ...(workloads ? [workloads.artifact] : []), ...(compiler ? [compiler.artifact] : [])],
     };

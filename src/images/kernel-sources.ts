@@ -1,13 +1,15 @@
 /**
- * The Debian kernels the image set is made from, pinned to exact package
- * versions. This is the one place to change a kernel's version: the cache
- * key, the manifest and every report take it from here.
+ * The Debian kernels the image set is made from: which package of which
+ * suite. Their exact versions are in debian-packages.lock.json (each
+ * kernel's set, "kernel-6.1" …), and what a build really used goes into the
+ * cache key, the manifest and every report (see debian-packages.ts).
  *
  * Each kernel comes from the Debian suite that carries it, on the mirror the
  * machine's own apt sources name, through apt configuration of our own
  * (see private-apt.ts): installing linux-source-6.12 on a bookworm machine
  * would need the machine's apt sources changed, and we never do that.
  */
+import type { PackageSetSpec } from './debian-packages.js';
 import { UsageError } from './errors.js';
 
 export interface DebianKernel {
@@ -15,16 +17,14 @@ export interface DebianKernel {
   readonly series: string;
   /** The Debian package that ships the source tarball. */
   readonly package: string;
-  /** The exact version built; a version that left the mirror stops the build. */
-  readonly version: string;
-  /** The Debian suite that carries `version`. */
+  /** The Debian suite that carries it (with its updates and security pockets). */
   readonly suite: string;
 }
 
 export const DEBIAN_KERNELS: readonly DebianKernel[] = [
-  { series: '6.1', package: 'linux-source-6.1', version: '6.1.176-1', suite: 'bookworm' },
-  { series: '6.12', package: 'linux-source-6.12', version: '6.12.117-1', suite: 'trixie' },
-  { series: '7.2', package: 'linux-source-7.2', version: '7.2.13-1', suite: 'sid' },
+  { series: '6.1', package: 'linux-source-6.1', suite: 'bookworm' },
+  { series: '6.12', package: 'linux-source-6.12', suite: 'trixie' },
+  { series: '7.2', package: 'linux-source-7.2', suite: 'sid' },
 ];
 
 /** The kernel used when none is asked for. */
@@ -35,9 +35,14 @@ export const ALL_KERNELS = 'all';
 
 export const KERNEL_SERIES: readonly string[] = DEBIAN_KERNELS.map((k) => k.series);
 
-/** The pinned Debian kernel of a series, or undefined for a name that is not one. */
+/** The Debian kernel of a series, or undefined for a name that is not one. */
 export function debianKernel(series: string): DebianKernel | undefined {
   return DEBIAN_KERNELS.find((k) => k.series === series);
+}
+
+/** The kernel's set in the lock file. */
+export function kernelPackageSet(kernel: DebianKernel): PackageSetSpec {
+  return { name: `kernel-${kernel.series}`, suite: kernel.suite, arch: 'all', roots: [kernel.package], closure: false };
 }
 
 /** The tarball inside the package, relative to the package's root. */
@@ -47,7 +52,7 @@ export function kernelTarballPath(kernel: DebianKernel): string {
 
 /**
  * Expand and check --kernel values naming Debian kernels: "all" is every
- * pinned kernel; an unknown name is a usage error listing the known ones.
+ * Debian kernel; an unknown name is a usage error listing the known ones.
  */
 export function resolveKernelNames(names: readonly string[]): string[] {
   const out: string[] = [];

@@ -15,6 +15,7 @@ import { KeyHasher, sha256File } from './hash.js';
 import type { Logger } from './log.js';
 import { PIPELINE_VERSION } from './paths.js';
 import { debianKernel } from './kernel-sources.js';
+import type { FloatedPackage } from './debian-packages.js';
 
 /**
  * Default kernel command line.
@@ -73,6 +74,8 @@ export interface Manifest {
   inputsHash: string;
   /** Debian package versions the images were built from. */
   packages: Record<string, string>;
+  /** Packages whose version in debian-packages.lock.json had left the mirror, and what was used instead. */
+  floated?: FloatedPackage[];
   kernels: Record<string, ManifestKernel>;
   artifacts: ManifestArtifact[];
 }
@@ -138,6 +141,11 @@ export function normalizeManifest(m: Manifest): Manifest {
     createdBy: m.createdBy,
     inputsHash: combinedInputsHash(kernels, m.packages),
     packages: sortedRecord(m.packages),
+    ...(m.floated?.length && {
+      floated: m.floated
+        .map((f) => ({ package: f.package, arch: f.arch, ...(f.locked !== undefined && { locked: f.locked }), used: f.used }))
+        .sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0)),
+    }),
     kernels,
     artifacts,
   };

@@ -30,5 +30,3 @@ export const GUEST_PATHS = {
 export function defaultOutDir(repoRoot: string): string {
   return path.join(repoRoot, 'images');
 }
-
-export const SEABIOS_BIN = '/usr/share/seabios/bios.bin';

@@ -9,6 +9,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Busybox } from './busybox.js';
+import type { LockMode } from './debian-packages.js';
 import { prepareBusybox } from './busybox.js';
 import type { CompiledProgram } from './compile.js';
 import { compilePrograms } from './compile.js';
@@ -36,6 +37,7 @@ export interface UserlandOptions {
   /** Version of libc6-dev-i386-cross (statically linked into every program). */
   libcVersion: string;
   logger: Logger;
+  lockMode?: LockMode;
 }
 
 /** Fetch busybox and compile the guest programs (both cached). */
@@ -48,7 +50,7 @@ export async function prepareUserland(opts: UserlandOptions): Promise<Userland> 
         `(\`git checkout -- ${GUEST_PATHS.init}\`) and rebuild.`,
     );
   });
-  const busybox = await prepareBusybox({ cacheDir, logger });
+  const busybox = await prepareBusybox({ cacheDir, logger, repoRoot, ...(opts.lockMode && { lockMode: opts.lockMode }) });
   const programs = await compilePrograms(opts.programs, {
     repoRoot,
     cacheDir,

@@ -35,7 +35,8 @@ import type { Manifest, ManifestArtifact } from './manifest.js';
 import { PIPELINE_VERSION } from './paths.js';
 import { addElfClosure, addParentDirs, installLayer, keptLayer, LIBRARY_DIRS } from './layer-files.js';
 import { capture } from './run.js';
-import { fetchDebs, resolveWorkloadPackages, WORKLOAD_PACKAGES } from './workloads-packages.js';
+import { fetchPackageSet, qualifiedVersions, type FloatedPackage, type LockMode } from './debian-packages.js';
+import { WORKLOAD_PACKAGES, WORKLOADS_SET } from './workloads-packages.js';
 
 /** Bump when this file turns the same packages into a different layer. */
 const WORKLOADS_LAYER_VERSION = 1;
@@ -76,6 +77,8 @@ export interface WorkloadsLayerInfo {
 export interface WorkloadsLayer {
   readonly artifact: ManifestArtifact;
   readonly packages: Readonly<Record<string, string>>;
+  /** Packages that left the lock's versions in this build. */
+  readonly floated?: readonly FloatedPackage[];
 }
 
 export interface WorkloadsLayerOptions {
@@ -85,6 +88,7 @@ export interface WorkloadsLayerOptions {
   gccVersion: string;
   libcVersion: string;
   logger: Logger;
+  lockMode?: LockMode;
   /** Base initramfs files (host paths) the layer is stacked on; none of their files may be replaced. */
   baseInitramfs: readonly string[];
 }
@@ -98,7 +102,8 @@ interface LayerStamp {
 /** Build (or reuse) the layer, install it into outDir and describe it for the manifest. */
 export async function buildWorkloadsLayer(opts: WorkloadsLayerOptions): Promise<WorkloadsLayer> {
   const { cacheDir, logger } = opts;
-  const packages = await resolveWorkloadPackages(cacheDir, logger);
+  const set = await fetchPackageSet(WORKLOADS_SET, { cacheDir, logger, repoRoot: opts.repoRoot, ...(opts.lockMode && { lockMode: opts.lockMode }) });
+  const packages = qualifiedVersions(set);
   const programs = await compilePrograms(WORKLOAD_PROGRAMS, opts);
 
   const key = new KeyHasher('workloads-layer')
@@ -112,7 +117,7 @@ export async function buildWorkloadsLayer(opts: WorkloadsLayerOptions): Promise<
 
   const dir = path.join(cacheDir, 'workloads', `layer-${shortKey(digest)}`);
   const { stamp, cached } = await cachedDir<LayerStamp>(dir, async (tmp) => {
-    const debs = await fetchDebs(packages, cacheDir, logger);
+    const debs = set.debs;
     return withStep(
       logger,
       'workloads: assemble layer',
@@ -139,7 +144,7 @@ export async function buildWorkloadsLayer(opts: WorkloadsLayerOptions): Promise<
     dir, sha256: stamp.sha256, cached, label: 'workloads layer', baseInitramfs: opts.baseInitramfs,
     outDir: opts.outDir, role: WORKLOADS_ROLE, layerPath: WORKLOADS_LAYER_PATH, infoPath: WORKLOADS_INFO_PATH, info, logger,
   });
-  return { artifact, packages: manifestPackages(packages) };
+  return { artifact, packages: manifestPackages(packages), floated: set.floated };
 }
 
 /**
@@ -153,7 +158,7 @@ export async function keptWorkloadsLayer(previous: Manifest | undefined, outDir:
 
 /** The manifest lists the packages named in WORKLOAD_PACKAGES; layer.json lists the whole closure. */
 function manifestPackages(packages: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(WORKLOAD_PACKAGES.filter((p) => packages[p]).map((p) => [p, packages[p]!]));
+  return Object.fromEntries(WORKLOAD_PACKAGES.map((p) => `${p}:${WORKLOADS_SET.arch}`).filter((p) => packages[p]).map((p) => [p, packages[p]!]));
 }
 
 /**
@@ -163,7 +168,7 @@ function manifestPackages(packages: Readonly<Record<string, string>>): Record<st
  */
 async function pickFiles(extracted: string, programs: readonly CompiledProgram[]): Promise<CpioEntry[]> {
   const entries = new Map<string, CpioEntry>();
-  await addElfClosure(entries, extracted, WORKLOAD_BINARIES, `the workloads packages (${WORKLOAD_PACKAGES.join(', ')} and their libraries)`);
+  await addElfClosure(entries, extracted, WORKLOAD_BINARIES, `the workloads packages (${WORKLOAD_PACKAGES.join(', ')} and their libraries, ${WORKLOADS_SET.arch})`);
   for (const p of programs) entries.set(p.dest, { kind: 'file', path: p.dest, mode: 0o755, data: await fs.readFile(p.binary) });
   addParentDirs(entries);
   return [...entries.values()];
