@@ -1,5 +1,5 @@
 /** `epoll-lab bench --quick` runs end to end and writes well-formed output. No timing thresholds. */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,8 @@ import { expect, it } from 'vitest';
 import type { BenchResult, TimerBenchResult, TimerRow } from '../src/host/node/bench/results.js';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/epoll-lab.js');
+/** The host's architecture as Debian names it: the native legs are built for it, never i386 (unless the host is). */
+const ARCH = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
 
 it('bench --quick writes JSON with the documented keys, SVG plots and a summary', { timeout: 600_000 }, async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-bench-'));
@@ -46,6 +48,11 @@ it('bench --quick writes JSON with the documented keys, SVG plots and a summary'
       expect(result.channel[key]).toBeGreaterThan(0);
     }
     expect(run.stdout).toContain('| exec stdout throughput, 1 MiB from the guest (first run → warm) |');
+    // The native legs ran epoll-bench built for this host, and the JSON and the summary say so.
+    expect(result.host).toEqual({ arch: ARCH, nodeArch: process.arch });
+    expect(result.baseline.programs).toEqual({ 'epoll-bench': expect.stringMatching(/^gcc /) });
+    expect(result.baseline.text).toContain(`epoll-bench built for ${ARCH}`);
+    expect(run.stdout).toContain(`Native legs on this ${ARCH} host (Node ${process.arch}): epoll-bench built for ${ARCH}`);
     expect(result.pingPongUs.native).toBeGreaterThan(0);
     expect(result.pingPongUs.v86).toBeGreaterThan(0);
     const rows = result.scaling.v86;
@@ -64,7 +71,11 @@ it('bench --quick writes JSON with the documented keys, SVG plots and a summary'
       expect(w.guest.warmup).toMatchObject({ batchRequests: 100, opsPerSec: [expect.any(Number)] });
       // The ratio is guest over native (rounded to 4 digits, the rates to 0.1).
       expect(Math.abs((w.ratio * w.native.opsPerSec) / w.guest.opsPerSec - 1)).toBeLessThan(0.01);
+      expect(w.host).toEqual(result.host);
+      expect(w.baseline.text).toContain(`for ${ARCH}`);
+      expect(run.stdout).toContain(`- ${w.workload}, natively on ${ARCH}: ${w.baseline.text}`);
     }
+    expect(Object.keys(result.workloads[0]!.baseline.packages)).toEqual(['redis-server', 'redis-tools']);
     expect(run.stdout).toContain('| redis SET/GET (redis-benchmark) | 2 × 500 |');
     expect(result.timers.v86.map((row) => row.timeoutMs)).toEqual([1, 10, 100]);
     expect(run.stdout).toContain('| epoll_wait timeout: woke late by (p50 / p99 / max) |');
@@ -105,6 +116,8 @@ it('bench --only timers --quick: every epoll_wait timeout, natively and in v86, 
     expect(run.status, run.stderr.slice(-2000)).toBe(0);
     const result = JSON.parse(await fs.readFile(json, 'utf8')) as TimerBenchResult;
     expect(result.timers.rounds).toBe(1);
+    expect(result.host).toEqual({ arch: ARCH, nodeArch: process.arch });
+    expect(run.stdout).toContain(`Native legs on this ${ARCH} host`);
     // --quick: a tenth of 500, 200 and 30 samples.
     for (const leg of [result.timers.native, result.timers.v86, result.timers.v86OwnScheduling]) expectWellFormed(leg, [50, 20, 3]);
     expect(result.timers.clocksource).toMatch(/^\S+$/);

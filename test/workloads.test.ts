@@ -5,6 +5,7 @@
  * without kernel warnings. No throughput thresholds: those depend on the
  * machine. The layer is built first if images/ has none.
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger as silentBuildLogger } from '../src/images/index.js';
 import { UsageError } from '../src/host/core/errors.js';
@@ -21,6 +22,14 @@ const CLIENTS = 3;
 const REQUESTS = 300;
 /** Operations a run of REQUESTS makes: redis-benchmark runs SET and GET REQUESTS times each. */
 const OPS = { redis: 2 * REQUESTS, memcached: REQUESTS, echo: REQUESTS } as const;
+/** The host's architecture as Debian names it: the native side runs builds for it. */
+const ARCH = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
+/** What the native side runs of each workload: Debian's packages for ARCH, and the project's programs built here. */
+const BASELINE = {
+  redis: { packages: ['redis-server', 'redis-tools'], programs: [] },
+  memcached: { packages: ['memcached', 'libmemcached-tools'], programs: ['epoll-echo-load'] },
+  echo: { packages: [], programs: ['epoll-echo-server', 'epoll-echo-load'] },
+} as const;
 
 describe('workloads', () => {
   let images: WorkloadImages;
@@ -46,6 +55,11 @@ describe('workloads', () => {
       }
       expect(report.ratio).toBeGreaterThan(0);
       expect(report.ratioOneCpu).toBeGreaterThan(0);
+      // The native side ran this host's builds, and the report names the architecture and what ran.
+      expect(report.host).toEqual({ arch: ARCH, nodeArch: process.arch });
+      expect(Object.keys(report.baseline.packages)).toEqual(BASELINE[workload].packages);
+      expect(Object.keys(report.baseline.programs)).toEqual(BASELINE[workload].programs);
+      expect(report.baseline.text).toContain(`for ${ARCH}`);
     }, 240_000);
   }
 

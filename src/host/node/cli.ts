@@ -426,7 +426,8 @@ result, snapshot size, the suites' wall time; the machine channel (the virtio
 console): exec stdout and stdin throughput (5 MiB each way, 1 MiB with --quick)
 and an exec's round trip; the guest epoll benchmarks
 (pipe ping-pong, eventfd wake, unix echo, the epoll/poll/select scaling curve)
-in v86, natively on this host (the same static binary) and, if
+in v86, natively on this host (the same sources and flags built with the
+host's gcc for its own architecture, named in the JSON's host) and, if
 qemu-system-i386 is installed, under QEMU TCG with the same kernel and
 initramfs (its agent on the second UART, the guest having no virtio
 console there); how late epoll_wait wakes after 1, 10 and 100 ms timeouts,
@@ -466,8 +467,12 @@ Runs a real server under load, natively on this host (on all cores, then
 pinned to one CPU as the guest has one) and then in a guest
 booted from the workloads image (the base image plus images/workloads/layer.cpio,
 built first if missing; it has its own post-boot snapshot), and compares them.
-Both run the same i386 binaries:
+Both run the same programs with the same arguments:
 ${WORKLOAD_NAMES.map((name) => wrapText(`${name}: ${WORKLOADS[name].about}`, 78, '  ', '    ')).join('\n')}
+each built for its machine from the same version: i386 in the guest; natively
+Debian's packages for this host's architecture (downloaded into the cache,
+never installed) and the echo programs built here with the host's gcc. The
+report names the host's architecture and what ran.
 Each server must start, answer a known request correctly, shut down cleanly
 with no errors in its log, and the guest kernel must report no warnings.
 Before the measured run each machine warms up: v86 compiles guest code to

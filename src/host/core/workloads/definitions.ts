@@ -48,7 +48,7 @@ export interface WorkloadDefinition {
   logProblems(log: string, clients: number): string[];
 }
 
-const tool = (path: string, args: readonly string[], dynamic = true): ToolCommand => ({ path, args, dynamic });
+const tool = (path: string, args: readonly string[]): ToolCommand => ({ path, args });
 const CHECK_TIMEOUT_MS = 60_000;
 const HOST = '127.0.0.1';
 
@@ -81,13 +81,13 @@ function checkValue(): string {
 
 /** One request through the project's own client (epoll-echo-load --request). */
 function request(port: number, text: string, expect: string): ToolCommand {
-  return tool('/usr/bin/epoll-echo-load', ['--port', String(port), '--request', text, '--expect', expect, '--timeout-ms', '10000'], false);
+  return tool('/usr/bin/epoll-echo-load', ['--port', String(port), '--request', text, '--expect', expect, '--timeout-ms', '10000']);
 }
 
 const redis: WorkloadDefinition = {
   name: 'redis',
   serverName: 'redis-server',
-  about: "Debian's i386 redis-server 7.0 (its ae event loop on epoll), loaded by redis-benchmark: SET then GET, each request checked for an error.",
+  about: "Debian's redis-server 7.0 (its ae event loop on epoll), loaded by redis-benchmark: SET then GET, each request checked for an error.",
   requestMeaning: 'requests per command (redis-benchmark -t set,get -n)',
   guestPort: 6379,
   server: (port, extra) =>
@@ -128,7 +128,7 @@ const redis: WorkloadDefinition = {
 const memcached: WorkloadDefinition = {
   name: 'memcached',
   serverName: 'memcached',
-  about: "Debian's i386 memcached 1.6 (libevent on epoll, one worker thread), loaded by memaslap: 90 % get, 10 % set, every value read back verified.",
+  about: "Debian's memcached 1.6 (libevent on epoll, one worker thread), loaded by memaslap: 90 % get, 10 % set, every value read back verified.",
   requestMeaning: 'requests (memaslap -x: 90 % get, 10 % set, every get verified)',
   guestPort: 11211,
   // One worker thread, as the guest has one CPU; -u only matters when run as root.
@@ -175,13 +175,12 @@ const echo: WorkloadDefinition = {
   about: "The project's edge-triggered, non-blocking epoll echo server, loaded by epoll-echo-load: 64-byte messages, every echoed byte compared.",
   requestMeaning: 'messages of 64 bytes in all (epoll-echo-load)',
   guestPort: 7000,
-  server: (port, extra) => tool('/usr/bin/epoll-echo-server', ['--port', String(port), ...extra], false),
+  server: (port, extra) => tool('/usr/bin/epoll-echo-server', ['--port', String(port), ...extra]),
   probe: (port) => request(port, 'ping', 'ping'),
   load: (port, clients, requests) =>
     tool(
       '/usr/bin/epoll-echo-load',
       ['--port', String(port), '--clients', String(clients), '--requests', String(requests), '--size', '64', '--timeout-ms', '600000'],
-      false,
     ),
   figures(result, requests) {
     const stats = parseEchoLoad(result.stdout);
@@ -207,3 +206,9 @@ const echo: WorkloadDefinition = {
 };
 
 export const WORKLOADS: Readonly<Record<WorkloadName, WorkloadDefinition>> = { redis, memcached, echo };
+
+/** The programs a workload runs (server, probe and load; its check and stop use the same ones), by guest path. */
+export function workloadPrograms(definition: WorkloadDefinition): string[] {
+  const commands = [definition.server(definition.guestPort, []), definition.probe(definition.guestPort), definition.load(definition.guestPort, 1, 1)];
+  return [...new Set(commands.map((command) => command.path))];
+}

@@ -1,8 +1,8 @@
 /**
  * Where a workload runs: a guest (through the agent), or natively on the
- * host (src/host/node/workloads/native-machine.ts, the layer unpacked).
- * Both run the same programs with the same arguments; a workload is
- * written once against Machine. This module runs in Node and in the
+ * host (src/host/node/workloads/native-machine.ts: the same programs built
+ * for the host). Both run them by the same paths with the same arguments;
+ * a workload is written once against Machine. This module runs in Node and in the
  * browser's Worker alike.
  */
 import type { TextResult } from '../channel.js';
@@ -13,8 +13,6 @@ export interface ToolCommand {
   /** Its path in the guest, e.g. /usr/bin/redis-cli. */
   readonly path: string;
   readonly args: readonly string[];
-  /** False for the project's static programs. */
-  readonly dynamic: boolean;
 }
 
 export interface ServerExit {

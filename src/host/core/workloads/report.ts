@@ -3,6 +3,7 @@
  * the benchmark's `workloads` key). Shared by the CLI, the benchmark and
  * the browser, which reads the benchmark's JSON.
  */
+import type { HostArch, NativeBaseline } from '../native-baseline.js';
 import type { WorkloadName } from './definitions.js';
 import type { MachineFigures } from './on-machine.js';
 
@@ -13,6 +14,10 @@ export interface WorkloadReport {
   readonly guest: MachineFigures;
   /** On all of the host's cores. */
   readonly native: MachineFigures;
+  /** The machine the native legs ran on. */
+  readonly host: HostArch;
+  /** What they ran: the same sources and package versions as the guest, built for host.arch. */
+  readonly baseline: NativeBaseline;
   /** Pinned to one CPU, as the guest has one. */
   readonly nativeOneCpu: MachineFigures;
   /** guest ÷ native ops/s. */
@@ -43,6 +48,10 @@ export interface WorkloadJson {
   readonly guest: FiguresJson;
   readonly native: FiguresJson;
   readonly nativeOneCpu: FiguresJson;
+  /** The machine the native legs ran on: { arch: "amd64", nodeArch: "x64" }. */
+  readonly host: HostArch;
+  /** What the native legs ran (Debian packages and versions, programs built here and their compiler), and a sentence saying so. */
+  readonly baseline: NativeBaseline;
   /** guest ops/s ÷ native ops/s. */
   readonly ratio: number;
   /** guest ops/s ÷ native-on-one-CPU ops/s. */
@@ -71,6 +80,8 @@ export function reportJson(r: WorkloadReport): WorkloadJson {
     guest: figuresJson(r.guest),
     native: figuresJson(r.native),
     nativeOneCpu: figuresJson(r.nativeOneCpu),
+    host: r.host,
+    baseline: r.baseline,
     ratio: Number(r.ratio.toPrecision(4)),
     ratioOneCpu: Number(r.ratioOneCpu.toPrecision(4)),
     kernel: r.kernel,

@@ -26,10 +26,10 @@ function engines(row: PerEngine<number>): string {
 
 /** µs over the request, as a person reads a delay: µs below a millisecond, ms above. */
 const delay = (v: number) => (Math.abs(v) < 1000 ? `+${Math.round(v)} µs` : `+${(v / 1000).toFixed(1)} ms`);
-const measuredOn = (r: Pick<BenchResult, 'date' | 'machine' | 'quick'>) =>
+const measuredOn = (r: Pick<BenchResult, 'date' | 'machine' | 'quick' | 'host' | 'baseline'>) =>
   `Measured ${r.date.slice(0, 10)} on ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB; ` +
-  `Node ${r.machine.node}, v86 ${r.machine.v86}, ${r.machine.qemu ?? 'no QEMU'}; guest Linux ${r.machine.kernel}` +
-  `${r.quick ? ' (--quick)' : ''}.`;
+  `Node ${r.machine.node}, v86 ${r.machine.v86}, ${r.machine.qemu ?? 'no QEMU'}; guest Linux ${r.machine.kernel} (i386)` +
+  `${r.quick ? ' (--quick)' : ''}. Native legs on this ${r.host.arch} host (Node ${r.host.nodeArch}): ${r.baseline.text}.`;
 const spread = (row: TimerRow | undefined) => (row ? `${delay(row.p50Us)} / ${delay(row.p99Us)} / ${delay(row.maxUs)}` : '—');
 
 /** The timer leg's table; also all that `bench --only timers` prints. */
@@ -138,6 +138,8 @@ export function benchMarkdown(r: BenchResult): string {
         `${latency(w.guest.p50Us)} / ${latency(w.guest.p99Us)} |`,
     );
   }
+  // Each workload's native leg: the same versions and sources as the guest's, built for the host.
+  lines.push('', ...r.workloads.map((w) => `- ${w.workload}, natively on ${w.host.arch}: ${w.baseline.text}`));
   for (const note of r.notes) lines.push('', `Note: ${note}`);
   return `${lines.join('\n')}\n`;
 }

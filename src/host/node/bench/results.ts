@@ -5,6 +5,7 @@
  * says why.
  */
 
+import type { HostArch, NativeBaseline } from '../../core/native-baseline.js';
 import type { WorkloadJson } from '../../core/workloads/report.js';
 import type { BootPhases } from './boot-phases.js';
 import type { PageStartFigures } from './page-start.js';
@@ -87,6 +88,14 @@ export interface BenchResult {
     readonly qemu: string | null;
     readonly kernel: string;
   };
+  /** The machine the native legs ran on: { arch: "amd64", nodeArch: "x64" }. The guest is i386 whatever the host. */
+  readonly host: HostArch;
+  /**
+   * What the native legs (latency, scaling, timers) ran: epoll-bench built
+   * for host.arch from the guest's sources with the guest's flags, by the
+   * host's compiler. Each workload names its own in `workloads`.
+   */
+  readonly baseline: NativeBaseline;
   /** v86 cold boot (BIOS, kernel, /init) to the agent's hello. */
   readonly coldBootMs: number;
   /** Where the (median) cold boot's time went, from the kernel log; null when its landmarks were missing. */
@@ -131,4 +140,4 @@ export interface BenchResult {
 }
 
 /** What `epoll-lab bench --only timers` writes: the timer leg alone, with the run's context. */
-export type TimerBenchResult = Pick<BenchResult, 'format' | 'date' | 'quick' | 'machine' | 'timers' | 'notes'>;
+export type TimerBenchResult = Pick<BenchResult, 'format' | 'date' | 'quick' | 'machine' | 'host' | 'baseline' | 'timers' | 'notes'>;

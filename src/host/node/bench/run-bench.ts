@@ -1,17 +1,21 @@
 /**
  * `epoll-lab bench`: everything measured in one run, so the ratios compare
  * like with like: the host-side start-up costs of the product, the guest's
- * epoll benchmarks in v86, the same static binary natively on this host,
- * and (when installed) the same kernel and initramfs under QEMU TCG.
+ * epoll benchmarks in v86, the same benchmark built for this host from the
+ * same sources with the same flags and run natively, and (when installed)
+ * the same kernel and initramfs under QEMU TCG.
  */
-import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { resolveCacheDir } from '../../../images/cache.js';
+import { GUEST_PROGRAMS } from '../../../images/guest-programs.js';
+import { buildNativePrograms } from '../../../images/native-programs.js';
 import { capture } from '../../../images/run.js';
 import { EpollLabError } from '../../core/errors.js';
 import { Guest, defaultGuestOptions } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
+import { nativeBaseline, type HostArch, type NativeBaseline } from '../../core/native-baseline.js';
 import { ChromiumMissingError } from '../chromium.js';
 import { defaultImagesDir, loadImages, type LoadedImages } from '../images.js';
 import { nodePlatform, v86Version } from '../node-platform.js';
@@ -22,6 +26,7 @@ import { runOnKernel } from '../kernel-run.js';
 import { ensureWorkloadImages } from '../workloads/images.js';
 import { WORKLOAD_NAMES } from '../../core/workloads/definitions.js';
 import { reportJson, type WorkloadJson } from '../../core/workloads/report.js';
+import { openNativeRoot } from '../workloads/native-root.js';
 import { runWorkload } from '../workloads/run.js';
 import { bootPhases, type BootPhases } from './boot-phases.js';
 import { measureChannel } from './channel-speed.js';
@@ -78,7 +83,25 @@ function benchArgs(quick: boolean): string[] {
   return quick ? ['all', '--quick'] : ['all'];
 }
 
-/** Runs the benchmark binary on this host, as it is in the image. */
+/** epoll-bench built for this host (see native-programs.ts), and what that is, for the results. */
+interface NativeBench {
+  readonly binary: string;
+  readonly host: HostArch;
+  readonly baseline: NativeBaseline;
+}
+
+/** Builds (or finds in the cache) epoll-bench for this host: the guest's program, the host's compiler. */
+async function buildNativeBench(logger: Logger): Promise<NativeBench> {
+  const program = GUEST_PROGRAMS.find((p) => p.dest === GUEST_BENCH)!;
+  const build = await buildNativePrograms([program], { cacheDir: resolveCacheDir(), logger });
+  return {
+    binary: build.programs[0]!.binary,
+    host: { arch: build.arch, nodeArch: process.arch },
+    baseline: nativeBaseline(build.arch, { packages: {}, programs: { [program.name]: build.compiler } }),
+  };
+}
+
+/** Runs the host's build of the benchmark. */
 async function runNative(binary: string, quick: boolean): Promise<EngineFigures> {
   return parseBenchOutput('native', (await capture(binary, benchArgs(quick))).stdout);
 }
@@ -109,14 +132,6 @@ async function ensureSnapshot(images: LoadedImages, logger: Logger): Promise<Sto
   const stored = await new SnapshotCache().load(snapshotKeyFor(images, defaultGuestOptions.memoryMb));
   if (!stored) throw new EpollLabError('the post-boot snapshot was not saved');
   return stored;
-}
-
-/** Copies the image's epoll-bench out of `guest` into `dir`: the native legs run the very bytes the guest runs. */
-async function copyBenchBinary(guest: Guest, dir: string): Promise<string> {
-  const binary = path.join(dir, 'epoll-bench');
-  await guest.exec(['cp', GUEST_BENCH, '/mnt/host/epoll-bench']);
-  await fs.writeFile(binary, await guest.readFile('epoll-bench'), { mode: 0o755 });
-  return binary;
 }
 
 function machineOf(images: LoadedImages, qemu: string | null): BenchResult['machine'] {
@@ -150,10 +165,11 @@ const QUICK_WORKLOAD = { clients: 2, requests: 500 } as const;
 /** Each workload at its default size (or QUICK_WORKLOAD), guest and native. */
 async function runWorkloads(kernel: string, quick: boolean, logger: Logger, buildLogger: Logger): Promise<WorkloadJson[]> {
   const images = await ensureWorkloadImages({ kernel, buildLogger });
+  const native = await openNativeRoot({ logger });
   const reports: WorkloadJson[] = [];
   for (const workload of WORKLOAD_NAMES) {
     logger.info(`workload ${workload}…`);
-    reports.push(reportJson(await runWorkload({ workload, images, logger, ...(quick && { ...QUICK_WORKLOAD, warmup: 'brief' as const }) })));
+    reports.push(reportJson(await runWorkload({ workload, images, logger, native, ...(quick && { ...QUICK_WORKLOAD, warmup: 'brief' as const }) })));
   }
   return reports;
 }
@@ -164,6 +180,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const images = await loadImages(options.kernel);
   const kernel = images.kernel;
   const repeats = quick ? 1 : 3;
+  // First: a host that cannot build it fails before any guest boots.
+  const nativeBench = await buildNativeBench(logger);
 
   logger.info('cold boot (v86)…');
   const coldBoots: ColdBoot[] = [];
@@ -204,21 +222,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   logger.info('epoll-bench in v86…');
   const { guest } = await startGuest({ kernel, logger });
   let v86: EngineFigures;
-  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-bench-'));
-  let nativeBinary: string;
   try {
     const run = await guest.exec([GUEST_BENCH, ...benchArgs(quick)], { timeoutMs: 600_000 });
     if (run.exitCode !== 0) throw new EpollLabError(`epoll-bench failed in the guest: ${new TextDecoder().decode(run.stderr)}`);
     v86 = parseBenchOutput('v86', new TextDecoder().decode(run.stdout));
-    nativeBinary = await copyBenchBinary(guest, workDir);
   } finally {
     await guest.dispose();
   }
 
-  logger.info('epoll-bench natively…');
-  const native = await runNative(nativeBinary, quick);
-  const timers = await measureTimers({ images, snapshot: stored, nativeBinary, guestBinary: GUEST_BENCH, quick, logger });
-  await fs.rm(workDir, { recursive: true, force: true });
+  logger.info(`epoll-bench natively (${nativeBench.baseline.text})…`);
+  const native = await runNative(nativeBench.binary, quick);
+  const timers = await measureTimers({ images, snapshot: stored, nativeBinary: nativeBench.binary, guestBinary: GUEST_BENCH, quick, logger });
 
   const qemu = qemuVersion();
   let qemuFigures: EngineFigures | null = null;
@@ -282,6 +296,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     date: new Date().toISOString(),
     quick,
     machine: machineOf(images, qemu ?? null),
+    host: nativeBench.host,
+    baseline: nativeBench.baseline,
     coldBootMs: medianBoot.ms,
     coldBootPhases: medianBoot.phases ?? null,
     qemuColdBootMs: qemuBootMs,
@@ -313,19 +329,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 export async function runTimerBench(options: Pick<BenchOptions, 'kernel' | 'quick' | 'logger'>): Promise<TimerBenchResult> {
   const { logger, quick } = options;
   const images = await loadImages(options.kernel);
+  const nativeBench = await buildNativeBench(logger);
   const stored = await ensureSnapshot(images, logger);
-  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-bench-'));
-  try {
-    const { guest } = await startGuest({ images, logger });
-    let nativeBinary: string;
-    try {
-      nativeBinary = await copyBenchBinary(guest, workDir);
-    } finally {
-      await guest.dispose();
-    }
-    const timers = await measureTimers({ images, snapshot: stored, nativeBinary, guestBinary: GUEST_BENCH, quick, logger });
-    return { format: 1, date: new Date().toISOString(), quick, machine: machineOf(images, qemuVersion() ?? null), timers, notes: [] };
-  } finally {
-    await fs.rm(workDir, { recursive: true, force: true });
-  }
+  const timers = await measureTimers({ images, snapshot: stored, nativeBinary: nativeBench.binary, guestBinary: GUEST_BENCH, quick, logger });
+  return {
+    format: 1,
+    date: new Date().toISOString(),
+    quick,
+    machine: machineOf(images, qemuVersion() ?? null),
+    host: nativeBench.host,
+    baseline: nativeBench.baseline,
+    timers,
+    notes: [],
+  };
 }

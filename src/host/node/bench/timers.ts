@@ -61,7 +61,7 @@ export interface TimerLegOptions {
   readonly images: LoadedImages;
   /** The post-boot snapshot each v86 round restores. */
   readonly snapshot: { readonly state: ArrayBuffer; readonly meta: SnapshotMeta };
-  /** The guest's epoll-bench, copied out of the image: the native leg runs the same bytes. */
+  /** epoll-bench built for this host from the guest's sources (native-programs.ts): the native leg runs it. */
   readonly nativeBinary: string;
   /** The path of epoll-bench inside the guest. */
   readonly guestBinary: string;

@@ -20,10 +20,8 @@ import { defaultImagesDir, loadArtifact, loadImages, type LoadedImages } from '.
 /** The one command that builds the layer by itself. */
 export const WORKLOADS_BUILD_COMMAND = 'npm run build:images -- --with-workloads';
 
-export interface WorkloadImages extends LoadedImages {
-  /** The layer alone, for unpacking on the host. */
-  readonly layer: Uint8Array;
-}
+/** The base images with the workloads layer after the initramfs (its hash among the image hashes). */
+export type WorkloadImages = LoadedImages;
 
 class LayerMissingError extends UsageError {
   static override readonly label: string = 'LayerMissingError';
@@ -64,7 +62,6 @@ export async function loadWorkloadImages(kernel = DEFAULT_KERNEL, imagesDir = de
     ...base,
     images: { ...base.images, initrd: joined.buffer },
     hashes: { ...base.hashes, [WORKLOADS_ROLE]: found.sha256 },
-    layer,
   };
 }
 

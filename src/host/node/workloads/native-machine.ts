@@ -1,6 +1,6 @@
 /**
- * The native Machine: the workloads layer's programs run on this host
- * (see native-root.ts for how), with the same arguments as in the guest.
+ * The native Machine: this host's builds of the workload's programs (see
+ * native-root.ts for which), with the same arguments as in the guest.
  * Optionally every program runs pinned to one CPU (util-linux `taskset`),
  * so server and load share a core as they share the guest's one CPU.
  */
@@ -14,7 +14,7 @@ const PINNED_CPU = '0';
 export function nativeMachine(root: NativeRoot, options: { readonly oneCpu?: boolean } = {}): Machine {
   const argv = (command: ToolCommand) => [
     ...(options.oneCpu ? ['taskset', '--cpu-list', PINNED_CPU] : []),
-    ...root.command(command.path, command.dynamic),
+    ...root.command(command.path),
     ...command.args,
   ];
   return {

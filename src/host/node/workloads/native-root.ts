@@ -1,58 +1,60 @@
 /**
- * The workloads layer unpacked on the host, so the native baseline runs the
- * very bytes the guest runs: the same i386 redis, memcached and echo
- * programs, loaded by the layer's own ld-linux.so.2 from the layer's own
- * libraries (`--library-path`), not the host's. An x86-64 Linux host runs
- * them through its IA-32 emulation, as the build already does for busybox.
+ * Where the native baseline's programs come from. The guest runs i386
+ * builds; this host runs its own: Debian's redis, memcached and memaslap
+ * for the host's architecture, at the versions the guest's layer has
+ * (native-packages.ts; unpacked in the cache, never installed, run through
+ * the unpacked root's own loader and libraries), and the project's echo
+ * server and load generator compiled here from the same sources
+ * (native-programs.ts). A workload names its programs by their guest
+ * paths; this maps each one to the host's build of it.
  */
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { readNewc, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../../images/workloads-cpio.js';
-import { LIBRARY_DIRS } from '../../../images/workloads.js';
+import { resolveCacheDir } from '../../../images/cache.js';
+import { WORKLOAD_PROGRAMS } from '../../../images/guest-programs.js';
+import { buildNativePrograms } from '../../../images/native-programs.js';
+import { nativePackageRoot } from '../../../images/native-packages.js';
+import { EpollLabError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { nativeBaseline, type HostArch, type NativeBaseline } from '../../core/native-baseline.js';
 
 export interface NativeRoot {
-  readonly dir: string;
-  /** argv that runs the guest program `guestPath` here, dynamically linked or static. */
-  command(guestPath: string, dynamic: boolean): string[];
-  dispose(): Promise<void>;
+  readonly host: HostArch;
+  /** argv that runs the guest program `guestPath` here. */
+  command(guestPath: string): string[];
+  /** What running these guest programs natively runs: packages and versions, programs and their compiler. */
+  baseline(guestPaths: readonly string[]): NativeBaseline;
 }
 
-export async function unpackLayer(layer: Uint8Array): Promise<NativeRoot> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-workloads-'));
-  try {
-    // Members come parents first (the archive is sorted), as the kernel needs too.
-    for (const member of readNewc(layer)) {
-      const dest = path.join(dir, member.name);
-      switch (member.mode & S_IFMT) {
-        case S_IFDIR:
-          await fs.mkdir(dest, { recursive: true });
-          break;
-        case S_IFREG:
-          await fs.writeFile(dest, member.data, { mode: member.mode & 0o7777 });
-          break;
-        case S_IFLNK: {
-          // An absolute target means the guest's root, which here is `dir`.
-          const target = member.data.toString();
-          await fs.symlink(target.startsWith('/') ? path.relative(path.dirname(dest), path.join(dir, target)) : target, dest);
-          break;
-        }
-      }
-    }
-  } catch (error) {
-    await fs.rm(dir, { recursive: true, force: true });
-    throw error;
-  }
-  const loader = path.join(dir, 'lib/ld-linux.so.2');
-  const libraryPath = LIBRARY_DIRS.map((d) => path.join(dir, d)).join(':');
+/** The native programs, downloaded, unpacked or compiled first when the cache lacks them. */
+export async function openNativeRoot(options: { readonly logger: Logger; readonly cacheDir?: string }): Promise<NativeRoot> {
+  const cacheDir = options.cacheDir ?? resolveCacheDir();
+  const packages = await nativePackageRoot({ cacheDir, logger: options.logger });
+  const build = await buildNativePrograms(WORKLOAD_PROGRAMS, { cacheDir, logger: options.logger });
+  const own = new Map(build.programs.map((p) => [p.dest, p]));
+  const libraryPath = packages.libraryDirs.join(':');
   return {
-    dir,
-    command: (guestPath, dynamic) => {
-      const program = path.join(dir, guestPath);
+    host: { arch: packages.arch, nodeArch: process.arch },
+    command(guestPath) {
+      const program = own.get(guestPath);
+      if (program) return [program.binary];
+      if (!packages.owners[guestPath]) {
+        throw new EpollLabError(`${guestPath} is neither a workload program of this repository nor in the native packages (${Object.keys(packages.versions).join(', ')})`);
+      }
       // The program's path, not the loader's, becomes argv[0]: redis-server
       // (a link to redis-check-rdb) still knows it is the server.
-      return dynamic ? [loader, '--library-path', libraryPath, program] : [program];
+      return [packages.loader, '--library-path', libraryPath, path.join(packages.dir, guestPath)];
     },
-    dispose: () => fs.rm(dir, { recursive: true, force: true }),
+    baseline(guestPaths) {
+      const used = new Set(guestPaths);
+      const debian: Record<string, string> = {};
+      const programs: Record<string, string> = {};
+      for (const guestPath of used) {
+        const program = own.get(guestPath);
+        const owner = packages.owners[guestPath];
+        if (program) programs[program.name] = build.compiler;
+        else if (owner) debian[owner] = packages.versions[owner]!;
+      }
+      return nativeBaseline(packages.arch, { suite: packages.suite, packages: debian, programs });
+    },
   };
 }

@@ -29,8 +29,9 @@ export function formatReport(r: WorkloadReport): string {
   const slower = (ratio: number) => (ratio > 0 ? `native is ${number(1 / ratio, 1)}× faster` : 'no native figure');
   return (
     `${r.workload}: ${r.clients} clients, ${number(r.requests)} ${WORKLOADS[r.workload].requestMeaning}\n` +
-    `guest: Linux ${r.kernel} in v86, ${r.guestStart.origin === 'restored' ? 'restored from its snapshot' : 'cold-booted'} in ${number(r.guestStart.ms / 1000, 1)} s\n\n` +
+    `guest: Linux ${r.kernel} (i386) in v86, ${r.guestStart.origin === 'restored' ? 'restored from its snapshot' : 'cold-booted'} in ${number(r.guestStart.ms / 1000, 1)} s\n` +
+    `native: this ${r.host.arch} host (Node ${r.host.nodeArch}), running ${r.baseline.text}\n\n` +
     `${table}\n\n` +
-    `guest/native throughput: ${r.ratio.toPrecision(3)} (${slower(r.ratio)}); against native on one CPU: ${r.ratioOneCpu.toPrecision(3)} (${slower(r.ratioOneCpu)})\n`
+    `guest/native throughput (the same sources and versions, built for i386 and for ${r.host.arch}): ${r.ratio.toPrecision(3)} (${slower(r.ratio)}); against native on one CPU: ${r.ratioOneCpu.toPrecision(3)} (${slower(r.ratioOneCpu)})\n`
   );
 }

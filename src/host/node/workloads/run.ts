@@ -1,21 +1,23 @@
 /**
  * Running a workload from the CLI or the benchmark: the server and its
- * load tool natively on this host (on all its cores, then pinned to one
- * CPU like the guest), then in a guest started from the workloads image,
- * each through runOnMachine(), and compared. `epoll-lab workload`,
- * `epoll-lab bench` and test/workloads.test.ts all call runWorkload().
+ * load tool natively on this host (its own builds of them, see
+ * native-root.ts; on all its cores, then pinned to one CPU like the
+ * guest), then in a guest started from the workloads image, each through
+ * runOnMachine(), and compared. `epoll-lab workload`, `epoll-lab bench`
+ * and test/workloads.test.ts all call runWorkload().
  */
 import { performance } from 'node:perf_hooks';
 import { GuestFaultError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { faultsSince, guestMachine } from '../../core/workloads/machine.js';
+import { workloadPrograms } from '../../core/workloads/definitions.js';
 import { resolveWorkload, runOnMachine, type MachineFigures, type MachineRun } from '../../core/workloads/on-machine.js';
 import type { WorkloadReport } from '../../core/workloads/report.js';
 import type { SnapshotCache } from '../snapshot-cache.js';
 import { startGuest } from '../start-guest.js';
 import type { WorkloadImages } from './images.js';
 import { nativeMachine } from './native-machine.js';
-import { unpackLayer } from './native-root.js';
+import { openNativeRoot, type NativeRoot } from './native-root.js';
 import { freePort } from './ports.js';
 
 export interface WorkloadOptions {
@@ -29,6 +31,8 @@ export interface WorkloadOptions {
   /** See MachineRun.warmup; default 'steady'. */
   readonly warmup?: MachineRun['warmup'];
   readonly cache?: SnapshotCache;
+  /** The host's builds of the programs, when the caller has them open already (bench runs every workload). */
+  readonly native?: NativeRoot;
 }
 
 export async function runWorkload(options: WorkloadOptions): Promise<WorkloadReport> {
@@ -36,17 +40,13 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRep
   const { logger } = options;
   const run: MachineRun = { definition, clients, requests, serverArgs: options.serverArgs ?? [], logger, warmup: options.warmup ?? 'steady' };
 
-  // Native first: it takes seconds, and a layer that cannot run at all fails here, before a guest boots.
-  const root = await unpackLayer(options.images.layer);
-  let native: MachineFigures;
-  let nativeOneCpu: MachineFigures;
-  try {
-    native = await runOnMachine(nativeMachine(root), await freePort(), run);
-    logger.info('native, pinned to one CPU as the guest is:');
-    nativeOneCpu = await runOnMachine(nativeMachine(root, { oneCpu: true }), await freePort(), run);
-  } finally {
-    await root.dispose();
-  }
+  // Native first: it takes seconds, and a program that cannot run at all fails here, before a guest boots.
+  const root = options.native ?? (await openNativeRoot({ logger }));
+  const baseline = root.baseline(workloadPrograms(definition));
+  logger.info(`native (${root.host.arch}): ${baseline.text}`);
+  const native = await runOnMachine(nativeMachine(root), await freePort(), run);
+  logger.info('native, pinned to one CPU as the guest is:');
+  const nativeOneCpu = await runOnMachine(nativeMachine(root, { oneCpu: true }), await freePort(), run);
 
   const started = performance.now();
   const { guest, origin } = await startGuest({ images: options.images, logger, ...(options.cache && { cache: options.cache }) });
@@ -68,6 +68,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRep
     guest: inGuest,
     native,
     nativeOneCpu,
+    host: root.host,
+    baseline,
     ratio: ratio(native),
     ratioOneCpu: ratio(nativeOneCpu),
     kernel: guest.info.release,

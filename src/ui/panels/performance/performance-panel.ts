@@ -34,15 +34,19 @@ export class PerformancePanel implements Panel {
       return;
     }
     const ratio = (bench.pingPongUs.v86 / bench.pingPongUs.native).toFixed(0);
+    // Runs from before the native legs were built for the host ran the guest's i386 binaries there, and name no architecture.
+    const native = bench.host
+      ? `Native legs on its ${bench.host.arch} host: ${bench.baseline.text}; the guest is i386.`
+      : 'Native legs: the guest\'s i386 binaries, run on that host.';
     this.element.append(
-      h('p', { className: 'muted' }, `Measured ${bench.date.slice(0, 10)} on ${bench.machine.cpu} (${bench.machine.cores} cores), v86 ${bench.machine.v86}.`),
+      h('p', { className: 'muted' }, `Measured ${bench.date.slice(0, 10)} on ${bench.machine.cpu} (${bench.machine.cores} cores), v86 ${bench.machine.v86}. ${native}`),
       h('ul', {},
         h('li', {}, `Snapshot restore → first command result: ${Math.round(bench.restoreToFirstResultMs)} ms; cold boot: ${Math.round(bench.coldBootMs)} ms.`),
         h('li', {}, `Pipe ping-pong through epoll_wait: ${bench.pingPongUs.native.toFixed(1)} µs natively, ${bench.pingPongUs.v86.toFixed(0)} µs here (${ratio}×)` +
           (bench.pingPongUs.qemu ? `, ${bench.pingPongUs.qemu.toFixed(0)} µs under QEMU TCG.` : '.')),
         ...(bench.workloads ?? []).map((w) =>
           h('li', {}, `${w.workload} over loopback (${w.clients} clients): ${opsPerSecText(w.guest.opsPerSec)} ops/s in the guest, ` +
-            `${opsPerSecText(w.native.opsPerSec)} natively (${(1 / w.ratio).toFixed(0)}× slower); run it yourself in the Workloads tab.`)),
+            `${opsPerSecText(w.native.opsPerSec)} natively${w.host ? ` on ${w.host.arch}` : ''} (${(1 / w.ratio).toFixed(0)}× slower); run it yourself in the Workloads tab.`)),
       ),
       // Runs from before the targets were recorded have none.
       ...(bench.targets?.length

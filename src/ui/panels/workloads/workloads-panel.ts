@@ -172,7 +172,7 @@ export class WorkloadsPanel implements Panel {
     const total = soFar(state);
     const rate = (v: number) => `${opsPerSecText(v)} ops/s`;
     return h('p', { className: 'muted', attrs: { 'data-testid': 'workload-reference' } },
-      `The benchmark (${reference.clients} clients × ${reference.requests} requests): ${rate(reference.native.opsPerSec)} natively on its host, `,
+      `The benchmark (${reference.clients} clients × ${reference.requests} requests): ${rate(reference.native.opsPerSec)} natively on its ${reference.host ? `${reference.host.arch} ` : ''}host, `,
       `${rate(reference.guest.opsPerSec)} in the same guest under Node (${(1 / reference.ratio).toFixed(0)}× slower than native).`,
       total ? ` This tab: ${rate(total.opsPerSec)}, ${(reference.native.opsPerSec / total.opsPerSec).toFixed(0)}× below that native figure.` : '',
     );
