@@ -20,11 +20,10 @@ import { logCached } from '../host/core/logger.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cachedDir } from './cache.js';
-import { fetchPackageSet, hostDebianArch, type PackageSetSpec } from './debian-packages.js';
+import { fetchPackageSet, hostDebianArch, type FetchOptions, type PackageSetSpec } from './debian-packages.js';
 import { parseElfIdent } from './elf.js';
 import { BuildError } from './errors.js';
 import { KeyHasher, shortKey } from './hash.js';
-import type { Logger } from './log.js';
 import { withStep } from './log.js';
 import { PIPELINE_VERSION } from './paths.js';
 import { capture } from './run.js';
@@ -127,10 +126,14 @@ async function multiarch(arch: string): Promise<string> {
   }
 }
 
+/** The set: the workloads layer's, for this host's architecture (a build's --update-lock can lock it with this). */
+export async function nativeWorkloadsSet(): Promise<PackageSetSpec> {
+  return { ...WORKLOADS_SET, name: NATIVE_WORKLOADS_SET_NAME, arch: await hostDebianArch() };
+}
+
 /** The workloads' packages for this host, unpacked into the cache (or found there). */
-export async function nativePackageRoot(opts: { readonly cacheDir: string; readonly logger: Logger }): Promise<NativePackageRoot> {
-  const spec: PackageSetSpec = { ...WORKLOADS_SET, name: NATIVE_WORKLOADS_SET_NAME, arch: await hostDebianArch() };
-  const set = await fetchPackageSet(spec, opts);
+export async function nativePackageRoot(opts: FetchOptions): Promise<NativePackageRoot> {
+  const set = await fetchPackageSet(await nativeWorkloadsSet(), opts);
   const key = new KeyHasher('native-workloads-root').add('pipeline', PIPELINE_VERSION).add('root', ROOT_VERSION).add('arch', set.arch);
   for (const [name, version] of Object.entries(set.versions).sort()) key.add('package', name).add('version', version);
   const digest = key.digest();
