@@ -318,7 +318,14 @@ export async function fetchPackageSet(spec: PackageSetSpec, opts: FetchOptions):
   if (mode === 'locked' && chosen.floated.length) {
     throw new LockedPackageGoneError(chosen.floated.map((f) => qualified(f.package, f.arch)), goneMessage(spec, chosen.floated, apt, repoRoot));
   }
-  if (mode === 'float') for (const f of chosen.floated) opts.logger.warn(floatNotice(spec, f));
+  if (mode === 'float' && !usable && chosen.floated.length) {
+    // A set the lock does not have (another host architecture's, say): one line, not one per package.
+    opts.logger.warn(
+      `debian: ${spec.name} (${spec.suite}, ${spec.arch}) is not in ${LOCK_FILE}; using the mirror's current versions of its ${chosen.floated.length} package${chosen.floated.length === 1 ? '' : 's'} (\`--update-lock\` records them)`,
+    );
+  } else if (mode === 'float') {
+    for (const f of chosen.floated) opts.logger.warn(floatNotice(spec, f));
+  }
   const debs = opts.download === false ? new Map<string, string>() : await downloadAll(apt, spec, chosen.packages, opts);
   if (mode === 'update') {
     await writeLockedSet(repoRoot, spec.name, { suite: spec.suite, arch: spec.arch, roots: [...spec.roots], packages: chosen.packages });

@@ -38,7 +38,8 @@ import {
 import { REPO_ROOT, defaultOutDir } from './paths.js';
 import { DEFAULT_KERNEL, resolveKernelNames } from './kernel-sources.js';
 import { debianKernelSource } from './debian-kernel.js';
-import type { LockMode, PackageSet } from './debian-packages.js';
+import { fetchPackageSet, type LockMode, type PackageSet } from './debian-packages.js';
+import { nativeWorkloadsSet } from './native-packages.js';
 import { looksLikeTree, userTreeSource } from './user-tree.js';
 import { binutilsVersion, CROSS_LIBC_PACKAGE, CROSS_PACKAGES, ensureToolchain, gccVersion, installedVersions } from './toolchain.js';
 import type { Userland } from './userland.js';
@@ -275,6 +276,8 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
           baseInitramfs: baseInitramfs(outDir, [...kept.artifacts, ...artifacts]),
         })
       : await keptWorkloadsLayer(previous, outDir);
+    // The native baselines' packages are not part of the images, but --update-lock locks every set.
+    if (options.workloads && options.lockMode === 'update') await fetchPackageSet(await nativeWorkloadsSet(), { cacheDir, logger, repoRoot, lockMode: 'update' });
     const compiler = options.compiler
       ? await buildCompilerLayer({ cacheDir, outDir, logger, repoRoot, ...lockMode, baseInitramfs: baseInitramfs(outDir, [...kept.artifacts, ...artifacts]) })
       : await keptCompilerLayer(previous, outDir);
