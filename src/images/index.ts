@@ -38,10 +38,11 @@ import {
 import { REPO_ROOT, defaultOutDir } from './paths.js';
 import { DEFAULT_KERNEL, resolveKernelNames } from './kernel-sources.js';
 import { debianKernelSource } from './debian-kernel.js';
-import { fetchPackageSet, type LockMode, type PackageSet } from './debian-packages.js';
+import { fetchPackageSet, GUEST_ARCH, qualifiedVersions, type LockMode, type PackageSet } from './debian-packages.js';
 import { nativeWorkloadsSet } from './native-packages.js';
 import { looksLikeTree, userTreeSource } from './user-tree.js';
-import { binutilsVersion, CROSS_LIBC_PACKAGE, CROSS_PACKAGES, ensureToolchain, gccVersion, installedVersions } from './toolchain.js';
+import { binutilsVersion, CROSS_PACKAGES, ensureToolchain, gccVersion } from './toolchain.js';
+import { guestLibc } from './guest-libc.js';
 import type { Userland } from './userland.js';
 import { prepareUserland } from './userland.js';
 import { buildWorkloadsLayer, keptWorkloadsLayer } from './workloads.js';
@@ -133,13 +134,13 @@ function resolvePaths(options: BuildOptions): { repoRoot: string; cacheDir: stri
  */
 export async function prepareInitramfsInputs(options: BuildOptions, logger: Logger): Promise<Userland> {
   const { repoRoot, cacheDir } = resolvePaths(options);
-  const versions = await installedVersions([CROSS_LIBC_PACKAGE]);
+  const libc = await guestLibc({ cacheDir, logger, repoRoot });
   return prepareUserland({
     repoRoot,
     cacheDir,
     programs: options.programs ?? [...GUEST_PROGRAMS, testsProgram(await discoverGuestTests(repoRoot))],
     gccVersion: await gccVersion(),
-    libcVersion: versions.get(CROSS_LIBC_PACKAGE) ?? '',
+    libc,
     logger,
   });
 }
@@ -169,6 +170,7 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
     });
     const gcc = await gccVersion();
     logger.info(`toolchain: ${versions.size} packages present, ${gcc}`);
+    const libc = await guestLibc({ cacheDir, logger, repoRoot, ...lockMode });
 
     // --- userland -------------------------------------------------------
     const userland = await prepareUserland({
@@ -176,7 +178,7 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
       cacheDir,
       programs,
       gccVersion: gcc,
-      libcVersion: versions.get(CROSS_LIBC_PACKAGE) ?? '',
+      libc,
       logger,
       ...lockMode,
     });
@@ -204,7 +206,7 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
         repoRoot,
         cacheDir,
         gccVersion: gcc,
-        libcVersion: versions.get(CROSS_LIBC_PACKAGE) ?? '',
+        libc,
         logger,
       }).catch((error: unknown) => {
         // The drivers and the selftest are built against this kernel's own
@@ -270,7 +272,7 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
           cacheDir,
           outDir,
           gccVersion: gcc,
-          libcVersion: versions.get(CROSS_LIBC_PACKAGE) ?? '',
+          libc,
           logger,
           ...lockMode,
           baseInitramfs: baseInitramfs(outDir, [...kept.artifacts, ...artifacts]),
@@ -285,7 +287,8 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
       format: MANIFEST_FORMAT,
       createdBy: 'scripts/build-images.ts',
       inputsHash: '', // derived from the parts by normalizeManifest()
-      packages: { ...kept.packages, ...manifestPackages(debianSources.map((s) => s.set), versions, userland.busybox.version), seabios: bios.version, ...workloads?.packages, ...compiler?.packages },
+      packages: { ...kept.packages, ...manifestPackages(debianSources.map((s) => s.set), versions, userland.busybox.version), seabios: bios.version,
+        ...qualifiedVersions({ arch: GUEST_ARCH, versions: libc.versions }), ...workloads?.packages, ...compiler?.packages },
       floated: [
         ...debianSources.flatMap((k) => k.set.floated),
         ...userland.busybox.floated,

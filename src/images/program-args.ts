@@ -5,9 +5,6 @@
  * flags, same local headers; only the compiler, and so the machine the
  * binary is for, differs.
  *
- * compile.ts spells out the same three things for the guest today; it can
- * take them from here (the arguments come out identical, so the guest
- * programs' cache keys would not change).
  */
 import path from 'node:path';
 import { exists } from './cache.js';
@@ -60,7 +57,12 @@ export function hasGuestInclude(repoRoot: string): Promise<boolean> {
  * makes a no-change check exact rather than a guess at which headers matter.
  * A missing source is a GuestSourceMissingError naming the table.
  */
-export async function programDependencies(compiler: string, program: GuestProgram, repoRoot: string, hasInclude: boolean): Promise<string[]> {
+export async function programDependencies(
+  compiler: string | readonly string[],
+  program: GuestProgram,
+  repoRoot: string,
+  hasInclude: boolean,
+): Promise<string[]> {
   for (const source of program.sources) {
     if (!(await exists(path.join(repoRoot, source)))) {
       throw new GuestSourceMissingError(
@@ -69,8 +71,10 @@ export async function programDependencies(compiler: string, program: GuestProgra
       );
     }
   }
-  const args = ['-MM', ...(hasInclude ? ['-I', GUEST_PATHS.include] : []), ...(program.cflags ?? []), ...program.sources];
-  const { stdout } = await capture(compiler, args, { cwd: repoRoot, env: COMPILER_ENV });
+  // The compiler with its own leading options (the guest's sysroot), as one argv.
+  const [cc, ...ccArgs] = typeof compiler === 'string' ? [compiler] : compiler;
+  const args = [...ccArgs, '-MM', ...(hasInclude ? ['-I', GUEST_PATHS.include] : []), ...(program.cflags ?? []), ...program.sources];
+  const { stdout } = await capture(cc!, args, { cwd: repoRoot, env: COMPILER_ENV });
   const files = new Set<string>(program.sources);
   // Make syntax: "agent.o: guest/agent/agent.c guest/agent/protocol.h \".
   for (const token of stdout.replace(/\\\n/g, ' ').split(/\s+/)) {

@@ -25,18 +25,14 @@ export const CROSS_PREFIX = 'i686-linux-gnu-';
 /** The compiler of every guest program. */
 export const CROSS_CC = `${CROSS_PREFIX}gcc`;
 
-/** The i386 libc (headers, libc.a) the cross compiler links against; its version is a build input. */
-export const CROSS_LIBC_PACKAGE = 'libc6-dev-i386-cross';
-
 /**
  * The i386 cross toolchain: its packages exist for amd64 and arm64 hosts
  * alike. What they link into the images, so the manifest records them.
  */
-export const CROSS_PACKAGES = ['gcc-i686-linux-gnu', 'binutils-i686-linux-gnu', CROSS_LIBC_PACKAGE] as const;
+export const CROSS_PACKAGES = ['gcc-i686-linux-gnu', 'binutils-i686-linux-gnu'] as const;
 
 /** Packages needed on the host whatever the kernel version. */
 export const HOST_PACKAGES = [
-  'seabios',
   // The host's own compiler, for kbuild's host programs (HOSTCC).
   'gcc',
   'make',
@@ -49,6 +45,8 @@ export const HOST_PACKAGES = [
   'xz-utils',
   'kmod',
   'cpio',
+  // dpkg-architecture: the host's multiarch triplet, for the native baselines' packages.
+  'dpkg-dev',
   // The kernel compresses itself with lz4 (see guest/kernel/epoll-lab.config).
   'lz4',
 ] as const;

@@ -17,6 +17,7 @@ import { GuestSourceMissingError } from './errors.js';
 import { GUEST_LINKS, type GuestProgram } from './guest-programs.js';
 import { KeyHasher, sha256Hex } from './hash.js';
 import type { InitramfsInputs } from './initramfs.js';
+import type { GuestLibc } from './guest-libc.js';
 import type { Logger } from './log.js';
 import { GUEST_PATHS, PIPELINE_VERSION } from './paths.js';
 
@@ -34,8 +35,8 @@ export interface UserlandOptions {
   cacheDir: string;
   programs: readonly GuestProgram[];
   gccVersion: string;
-  /** Version of libc6-dev-i386-cross (statically linked into every program). */
-  libcVersion: string;
+  /** The i386 C library, statically linked into every program. */
+  libc: GuestLibc;
   logger: Logger;
   lockMode?: LockMode;
 }
@@ -55,7 +56,7 @@ export async function prepareUserland(opts: UserlandOptions): Promise<Userland> 
     repoRoot,
     cacheDir,
     gccVersion: opts.gccVersion,
-    libcVersion: opts.libcVersion,
+    libc: opts.libc,
     logger,
   });
 

@@ -29,6 +29,7 @@ import type { CpioEntry } from './cpio.js';
 import { writeNewc } from './cpio.js';
 import { WORKLOAD_PROGRAMS } from './guest-programs.js';
 import { KeyHasher, sha256Hex, shortKey } from './hash.js';
+import type { GuestLibc } from './guest-libc.js';
 import type { Logger } from './log.js';
 import { withStep } from './log.js';
 import type { Manifest, ManifestArtifact } from './manifest.js';
@@ -86,7 +87,8 @@ export interface WorkloadsLayerOptions {
   cacheDir: string;
   outDir: string;
   gccVersion: string;
-  libcVersion: string;
+  /** The i386 C library, statically linked into every program. */
+  libc: GuestLibc;
   logger: Logger;
   lockMode?: LockMode;
   /** Base initramfs files (host paths) the layer is stacked on; none of their files may be replaced. */

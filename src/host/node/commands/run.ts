@@ -9,6 +9,8 @@ import path from 'node:path';
 import { elf32NeedsInterpreter, parseElfIdent } from '../../../images/elf.js';
 import { capture } from '../../../images/run.js';
 import { CROSS_CC, CROSS_PACKAGES } from '../../../images/toolchain.js';
+import { resolveCacheDir } from '../../../images/cache.js';
+import { guestCcArgs, guestLibc } from '../../../images/guest-libc.js';
 import { EpollLabError, UsageError } from '../../core/errors.js';
 import { GUEST_SHARE_PATH } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
@@ -45,9 +47,14 @@ export class CompileError extends UsageError {
   static override readonly label: string = 'CompileError';
 }
 
-/** Compiles a C file for the guest; the compiler's own messages go into the error verbatim. */
-export async function compileForGuest(source: string, output: string): Promise<void> {
-  const args = [...GUEST_CC.slice(1), '-o', output, source, '-pthread'];
+/**
+ * Compiles a C file for the guest, against the images' own i386 C library
+ * (guest-libc.ts: the one every guest program links); the compiler's own
+ * messages go into the error verbatim.
+ */
+export async function compileForGuest(source: string, output: string, logger: Logger): Promise<void> {
+  const libc = await guestLibc({ cacheDir: resolveCacheDir(), logger });
+  const args = [...(await guestCcArgs(libc)), ...GUEST_CC.slice(1), '-o', output, source, '-pthread'];
   const { code, stderr } = await capture(GUEST_CC[0], args, { okCodes: 'any' }).catch((error: Error) => {
     throw new UsageError(
       `cannot run ${CROSS_CC} (${error.message.split('\n')[0]})`,
@@ -58,7 +65,7 @@ export async function compileForGuest(source: string, output: string): Promise<v
 }
 
 /** Returns the i386 binary to send: FILE itself, or FILE compiled. */
-export async function prepareBinary(file: string, workDir: string): Promise<string> {
+export async function prepareBinary(file: string, workDir: string, logger: Logger): Promise<string> {
   const stat = await fs.stat(file).catch(() => undefined);
   if (!stat) throw new UsageError(`${file}: no such file`);
   if (stat.isDirectory()) throw new UsageError(`${file} is a directory; give a .c file or an i386 ELF binary`);
@@ -78,7 +85,7 @@ export async function prepareBinary(file: string, workDir: string): Promise<stri
   }
   if (file.endsWith('.c')) {
     const output = path.join(workDir, path.basename(file, '.c'));
-    await compileForGuest(file, output);
+    await compileForGuest(file, output, logger);
     return output;
   }
   const elf = parseElfIdent(header);
@@ -121,7 +128,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    const binary = await prepareBinary(options.file, workDir);
+    const binary = await prepareBinary(options.file, workDir, options.logger);
     const name = path.basename(binary);
     const { guest } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), ...shareOption(options.shareBytes), logger: options.logger });
     try {
