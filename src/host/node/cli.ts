@@ -10,6 +10,7 @@ import { createCliLogger } from './cli-logger.js';
 import { BuildError, UsageError as BuildUsageError } from '../../images/errors.js';
 import { benchCommand } from './commands/bench.js';
 import { buildCommand } from './commands/build.js';
+import { LOCK_FILE } from '../../images/debian-lock.js';
 import { execCommand } from './commands/exec.js';
 import { moduleCommand } from './commands/module.js';
 import { COMPILER_BUILD_COMMAND, runCommand } from './commands/run.js';
@@ -258,18 +259,45 @@ when the host failed rather than the kernel (git bisect run then stops).
       }),
   },
   build: {
-    help: `Usage: epoll-lab build [--kernel ${KERNEL_SERIES.join('|')}|all|DIR]
+    help: `Usage: epoll-lab build [--kernel ${KERNEL_SERIES.join('|')}|all|DIR] [--with-workloads] [--with-compiler]
+                     [--locked | --update-lock]
 
 Builds the guest images from Debian packages into images/ and writes
-images/manifest.json. Each kernel is Debian's linux-source package at the
-version pinned in src/images/kernel-sources.ts, downloaded into the cache with
-apt configuration of our own (the machine's apt setup is not changed). DIR is
-your own Linux source tree, built out of tree with the same config fragment. The kernel build tree is cached outside the clone
-(EPOLL_LAB_CACHE), so a rebuild with no changes takes seconds. As root, missing
-Debian packages are installed; otherwise the apt-get line to run is printed.
+images/manifest.json. Each kernel is Debian's linux-source package of its
+suite, downloaded into the cache with apt configuration of our own (the
+machine's apt setup is not changed). DIR is your own Linux source tree, built
+out of tree with the same config fragment. The kernel build tree is cached
+outside the clone (EPOLL_LAB_CACHE), so a rebuild with no changes takes
+seconds. As root, missing Debian packages (the i686-linux-gnu cross compiler,
+flex, bison, …) are installed; otherwise the apt-get line to run is printed.
+
+Debian package versions are locked in ${LOCK_FILE}: the build uses the
+locked version while the mirror has it, and the suite's current one (with one
+line naming the package and both versions) when Debian has moved on.
+
+  --with-workloads  also build the workloads layer (redis, memcached, echo)
+  --with-compiler   also build the compiler layer (tcc and the i386 C library)
+  --locked          a locked version that has left the mirror is an error
+  --update-lock     lock the suites' current versions of every package this
+                    build uses (with --kernel all --with-workloads
+                    --with-compiler: every set in the lock)
 `,
-    options: { ...common },
-    run: async (values) => buildCommand({ kernels: [typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL], verbose: values['verbose'] === true }),
+    options: {
+      ...common,
+      'with-workloads': { type: 'boolean' },
+      'with-compiler': { type: 'boolean' },
+      locked: { type: 'boolean' },
+      'update-lock': { type: 'boolean' },
+    },
+    run: async (values) =>
+      buildCommand({
+        kernels: [typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL],
+        workloads: values['with-workloads'] === true,
+        compiler: values['with-compiler'] === true,
+        locked: values['locked'] === true,
+        updateLock: values['update-lock'] === true,
+        verbose: values['verbose'] === true,
+      }),
   },
   shell: {
     help: `Usage: epoll-lab shell [--kernel ${KERNEL_SPEC}] [--share-size SIZE]
