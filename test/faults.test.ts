@@ -8,6 +8,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { guestCcArgs, guestLibc } from '../src/images/guest-libc.js';
+import { resolveCacheDir, silentLogger } from '../src/images/index.js';
+import { CROSS_CC } from '../src/images/toolchain.js';
 import { cli } from './cli-process.js';
 
 describe('faults found by a hostile trial', () => {
@@ -130,7 +133,9 @@ describe('faults found by a hostile trial', () => {
       expect(directory.status).toBe(2);
       expect(directory.stderr).toMatch(/is a directory; give a \.c file or an i386 ELF binary/);
       await fs.writeFile(path.join(dir, 'dyn.c'), 'int main(void) { return 0; }\n');
-      execFileSync('i686-linux-gnu-gcc', ['-o', path.join(dir, 'dyn'), path.join(dir, 'dyn.c')]);
+      // Against the images' own i386 libc (the host need have none), linked dynamically.
+      const libc = await guestLibc({ cacheDir: resolveCacheDir(), logger: silentLogger });
+      execFileSync(CROSS_CC, [...(await guestCcArgs(libc)), '-o', path.join(dir, 'dyn'), path.join(dir, 'dyn.c')]);
       const dynamic = await cli(['run', path.join(dir, 'dyn')]);
       expect(dynamic.status).toBe(2);
       expect(dynamic.stderr).toMatch(/is dynamically linked.*rebuild it with i686-linux-gnu-gcc -static/);

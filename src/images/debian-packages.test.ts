@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BUSYBOX_SET } from './busybox.js';
 import { resolveCacheDir } from './cache.js';
 import { LOCK_FILE, readLock } from './debian-lock.js';
-import { fetchPackageSet, LockedPackageGoneError, lockModeOf, UPDATE_LOCK_COMMAND } from './debian-packages.js';
+import { fetchPackageSet, isDebOf, LockedPackageGoneError, lockModeOf, UPDATE_LOCK_COMMAND } from './debian-packages.js';
 import { UsageError } from './errors.js';
 import { silentLogger, type Logger } from './log.js';
 import { MirrorUnreachableError } from './private-apt.js';
@@ -92,6 +92,20 @@ describe('debian-packages.lock.json against the mirror', () => {
     await expect(fetchPackageSet(BUSYBOX_SET, { cacheDir, logger: recordingLogger(), repoRoot })).rejects.toThrow(
       new RegExp(`${LOCK_FILE} is not a valid lock file \\(sets\\.busybox needs "suite" and "arch"\\)`),
     );
+  });
+});
+
+describe('isDebOf', () => {
+  it('tells the architectures of one version apart, and takes "all" for any', () => {
+    // The same redis version exists for i386 and the host: an i386 .deb in the
+    // cache once stood in for the host's, and the native baseline ran i386 code.
+    const v = '5:7.0.15-1~deb12u7';
+    expect(isDebOf('redis-server_5%3a7.0.15-1~deb12u7_i386.deb', 'redis-server', v, 'i386')).toBe(true);
+    expect(isDebOf('redis-server_5%3a7.0.15-1~deb12u7_i386.deb', 'redis-server', v, 'amd64')).toBe(false);
+    expect(isDebOf('redis-server_5%3a7.0.15-1~deb12u7_amd64.deb', 'redis-server', v, 'amd64')).toBe(true);
+    expect(isDebOf('linux-source-6.1_6.1.192-3_all.deb', 'linux-source-6.1', '6.1.192-3', 'all')).toBe(true);
+    expect(isDebOf('tzdata_2025b-0+deb12u1_all.deb', 'tzdata', '2025b-0+deb12u1', 'i386')).toBe(true);
+    expect(isDebOf('redis-server-extra_5%3a7.0.15-1~deb12u7_i386.deb', 'redis-server', v, 'i386')).toBe(false);
   });
 });
 

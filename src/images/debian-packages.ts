@@ -102,10 +102,19 @@ export class LockedPackageGoneError extends PackageUnavailableError {}
 const qualified = (name: string, arch: string) => (arch === 'all' ? name : `${name}:${arch}`);
 const fileVersion = (version: string) => version.replace(/:/g, '%3a');
 
-/** The cached .deb of name=version, if any. */
-async function cachedDeb(debsDir: string, name: string, version: string): Promise<string | undefined> {
+/**
+ * Whether a .deb file name (apt's NAME_VERSION_ARCH.deb) is name=version
+ * for `arch`: the same version exists for i386 and the host's
+ * architecture, so the architecture must match too (or be "all").
+ */
+export function isDebOf(file: string, name: string, version: string, arch: string): boolean {
   const prefix = `${name}_${fileVersion(version)}_`;
-  const hit = (await fs.readdir(debsDir).catch(() => [] as string[])).find((n) => n.startsWith(prefix) && n.endsWith('.deb'));
+  return file.startsWith(prefix) && [`${arch}.deb`, 'all.deb'].includes(file.slice(prefix.length));
+}
+
+/** The cached .deb of name:arch=version, if any. */
+async function cachedDeb(debsDir: string, name: string, version: string, arch: string): Promise<string | undefined> {
+  const hit = (await fs.readdir(debsDir).catch(() => [] as string[])).find((n) => isDebOf(n, name, version, arch));
   return hit && path.join(debsDir, hit);
 }
 
@@ -170,7 +179,7 @@ function sameSpec(set: LockedSet, spec: PackageSetSpec): boolean {
 
 /** Download name=version (checked against `sha256`) into debsDir, unless it is there. */
 async function download(apt: PrivateApt, debsDir: string, name: string, arch: string, pkg: LockedPackage, opts: FetchOptions): Promise<string> {
-  const have = await cachedDeb(debsDir, name, pkg.version);
+  const have = await cachedDeb(debsDir, name, pkg.version, arch);
   if (have) return have;
   await fs.mkdir(debsDir, { recursive: true });
   // Into a temporary directory first: a killed download must not leave a
@@ -179,7 +188,7 @@ async function download(apt: PrivateApt, debsDir: string, name: string, arch: st
   const logFile = path.join(opts.cacheDir, 'logs', `download-${name}.log`);
   try {
     await run('apt-get', [...apt.args, 'download', `${qualified(name, arch)}=${pkg.version}`], { cwd: tmp, env: apt.env, logFile });
-    const got = (await fs.readdir(tmp)).find((n) => n.startsWith(`${name}_${fileVersion(pkg.version)}_`) && n.endsWith('.deb'));
+    const got = (await fs.readdir(tmp)).find((n) => isDebOf(n, name, pkg.version, arch));
     if (!got) throw new BuildError(`apt-get download did not fetch ${qualified(name, arch)} ${pkg.version}; see ${logFile}.`);
     const sha = await sha256File(path.join(tmp, got));
     if (sha !== pkg.sha256) {
@@ -197,7 +206,7 @@ async function downloadAll(apt: PrivateApt, spec: Pick<PackageSetSpec, 'name' | 
   const debs = new Map<string, string>();
   const missing: string[] = [];
   for (const [name, pkg] of Object.entries(packages)) {
-    const have = await cachedDeb(debsDir, name, pkg.version);
+    const have = await cachedDeb(debsDir, name, pkg.version, spec.arch);
     if (have) debs.set(name, have);
     else missing.push(name);
   }
@@ -284,7 +293,7 @@ export async function fetchPackageSet(spec: PackageSetSpec, opts: FetchOptions):
     const debsDir = path.join(opts.cacheDir, 'debs');
     const debs = new Map<string, string>();
     for (const [name, pkg] of Object.entries(usable.packages)) {
-      const deb = await cachedDeb(debsDir, name, pkg.version);
+      const deb = await cachedDeb(debsDir, name, pkg.version, spec.arch);
       if (deb) debs.set(name, deb);
     }
     if (debs.size === Object.keys(usable.packages).length || opts.download === false) {

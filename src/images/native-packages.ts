@@ -126,6 +126,18 @@ async function multiarch(arch: string): Promise<string> {
   }
 }
 
+/** The first bytes of a file: enough for its ELF identification. */
+async function readHead(file: string): Promise<Uint8Array> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The set: the workloads layer's, for this host's architecture (a build's --update-lock can lock it with this). */
 export async function nativeWorkloadsSet(): Promise<PackageSetSpec> {
   return { ...WORKLOADS_SET, name: NATIVE_WORKLOADS_SET_NAME, arch: await hostDebianArch() };
@@ -152,7 +164,17 @@ export async function nativePackageRoot(opts: FetchOptions): Promise<NativePacka
         }
       }
       const witness = await resolveInRoot(root, LOADER_WITNESS);
-      const interpreter = elfInterpreter(await fs.readFile(path.join(root, witness)));
+      const witnessBytes = await fs.readFile(path.join(root, witness));
+      // The host's own machine, read off the running Node binary: a root for
+      // another one (an i386 .deb taken for the host's) must never be run.
+      const host = parseElfIdent(await readHead(process.execPath));
+      const got = parseElfIdent(witnessBytes);
+      if (host && got && (got.machine !== host.machine || got.elfClass !== host.elfClass)) {
+        throw new BuildError(
+          `${LOADER_WITNESS} unpacked for ${set.arch} is for ELF machine ${got.machine}, not this host's (${host.machine}); delete ${path.join(opts.cacheDir, 'debs')} and retry.`,
+        );
+      }
+      const interpreter = elfInterpreter(witnessBytes);
       if (!interpreter) throw new BuildError(`${LOADER_WITNESS} of ${set.arch} names no dynamic loader (PT_INTERP); it cannot run through one.`);
       const loader = await resolveInRoot(root, interpreter);
       const triplet = await multiarch(set.arch);
