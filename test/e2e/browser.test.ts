@@ -395,9 +395,11 @@ describe('the browser app', () => {
       }
     }
     const panel = await openPlayground();
+    expect(await page.getAttribute('#workspace', 'data-console')).toBe('open');
+    // Picking an example asks for the whole width, as clicking into the editor does.
     await panel.locator('select[name="example"]').selectOption(longest.example);
+    await expect.poll(() => page.getAttribute('#workspace', 'data-console')).toBe('strip');
     await page.click('#panel-playground .cm-content');
-    expect(await page.getAttribute('#workspace', 'data-console')).toBe('strip');
     // Bring the line into the editor's viewport (CodeMirror draws only what is near it).
     const row = panel.locator('.cm-line', { hasText: longest.line.trim() });
     const scroller = panel.locator('.cm-scroller');

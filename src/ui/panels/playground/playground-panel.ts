@@ -143,6 +143,8 @@ export class PlaygroundPanel implements Panel {
     if (!example) return;
     this.example = example;
     (await this.loadEditor()).setText(example.source);
+    // Reading an example is editing too: give it the width its lines need (after the pick, so nothing moves under the pointer).
+    this.page.wide(true);
     this.render();
   }
 
