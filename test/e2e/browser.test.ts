@@ -272,6 +272,16 @@ describe('the browser app', () => {
     await panel.locator('[data-testid="trace-scrubber"]').evaluate((range) => range.scrollIntoView({ block: 'start' }));
     await mkdir(RESULTS, { recursive: true });
     await page.screenshot({ path: path.join(RESULTS, 'trace.png') });
+    // With the console collapsed the pane has room for two instances, and draws them side by side.
+    await page.locator('#console-toggle').click();
+    try {
+      const boxes = await panel.locator('.ep-card').evaluateAll((cards) => cards.map((card) => card.getBoundingClientRect().top));
+      expect(boxes.length).toBe(2);
+      expect(boxes[1]).toBe(boxes[0]);
+      await page.screenshot({ path: path.join(RESULTS, 'trace-wide.png') });
+    } finally {
+      await page.locator('#console-toggle').click();
+    }
   });
 
   it('compiles and runs a Playground example in the guest, and shows its output and exit status', { timeout: 300_000 }, async (ctx) => {
