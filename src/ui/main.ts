@@ -8,6 +8,7 @@ import { byId } from './app/dom.js';
 import { FailureView } from './app/failure-view.js';
 import { GuestClient } from './app/guest-client.js';
 import { HeaderView } from './app/header-view.js';
+import { LayoutView, layoutElements } from './app/layout-view.js';
 import type { Panel } from './app/panel.js';
 import { Tabs } from './app/tabs.js';
 import { PerformancePanel } from './panels/performance/performance-panel.js';
@@ -75,7 +76,9 @@ const terminal = new TerminalView(byId('terminal'), {
     sizeLabel.textContent = `${cols}×${rows}`;
     if (stage === 'ready') client.resizeConsole(rows, cols);
   },
+  onOutput: () => layout.consoleChanged(),
 });
+const layout = new LayoutView(layoutElements(), () => terminal.lastLine());
 const failure = new FailureView(byId('failure'), () => void reset());
 
 void offerKernels();
@@ -139,6 +142,7 @@ const playgroundPanel = new PlaygroundPanel(client, {
     tracePanel.traceCommand(argv);
   },
   kernel: () => runningKernel,
+  wide: (wide) => layout.requestWide(wide),
 });
 const panels: Panel[] = [testsPanel, playgroundPanel, inspectorPanel, tracePanel, new DriversPanel(client), new WorkloadsPanel(client), new KernelLogPanel(client), new PerformancePanel()];
 const tabs = new Tabs(byId('tabs'), byId('panels'), panels);

@@ -10,7 +10,7 @@
  * Needs Debian's chromium at /usr/bin/chromium (`apt-get install -y chromium`),
  * or CHROMIUM_PATH; no browser is ever downloaded.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -272,6 +272,16 @@ describe('the browser app', () => {
     await panel.locator('[data-testid="trace-scrubber"]').evaluate((range) => range.scrollIntoView({ block: 'start' }));
     await mkdir(RESULTS, { recursive: true });
     await page.screenshot({ path: path.join(RESULTS, 'trace.png') });
+    // With the console collapsed the pane has room for two instances, and draws them side by side.
+    await page.locator('#console-toggle').click();
+    try {
+      const boxes = await panel.locator('.ep-card').evaluateAll((cards) => cards.map((card) => card.getBoundingClientRect().top));
+      expect(boxes.length).toBe(2);
+      expect(boxes[1]).toBe(boxes[0]);
+      await page.screenshot({ path: path.join(RESULTS, 'trace-wide.png') });
+    } finally {
+      await page.locator('#console-toggle').click();
+    }
   });
 
   it('compiles and runs a Playground example in the guest, and shows its output and exit status', { timeout: 300_000 }, async (ctx) => {
@@ -328,6 +338,131 @@ describe('the browser app', () => {
     expect(await page.getAttribute('#tab-playground', 'aria-selected')).toBe('true');
     await expect.poll(() => editorText(), { timeout: 20_000 }).toBe(program);
     expect(await page.locator('#panel-playground [data-testid="playground-share-note"]').textContent()).toMatch(/^Opened a shared program/);
+  });
+
+  it('drags the split between the console and the panels, keeps it after a reload, and moves it by keyboard', async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    await openApp();
+    const split = page.locator('#split');
+    const consolePane = page.locator('#console-pane');
+    const workspace = (await page.locator('#workspace').boundingBox())!;
+    const grip = (await split.boundingBox())!;
+    // Drag the separator to 40% of the workspace.
+    await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(workspace.x + workspace.width * 0.4, grip.y + grip.height / 2, { steps: 8 });
+    await page.mouse.up();
+    const dragged = Number(await split.getAttribute('aria-valuenow'));
+    expect(dragged).toBeCloseTo(40, 0);
+    const widthBefore = (await consolePane.boundingBox())!.width;
+    await page.reload();
+    await page.waitForFunction((mark) => performance.getEntriesByName(mark).length > 0, PROMPT_MARK, { timeout: 60_000 });
+    expect(Number(await split.getAttribute('aria-valuenow'))).toBe(dragged);
+    expect((await consolePane.boundingBox())!.width).toBeCloseTo(widthBefore, 0);
+    // The keyboard moves it too: arrows, Home and End; double-click resets it.
+    await split.focus();
+    await page.keyboard.press('ArrowRight');
+    expect(Number(await split.getAttribute('aria-valuenow'))).toBe(Math.round((dragged + 2) * 10) / 10);
+    await page.keyboard.press('Home');
+    expect(await split.getAttribute('aria-valuenow')).toBe(await split.getAttribute('aria-valuemin'));
+    // Enter collapses the console to a strip that shows its last line, and brings it back.
+    await page.keyboard.press('Enter');
+    expect(await page.getAttribute('#workspace', 'data-console')).toBe('strip');
+    const strip = page.locator('#console-strip');
+    expect(await page.locator('#terminal').isVisible()).toBe(false);
+    expect(await strip.textContent()).toMatch(/[#$]$/);
+    await page.locator('#console-toggle').click();
+    expect(await page.getAttribute('#workspace', 'data-console')).toBe('open');
+    await split.dblclick();
+    expect(await split.getAttribute('aria-valuenow')).toBe('58');
+  });
+
+  it('stacks the panels below the console in a window under 900 px', async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    await page.setViewportSize({ width: 820, height: 900 });
+    try {
+      await openApp();
+      const consoleBox = (await page.locator('#console-pane').boundingBox())!;
+      const panelsBox = (await page.locator('.side-pane').boundingBox())!;
+      expect(panelsBox.y).toBeGreaterThanOrEqual(consoleBox.y + consoleBox.height);
+      expect(await page.locator('#split').isVisible()).toBe(false);
+      await mkdir(RESULTS, { recursive: true });
+      await page.screenshot({ path: path.join(RESULTS, 'narrow.png') });
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
+  it('gives the Playground the whole width while editing, so the longest example line shows uncut at 1440 px', async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    const examples = path.join(REPO, 'guest', 'playground', 'examples');
+    // The longest line of all examples, as the editor draws it (tabs eight wide).
+    let longest = { example: '', line: '', columns: 0 };
+    for (const file of await readdir(examples)) {
+      for (const line of (await readFile(path.join(examples, file), 'utf8')).split('\n')) {
+        const columns = line.replace(/^\t+/, (tabs) => ' '.repeat(tabs.length * 8)).length;
+        if (columns > longest.columns) longest = { example: file.replace(/\.c$/, ''), line, columns };
+      }
+    }
+    const panel = await openPlayground();
+    expect(await page.getAttribute('#workspace', 'data-console')).toBe('open');
+    // Picking an example asks for the whole width, as clicking into the editor does.
+    await panel.locator('select[name="example"]').selectOption(longest.example);
+    await expect.poll(() => page.getAttribute('#workspace', 'data-console')).toBe('strip');
+    await page.click('#panel-playground .cm-content');
+    // Bring the line into the editor's viewport (CodeMirror draws only what is near it).
+    const row = panel.locator('.cm-line', { hasText: longest.line.trim() });
+    const scroller = panel.locator('.cm-scroller');
+    await scroller.evaluate((element) => { (element as unknown as { scrollTop: number }).scrollTop = 0; });
+    for (let step = 0; (await row.count()) === 0 && step < 40; step++) {
+      await scroller.evaluate((element) => {
+        const box = element as unknown as { scrollTop: number; clientHeight: number };
+        box.scrollTop += box.clientHeight / 2;
+      });
+    }
+    await row.waitFor({ timeout: 5_000 });
+    await row.scrollIntoViewIfNeeded();
+    const fits = await scroller.evaluate((element) => ({ scroll: element.scrollWidth, client: element.clientWidth }));
+    ctx.annotate(`${longest.example}: ${longest.columns} columns; editor ${fits.client} px wide, content ${fits.scroll} px`);
+    expect(fits.scroll, 'the editor scrolls sideways: a line is cut').toBeLessThanOrEqual(fits.client);
+    const rowRight = (await row.evaluate((line) => line.getBoundingClientRect().right));
+    const scrollerRight = (await scroller.evaluate((element) => element.getBoundingClientRect().left + element.clientWidth));
+    expect(rowRight).toBeLessThanOrEqual(scrollerRight);
+    await mkdir(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'playground-wide.png') });
+    // Another tab gives the console its room back.
+    await page.click('#tab-tests');
+    expect(await page.getAttribute('#workspace', 'data-console')).toBe('open');
+  });
+
+  it('reaches every panel by keyboard (ARIA tabs) and axe-core finds no serious or critical violation on them', { timeout: 120_000 }, async (ctx) => {
+    if (cannotBuild) return ctx.skip(cannotBuild);
+    await openApp();
+    // axe comes in under the test only, through the DevTools protocol (the page's CSP would refuse a script tag).
+    await page.evaluate(await readFile(path.join(REPO, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8'));
+    const tabs = page.locator('[role="tab"]');
+    const count = await tabs.count();
+    await page.locator('[role="tab"][aria-selected="true"]').focus();
+    await page.keyboard.press('Home');
+    const found: string[] = [];
+    for (let i = 0; i < count; i++) {
+      if (i > 0) await page.keyboard.press('ArrowRight');
+      const tab = tabs.nth(i);
+      expect(await tab.getAttribute('aria-selected')).toBe('true');
+      expect(await tab.evaluate((element) => element.matches(':focus'))).toBe(true);
+      // Only the selected tab is a Tab stop; Tab goes on into its panel.
+      expect(await tabs.evaluateAll((all) => all.filter((t) => t.getAttribute('tabindex') === '0').length)).toBe(1);
+      const panelId = (await tab.getAttribute('aria-controls'))!;
+      expect(await page.locator(`#${panelId}`).isVisible()).toBe(true);
+      // Panels that fill in from the guest (Tests, Inspector) are checked as they first draw.
+      const violations = await page.evaluate<string[]>(`axe.run(document, { resultTypes: ['violations'] }).then((result) =>
+        result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => v.impact + ' ' + v.id + ' (' + v.help + '): ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`);
+      found.push(...violations.map((v) => `${panelId}: ${v}`));
+    }
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string | undefined>(`document.activeElement?.closest('[role="tabpanel"]')?.id`)).toBe(await tabs.nth(count - 1).getAttribute('aria-controls'));
+    expect(found).toEqual([]);
   });
 
   it('kept to its Content-Security-Policy and logged no errors', async (ctx) => {

@@ -29,7 +29,12 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(root: string): Promise<StaticServer> {
+export interface StaticServerOptions {
+  /** Sent with every file, as a site's host would (README "Host the console yourself"). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export async function serveStatic(root: string, options: StaticServerOptions = {}): Promise<StaticServer> {
   const sent = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -39,6 +44,7 @@ export async function serveStatic(root: string): Promise<StaticServer> {
       const info = await stat(file).catch(() => undefined);
       if (!info?.isFile()) return void res.writeHead(404).end('not found');
       res.writeHead(200, {
+        ...options.headers,
         'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
         'Content-Length': info.size,
         'Cache-Control': 'no-cache',

@@ -10,6 +10,8 @@ import '@xterm/xterm/css/xterm.css';
 export interface TerminalCallbacks {
   onInput(data: string): void;
   onResize(rows: number, cols: number): void;
+  /** Output was drawn into the buffer (for the collapsed console's strip). */
+  onOutput?(): void;
 }
 
 const NOTE_STYLE: Readonly<Record<'info' | 'warn' | 'error', string>> = {
@@ -29,6 +31,9 @@ export class TerminalView {
       scrollback: 5000,
       convertEol: false,
       cursorBlink: true,
+      // xterm's own accessibility tree: output is read once from its live region, and the
+      // echo of what the person typed is not read again (xterm drops echoed keystrokes).
+      screenReaderMode: true,
       fontFamily: 'ui-monospace, "JetBrains Mono", "DejaVu Sans Mono", Menlo, Consolas, monospace',
       fontSize: 13,
       theme: { background: '#0d1117', foreground: '#d6deeb', cursor: '#7fdbca', selectionBackground: '#264f78' },
@@ -37,6 +42,7 @@ export class TerminalView {
     this.terminal.open(container);
     this.terminal.onData((data) => callbacks.onInput(data));
     this.terminal.onResize(({ rows, cols }) => callbacks.onResize(rows, cols));
+    if (callbacks.onOutput) this.terminal.onWriteParsed(callbacks.onOutput);
     this.observer = new ResizeObserver(() => this.queueFit());
     this.observer.observe(container);
     this.fit();
@@ -54,6 +60,16 @@ export class TerminalView {
   note(text: string, level: 'info' | 'warn' | 'error' = 'info'): void {
     const lines = text.split('\n').map((line) => `${NOTE_STYLE[level]}${line}\x1b[0m`);
     this.terminal.write(`\r\n${lines.join('\r\n')}\r\n`);
+  }
+
+  /** The last line with text on it, up to the cursor ('' for an empty console). */
+  lastLine(): string {
+    const buffer = this.terminal.buffer.active;
+    for (let y = buffer.baseY + buffer.cursorY; y >= 0; y--) {
+      const text = buffer.getLine(y)?.translateToString(true).trim();
+      if (text) return text;
+    }
+    return '';
   }
 
   /** Clears everything, scrollback included, for a new guest. */

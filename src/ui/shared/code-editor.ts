@@ -82,7 +82,9 @@ export class CodeEditor {
       lintGutter(),
       // Tab indents inside the editor; Escape then Tab leaves it (CodeMirror's documented way out).
       keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
-      EditorView.contentAttributes.of({ 'aria-label': options.label }),
+      // tabindex: contenteditable is focusable anyway, but saying so lets checkers (axe's
+      // scrollable-region-focusable) see that the scrolled region is reachable by keyboard.
+      EditorView.contentAttributes.of({ 'aria-label': options.label, tabindex: '0' }),
       EditorView.updateListener.of((update) => {
         if (update.docChanged && !this.replacing) onChange?.(update.state.doc.toString());
       }),

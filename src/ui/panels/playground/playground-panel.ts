@@ -22,6 +22,8 @@ export interface PlaygroundPage {
   trace(argv: readonly string[]): void;
   /** The kernel series the page runs ("6.12"), when the site offers a choice; it goes into share links. */
   kernel(): string | undefined;
+  /** The panel wants the whole width of the window (true: while the person edits) or is done with it. */
+  wide(wide: boolean): void;
 }
 
 export class PlaygroundPanel implements Panel {
@@ -51,7 +53,12 @@ export class PlaygroundPanel implements Panel {
   private readonly traceButton = h('button', { className: 'button', attrs: { type: 'button', 'data-action': 'playground-trace', title: "Run the compiled program again in the Trace panel, with the kernel's epoll traced" }, on: { click: () => this.trace() } }, 'Trace this');
   private readonly about = h('p', { className: 'explain', attrs: { 'data-testid': 'playground-about' } });
   private readonly notice = h('div', {});
-  private readonly editorHost = h('div', { className: 'playground-editor', attrs: { 'data-testid': 'playground-editor' } });
+  // Editing asks for the wide layout: the examples' longest lines are 158 columns, more than half a window.
+  private readonly editorHost = h('div', {
+    className: 'playground-editor',
+    attrs: { 'data-testid': 'playground-editor' },
+    on: { focusin: () => this.page.wide(true) },
+  });
   private readonly status = h('p', { className: 'summary', attrs: { 'data-testid': 'playground-status' } });
   private readonly compilerOutput = h('pre', { className: 'output playground-compiler', attrs: { 'data-testid': 'playground-compiler-output' } });
   private readonly output = h('pre', { className: 'output playground-output', attrs: { 'data-testid': 'playground-output', 'aria-live': 'polite' } });
@@ -80,6 +87,7 @@ export class PlaygroundPanel implements Panel {
 
   setVisible(visible: boolean): void {
     if (visible) void this.loadEditor();
+    else this.page.wide(false);
   }
 
   setGuestReady(ready: boolean): void {
@@ -135,6 +143,8 @@ export class PlaygroundPanel implements Panel {
     if (!example) return;
     this.example = example;
     (await this.loadEditor()).setText(example.source);
+    // Reading an example is editing too: give it the width its lines need (after the pick, so nothing moves under the pointer).
+    this.page.wide(true);
     this.render();
   }
 
