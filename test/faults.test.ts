@@ -154,13 +154,21 @@ describe('faults found by a hostile trial', () => {
   });
 
   it('--timeout refuses 0 and values past the channel, and spells no limit as none', async () => {
-    for (const value of ['0', '4294968', '-1', 'soon', '']) {
+    for (const value of ['0', '4294968', '-1', 'soon', '', '0x10', '1e3']) {
       const result = await cli(['exec', `--timeout=${value}`, '--', 'true']);
       expect(result.status, `--timeout ${JSON.stringify(value)}`).toBe(2);
-      expect(result.stderr).toMatch(/--timeout wants seconds between 0\.001 and 4294967, or none for no limit/);
+      expect(result.stderr).toMatch(/--timeout wants decimal seconds between 0\.001 and 4294967 \(e\.g\. 30 or 2\.5\), or none for no limit/);
     }
     expect((await cli(['exec', '--timeout', 'none', '--', 'true'])).status).toBe(0);
     expect((await cli(['exec', '--timeout', '4294967', '--', 'true'])).status).toBe(0);
+  });
+
+  it('a shard that holds none of the selected cases is the same to --list and to a run: a note, exit 0', { timeout: 120_000 }, async () => {
+    for (const list of [['--list'], []]) {
+      const result = await cli(['test', '--suite', 'epoll-abi', '--shard', '2/2', ...list]);
+      expect(result.status, list.join(' ')).toBe(0);
+      expect(result.stderr, list.join(' ')).toMatch(/shard 2\/2 holds none of the selected cases/);
+    }
   });
 
   it('an --output that cannot be written is refused before anything runs', async () => {

@@ -19,6 +19,7 @@ import { resolveKernelNames } from '../../../images/kernel-sources.js';
 import type { RunEvent, RunReport } from '../../core/testing/results.js';
 import type { RunSelection } from '../../core/testing/runner.js';
 import { runOnKernels } from '../kernel-run.js';
+import { emptyShardNote } from '../../core/testing/suites.js';
 import { defaultJobs } from '../jobs/parallel-run.js';
 import { listCases } from './test-list.js';
 import { kernelIdentity, loadManifest, requireImages } from '../images.js';
@@ -49,13 +50,21 @@ export interface TestCommandOptions {
   readonly logger: Logger;
 }
 
+/**
+ * The most shards --shard may name. Suites are dealt out whole, so past the
+ * number of suites a shard is simply empty; this bound only keeps K and N
+ * exact numbers (20 digits would not be).
+ */
+export const MAX_SHARDS = 10_000;
+
+/** --shard K/N: whole numbers with 1 <= K <= N <= MAX_SHARDS. */
 export function parseShard(text: string | undefined): RunSelection['shard'] {
   if (text === undefined) return undefined;
-  const match = /^(\d+)\/(\d+)$/.exec(text);
+  const match = /^(\d{1,9})\/(\d{1,9})$/.exec(text);
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
-  if (!match || count < 1 || index < 1 || index > count) {
-    throw new UsageError(`--shard wants K/N with 1 <= K <= N (e.g. 1/2), not ${JSON.stringify(text)}`);
+  if (!match || count < 1 || index < 1 || index > count || count > MAX_SHARDS) {
+    throw new UsageError(`--shard wants K/N with 1 <= K <= N <= ${MAX_SHARDS} (e.g. 1/2), not ${JSON.stringify(text)}`);
   }
   return { index, count };
 }
@@ -247,7 +256,7 @@ async function runAndReport(
   const failed = runs.reduce((n, r) => n + r.summary.fail, 0);
   const ran = runs.reduce((n, r) => n + r.summary.pass + r.summary.fail + r.summary.skip, 0);
   if (ran === 0 && selection.shard) {
-    process.stderr.write(`epoll-lab: shard ${selection.shard.index}/${selection.shard.count} holds none of the selected cases\n`);
+    process.stderr.write(`epoll-lab: ${emptyShardNote(selection.shard)}\n`);
     return 0;
   }
   if (ran === 0) throw new UsageError('no case matched the selection');
