@@ -206,8 +206,9 @@ export async function lockCache(cacheDir: string): Promise<() => Promise<void>> 
     // must not share a cache any more than two processes may.
     if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
       throw new CacheLockedError(
+        // EPOLL_LAB_CACHE, which every command reads: `epoll-lab build` has no --cache-dir.
         `The build cache ${cacheDir} is in use by another build (pid ${holder}); wait for it to finish, ` +
-          `pass a different --cache-dir, or delete ${lockFile} if no build is running.`,
+          `set EPOLL_LAB_CACHE to another directory for this build, or delete ${lockFile} if no build is running.`,
       );
     }
     await fs.rm(lockFile, { force: true }); // stale: its owner died
