@@ -45,6 +45,23 @@ describe('faults found by a hostile trial', () => {
     }
   });
 
+  it('two runs that both find no snapshot never interleave their saves: no "damaged", and the next run restores', { timeout: 300_000 }, async () => {
+    const cache = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-snapshot-race-'));
+    const env = { ...process.env, EPOLL_LAB_CACHE: cache };
+    try {
+      const both = await Promise.all([cli(['exec', '--', 'echo', 'a'], { env }), cli(['exec', '--', 'echo', 'b'], { env })]);
+      for (const result of both) {
+        expect(result.status, result.stderr).toBe(0);
+        expect(result.stderr).not.toMatch(/damaged/);
+      }
+      const next = await cli(['exec', '--verbose', '--', 'true'], { env });
+      expect(next.status).toBe(0);
+      expect(next.stderr).not.toMatch(/damaged|no snapshot yet/);
+    } finally {
+      await fs.rm(cache, { recursive: true, force: true });
+    }
+  });
+
   it('a guest that reboots, halts or powers off ends the command with a clear error, never a raw emulator abort', { timeout: 120_000 }, async () => {
     const cases: [string, RegExp][] = [
       ['reboot -f', /the guest rebooted/],
