@@ -188,6 +188,17 @@ describe('faults found by a hostile trial', () => {
     }
   });
 
+  it('trace --json to a target that fills keeps the command\'s status and the events, in a file it names', { timeout: 120_000 }, async () => {
+    const result = await cli(['trace', '--json', '/dev/full', '--', 'epoll-demo', 'lt-et']);
+    expect(result.stderr).not.toMatch(/internal error|at .*\.ts:\d+/);
+    expect(result.status).toBe(0);
+    const kept = /could not write \/dev\/full \(ENOSPC\); the report is in (\S+)\n/.exec(result.stderr)?.[1];
+    expect(kept, result.stderr).toBeDefined();
+    const events = (await fs.readFile(kept!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
+    expect(events.map((e) => e.kind)).toContain('create');
+    await fs.rm(kept!);
+  });
+
   it('an --output that cannot be written is refused before anything runs', async () => {
     const result = await cli(['test', '--suite', 'epoll-abi', '--reporter', 'json', '--output', '/nonexistent/dir/x.json']);
     expect(result.status).toBe(2);

@@ -357,7 +357,8 @@ epitems get stable names (ep1, ep1.i2); mask bits are shown by name.
 ${Object.entries(TRACE_EVENT_KINDS).map(([name, about]) => wrapText(`${name}: ${about}`, 78, '  ', '    ')).join('\n')}
 --json FILE writes one JSON object per event per line (- for stdout; CMD's
 stdout then goes to stderr; with several kernels, one file each, -<kernel> added
-before the extension). Demos in the image: epoll-demo lt-et | oneshot |
+before the extension). FILE is written when the trace ends; if that fails, the
+events stay in a temporary file whose path is printed. Demos in the image: epoll-demo lt-et | oneshot |
 exclusive [N] | overflow [ITEMS] [ROUNDS] | scullpipe.
 Exit status as for exec: CMD's, 128+N for signal N, 124 on --timeout (default 600).
 `,

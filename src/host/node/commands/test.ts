@@ -3,10 +3,6 @@
  * fresh guest per suite (several at once with --jobs), for one kernel or the
  * whole matrix, and writes a report. The exit status is 0 only if nothing failed.
  */
-import { constants as fsConstants } from 'node:fs';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { EpollLabError, GuestFaultError, UsageError } from '../../core/errors.js';
 import { KernelBuildFailedError, UsageError as BuildUsageError } from '../../../images/errors.js';
 import { buildImages, createStreamLogger, type Manifest } from '../../../images/index.js';
@@ -22,6 +18,7 @@ import { runOnKernels } from '../kernel-run.js';
 import { emptyShardNote } from '../../core/testing/suites.js';
 import { defaultJobs } from '../jobs/parallel-run.js';
 import { listCases } from './test-list.js';
+import { checkWritable, writeReport } from '../report-file.js';
 import { kernelIdentity, loadManifest, requireImages } from '../images.js';
 
 /** What `git bisect run` reads as "this commit cannot be tested". */
@@ -126,34 +123,6 @@ function prettySummary(run: RunReport): string {
   const { pass, fail, skip } = run.summary;
   const source = run.identity ? ` (${run.identity.source})` : '';
   return `\nLinux ${run.kernel}${source}: ${pass} passed, ${fail} failed, ${skip} skipped\n`;
-}
-
-/** Refuses, before anything runs, an output file (`option`'s value) that cannot be written. */
-export async function checkWritable(file: string, option = '--output'): Promise<void> {
-  const target = path.resolve(file);
-  const dir = path.dirname(target);
-  const stat = await fs.stat(target).catch(() => undefined);
-  if (stat?.isDirectory()) throw new UsageError(`${option} ${file} is a directory; give a file name`);
-  try {
-    await fs.access(stat ? target : dir, fsConstants.W_OK);
-  } catch {
-    throw new UsageError(`${option} ${file}: ${stat ? 'the file is not writable' : `cannot write in ${dir} (missing or not writable)`}; give another path`);
-  }
-}
-
-/**
- * Writes the finished report; if that fails after all (the disk filled, the
- * directory went away), a run is never lost: it goes to a temporary file,
- * and we say where.
- */
-async function writeReport(file: string, text: string): Promise<void> {
-  try {
-    await fs.writeFile(file, text);
-  } catch (error) {
-    const fallback = path.join(os.tmpdir(), `epoll-lab-report-${process.pid}-${Date.now()}${path.extname(file)}`);
-    await fs.writeFile(fallback, text);
-    process.stderr.write(`epoll-lab: could not write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the report is in ${fallback}\n`);
-  }
 }
 
 export async function testCommand(options: TestCommandOptions): Promise<number> {
