@@ -164,6 +164,21 @@ describe('faults found by a hostile trial', () => {
     expect(report['stderrBase64']).toBeUndefined();
   });
 
+  it('a program that names itself like a kernel fault and segfaults exits 139: the kernel did not crash', { timeout: 120_000 }, async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-spoof-'));
+    try {
+      const source = path.join(dir, 'spoof.c');
+      await fs.writeFile(source, '#include <sys/prctl.h>\nint main(int c, char **v) { prctl(PR_SET_NAME, v[1]); *(volatile int *)0 = 1; return 0; }\n');
+      for (const name of ['BUG: spoofed', 'soft lockup', 'Oops: 0002 [#1]']) {
+        const result = await cli(['run', source, '--', name]);
+        expect(result.stderr, name).not.toMatch(/kernel crashed|hung task/);
+        expect(result.status, name).toBe(139);
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a command killed by a real-time signal exits 128+N, not an internal error', async () => {
     const result = await cli(['exec', '--', 'sh', '-c', 'kill -40 $$']);
     expect(result.stderr).not.toMatch(/internal error/);
