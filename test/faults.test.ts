@@ -179,6 +179,14 @@ describe('faults found by a hostile trial', () => {
     }
   });
 
+  it('a command line longer than the channel carries is a usage error naming the limit, not a crash', async () => {
+    const result = await cli(['exec', '--', 'echo', 'x'.repeat(70_000)]);
+    expect(result.stderr).not.toMatch(/GuestDisposedError|internal error|at .*\.ts:\d+/);
+    expect(result.stderr).toMatch(/the command line is 70007 bytes .*; the guest channel carries at most 65524 bytes in one request \(its 64 KiB frame\)/);
+    expect(result.stderr).toMatch(/pass long data on stdin/);
+    expect(result.status).toBe(2);
+  });
+
   it('a command killed by a real-time signal exits 128+N, not an internal error', async () => {
     const result = await cli(['exec', '--', 'sh', '-c', 'kill -40 $$']);
     expect(result.stderr).not.toMatch(/internal error/);
