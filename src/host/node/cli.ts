@@ -395,8 +395,9 @@ status is as for exec.
 Playground does: the compiler layer (built by
 \`${COMPILER_BUILD_COMMAND}\`) is unpacked into the guest, tcc -Wall
 builds it against the guest's shared glibc (-lpthread -lm), and it runs as
-root with its output bounded to 1 MiB. tcc's errors end the command with
-status 2, as gcc's do.
+root with its output bounded to 1 MiB, passed on byte for byte. tcc's errors
+end the command with status 2, as gcc's do; tcc crashing (killed by a signal)
+is said as such, status 1.
 ${SHARE_SIZE_HELP}
 `,
     options: { ...common, timeout: { type: 'string' }, user: { type: 'string' }, 'share-size': { type: 'string' }, 'in-guest-compiler': { type: 'boolean' } },
