@@ -3,12 +3,12 @@
  * tried through the real CLI against the real guest, so it stays fixed.
  */
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { cli } from './cli-process.js';
+import { BIN, cli } from './cli-process.js';
 
 describe('faults found by a hostile trial', () => {
   it('--timeout ends everything the command started, even a descendant that left its process group', { timeout: 60_000 }, async () => {
@@ -220,6 +220,30 @@ describe('faults found by a hostile trial', () => {
     const events = (await fs.readFile(kept!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
     expect(events.map((e) => e.kind)).toContain('create');
     await fs.rm(kept!);
+  });
+
+  it('SIGTERM during a workload\'s native leg ends its native server and load with it, none left running reparented', { timeout: 300_000 }, async () => {
+    const child = spawn(process.execPath, [BIN, 'workload', 'echo', '--warmup', 'brief', '--requests', '200000', '--verbose'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    // The native server is up and under load: its warm-up batch has been measured.
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/native: warm-up batch 1/.test(stderr)) resolve();
+      });
+      child.once('close', () => reject(new Error(`the workload ended before its native leg ran:\n${stderr}`)));
+    });
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).split('\n').map(Number).filter((pid) => pid > 0);
+    expect(children.length).toBeGreaterThan(0);
+    const status = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await status).toBe(143);
+    // Each is gone, or dead and waiting to be reaped by its new parent.
+    const alive = children.filter((pid) => {
+      const stat = execFileSync('sh', ['-c', `cat /proc/${pid}/stat 2>/dev/null || true`], { encoding: 'utf8' });
+      return stat !== '' && !/^\d+ \(.*\) [ZX] /.test(stat);
+    });
+    expect(alive).toEqual([]);
   });
 
   it('an --output that cannot be written is refused before anything runs', async () => {

@@ -16,6 +16,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { removeOnSignalExit } from './signal-cleanup.js';
 import { CacheLockedError } from './errors.js';
 
 export const STAMP = '.complete';
@@ -130,6 +131,8 @@ export async function cachedDir<T extends object>(
   const stamp = await readStamp<T>(final);
   if (stamp) return { stamp, cached: true };
   const tmp = await makeTempDir(path.dirname(final), path.basename(final));
+  // A signal meanwhile (Ctrl-C, SIGTERM) leaves no half-built directory.
+  const keep = removeOnSignalExit(tmp);
   try {
     const made = await build(tmp);
     await writeStamp(tmp, made);
@@ -148,6 +151,8 @@ export async function cachedDir<T extends object>(
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw err;
+  } finally {
+    keep();
   }
 }
 
