@@ -103,7 +103,7 @@ describe('epoll-lab CLI', () => {
     expect(cli('frobnicate').status).toBe(2);
     const bad = cli('exec', '--timeout', 'soon', '--', 'true');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('--timeout wants seconds between 0.001 and 4294967, or none for no limit');
+    expect(bad.stderr).toContain('--timeout wants decimal seconds between 0.001 and 4294967 (e.g. 30 or 2.5), or none for no limit');
   });
 
   it('workload names what is wrong with its arguments before building or booting anything', () => {

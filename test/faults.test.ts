@@ -3,7 +3,7 @@
  * tried through the real CLI against the real guest, so it stays fixed.
  */
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { guestCcArgs, guestLibc } from '../src/images/guest-libc.js';
 import { resolveCacheDir, silentLogger } from '../src/images/index.js';
 import { CROSS_CC } from '../src/images/toolchain.js';
-import { cli } from './cli-process.js';
+import { BIN, cli } from './cli-process.js';
 
 describe('faults found by a hostile trial', () => {
   it('--timeout ends everything the command started, even a descendant that left its process group', { timeout: 60_000 }, async () => {
@@ -43,6 +43,23 @@ describe('faults found by a hostile trial', () => {
       expect(result.stderr).toMatch(/snapshot .* is damaged: its content does not match the checksum saved with it.*booting cold/);
       // A new, good snapshot replaced it.
       expect((await cli(['exec', '--', 'true'], { env })).stderr).not.toMatch(/damaged/);
+    } finally {
+      await fs.rm(cache, { recursive: true, force: true });
+    }
+  });
+
+  it('two runs that both find no snapshot never interleave their saves: no "damaged", and the next run restores', { timeout: 300_000 }, async () => {
+    const cache = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-snapshot-race-'));
+    const env = { ...process.env, EPOLL_LAB_CACHE: cache };
+    try {
+      const both = await Promise.all([cli(['exec', '--', 'echo', 'a'], { env }), cli(['exec', '--', 'echo', 'b'], { env })]);
+      for (const result of both) {
+        expect(result.status, result.stderr).toBe(0);
+        expect(result.stderr).not.toMatch(/damaged/);
+      }
+      const next = await cli(['exec', '--verbose', '--', 'true'], { env });
+      expect(next.status).toBe(0);
+      expect(next.stderr).not.toMatch(/damaged|no snapshot yet/);
     } finally {
       await fs.rm(cache, { recursive: true, force: true });
     }
@@ -152,6 +169,29 @@ describe('faults found by a hostile trial', () => {
     expect(report['stderrBase64']).toBeUndefined();
   });
 
+  it('a program that names itself like a kernel fault and segfaults exits 139: the kernel did not crash', { timeout: 120_000 }, async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-spoof-'));
+    try {
+      const source = path.join(dir, 'spoof.c');
+      await fs.writeFile(source, '#include <sys/prctl.h>\nint main(int c, char **v) { prctl(PR_SET_NAME, v[1]); *(volatile int *)0 = 1; return 0; }\n');
+      for (const name of ['BUG: spoofed', 'soft lockup', 'Oops: 0002 [#1]']) {
+        const result = await cli(['run', source, '--', name]);
+        expect(result.stderr, name).not.toMatch(/kernel crashed|hung task/);
+        expect(result.status, name).toBe(139);
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a command line longer than the channel carries is a usage error naming the limit, not a crash', async () => {
+    const result = await cli(['exec', '--', 'echo', 'x'.repeat(70_000)]);
+    expect(result.stderr).not.toMatch(/GuestDisposedError|internal error|at .*\.ts:\d+/);
+    expect(result.stderr).toMatch(/the command line is 70007 bytes .*; the guest channel carries at most 65524 bytes in one request \(its 64 KiB frame\)/);
+    expect(result.stderr).toMatch(/pass long data on stdin/);
+    expect(result.status).toBe(2);
+  });
+
   it('a command killed by a real-time signal exits 128+N, not an internal error', async () => {
     const result = await cli(['exec', '--', 'sh', '-c', 'kill -40 $$']);
     expect(result.stderr).not.toMatch(/internal error/);
@@ -159,13 +199,56 @@ describe('faults found by a hostile trial', () => {
   });
 
   it('--timeout refuses 0 and values past the channel, and spells no limit as none', async () => {
-    for (const value of ['0', '4294968', '-1', 'soon', '']) {
+    for (const value of ['0', '4294968', '-1', 'soon', '', '0x10', '1e3']) {
       const result = await cli(['exec', `--timeout=${value}`, '--', 'true']);
       expect(result.status, `--timeout ${JSON.stringify(value)}`).toBe(2);
-      expect(result.stderr).toMatch(/--timeout wants seconds between 0\.001 and 4294967, or none for no limit/);
+      expect(result.stderr).toMatch(/--timeout wants decimal seconds between 0\.001 and 4294967 \(e\.g\. 30 or 2\.5\), or none for no limit/);
     }
     expect((await cli(['exec', '--timeout', 'none', '--', 'true'])).status).toBe(0);
     expect((await cli(['exec', '--timeout', '4294967', '--', 'true'])).status).toBe(0);
+  });
+
+  it('a shard that holds none of the selected cases is the same to --list and to a run: a note, exit 0', { timeout: 120_000 }, async () => {
+    for (const list of [['--list'], []]) {
+      const result = await cli(['test', '--suite', 'epoll-abi', '--shard', '2/2', ...list]);
+      expect(result.status, list.join(' ')).toBe(0);
+      expect(result.stderr, list.join(' ')).toMatch(/shard 2\/2 holds none of the selected cases/);
+    }
+  });
+
+  it('trace --json to a target that fills keeps the command\'s status and the events, in a file it names', { timeout: 120_000 }, async () => {
+    const result = await cli(['trace', '--json', '/dev/full', '--', 'epoll-demo', 'lt-et']);
+    expect(result.stderr).not.toMatch(/internal error|at .*\.ts:\d+/);
+    expect(result.status).toBe(0);
+    const kept = /could not write \/dev\/full \(ENOSPC\); the report is in (\S+)\n/.exec(result.stderr)?.[1];
+    expect(kept, result.stderr).toBeDefined();
+    const events = (await fs.readFile(kept!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
+    expect(events.map((e) => e.kind)).toContain('create');
+    await fs.rm(kept!);
+  });
+
+  it('SIGTERM during a workload\'s native leg ends its native server and load with it, none left running reparented', { timeout: 300_000 }, async () => {
+    const child = spawn(process.execPath, [BIN, 'workload', 'echo', '--warmup', 'brief', '--requests', '200000', '--verbose'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    // The native server is up and under load: its warm-up batch has been measured.
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/native: warm-up batch 1/.test(stderr)) resolve();
+      });
+      child.once('close', () => reject(new Error(`the workload ended before its native leg ran:\n${stderr}`)));
+    });
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).split('\n').map(Number).filter((pid) => pid > 0);
+    expect(children.length).toBeGreaterThan(0);
+    const status = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await status).toBe(143);
+    // Each is gone, or dead and waiting to be reaped by its new parent.
+    const alive = children.filter((pid) => {
+      const stat = execFileSync('sh', ['-c', `cat /proc/${pid}/stat 2>/dev/null || true`], { encoding: 'utf8' });
+      return stat !== '' && !/^\d+ \(.*\) [ZX] /.test(stat);
+    });
+    expect(alive).toEqual([]);
   });
 
   it('an --output that cannot be written is refused before anything runs', async () => {

@@ -19,7 +19,8 @@ import { loadLayer } from '../src/host/node/workloads/images.js';
 import { assembleCompilerLayer, COMPILER_ROLE, compilerPackages } from '../src/images/compiler-layer.js';
 import { sha256Hex } from '../src/images/hash.js';
 import { resolveCacheDir, silentLogger } from '../src/images/index.js';
-import { cli } from './cli-process.js';
+import { spawnSync } from 'node:child_process';
+import { BIN, cli } from './cli-process.js';
 
 const EPOLL_PROGRAM = path.resolve(import.meta.dirname, 'fixtures/playground-epoll.c');
 
@@ -51,6 +52,32 @@ describe('epoll-lab run --in-guest-compiler', () => {
   }, 240_000);
 });
 
+describe('epoll-lab run --in-guest-compiler, what a program writes and how tcc fails', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-tcc-'));
+  });
+  afterAll(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it('passes binary output byte for byte, as plain run does', async () => {
+    const source = path.join(dir, 'bytes.c');
+    await fs.writeFile(source, '#include <unistd.h>\nint main(void) { unsigned char b[256]; for (int i = 0; i < 256; i++) b[i] = i; return write(1, b, 256) != 256; }\n');
+    const child = spawnSync(process.execPath, [BIN, 'run', '--in-guest-compiler', source], { timeout: 240_000 });
+    expect(child.stderr.toString()).toBe('');
+    expect(child.status).toBe(0);
+    expect([...child.stdout]).toEqual(Array.from({ length: 256 }, (_, i) => i));
+  }, 240_000);
+
+  it('says that tcc died, and of what signal, when it crashes on a program (200,000 nested parentheses)', async () => {
+    const source = path.join(dir, 'deep.c');
+    await fs.writeFile(source, `int main(void) { return ${'('.repeat(200_000)}0${')'.repeat(200_000)}; }\n`);
+    const { status, stderr } = await cli(['run', '--in-guest-compiler', source]);
+    expect(stderr).toMatch(/tcc died of SIG[A-Z]+ while compiling .*deep\.c in the guest/);
+    expect(stderr).not.toMatch(/does not compile/);
+    expect(status).toBe(1);
+  }, 240_000);
+});
+
 describe('the Playground in a guest with the compiler layer', () => {
   let guest: Guest;
   beforeAll(async () => {
@@ -77,8 +104,8 @@ describe('the Playground in a guest with the compiler layer', () => {
     });
     stop = handle.stop;
     const result = await handle.done;
-    const output = events.flatMap((e) => (e.kind === 'output' ? [e.text] : [])).join('');
-    return { result, events, output };
+    const bytes = Buffer.concat(events.flatMap((e) => (e.kind === 'output' ? [e.data] : [])));
+    return { result, events, output: bytes.toString('utf8'), bytes };
   }
 
   it('puts a syntax error on its line, and runs nothing', async () => {

@@ -16,6 +16,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { removeOnSignalExit } from './signal-cleanup.js';
 import { CacheLockedError } from './errors.js';
 
 export const STAMP = '.complete';
@@ -130,6 +131,8 @@ export async function cachedDir<T extends object>(
   const stamp = await readStamp<T>(final);
   if (stamp) return { stamp, cached: true };
   const tmp = await makeTempDir(path.dirname(final), path.basename(final));
+  // A signal meanwhile (Ctrl-C, SIGTERM) leaves no half-built directory.
+  const keep = removeOnSignalExit(tmp);
   try {
     const made = await build(tmp);
     await writeStamp(tmp, made);
@@ -148,6 +151,8 @@ export async function cachedDir<T extends object>(
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw err;
+  } finally {
+    keep();
   }
 }
 
@@ -183,34 +188,41 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * Take the cache's lock file (O_EXCL create, holding our pid) so two builds
- * never extract into, sweep, or publish the same directories at once. A lock
- * whose process is gone is stale and taken over.
+ * Takes `lockFile` (O_EXCL create, holding our pid), or says who holds it:
+ * a lock whose process is gone is stale and taken over. Our own pid counts
+ * as alive: two holders in one process must not share what it guards.
  */
-export async function lockCache(cacheDir: string): Promise<() => Promise<void>> {
-  await fs.mkdir(cacheDir, { recursive: true });
-  const lockFile = path.join(cacheDir, '.lock');
+export async function tryLock(lockFile: string): Promise<{ readonly release: () => Promise<void> } | { readonly holder: number }> {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await fs.open(lockFile, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY);
       await handle.writeFile(`${process.pid}\n`);
       await handle.close();
-      return async () => {
-        await fs.rm(lockFile, { force: true });
-      };
+      return { release: () => fs.rm(lockFile, { force: true }) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = Number.parseInt(await fs.readFile(lockFile, 'utf8').catch(() => ''), 10);
-    // Our own pid counts as alive: two buildImages() calls in one process
-    // must not share a cache any more than two processes may.
-    if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
-      throw new CacheLockedError(
-        `The build cache ${cacheDir} is in use by another build (pid ${holder}); wait for it to finish, ` +
-          `pass a different --cache-dir, or delete ${lockFile} if no build is running.`,
-      );
-    }
+    if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) return { holder };
     await fs.rm(lockFile, { force: true }); // stale: its owner died
   }
   throw new CacheLockedError(`Could not take the lock ${lockFile}; remove it if no build is running and retry.`);
+}
+
+/**
+ * Take the cache's lock file so two builds never extract into, sweep, or
+ * publish the same directories at once.
+ */
+export async function lockCache(cacheDir: string): Promise<() => Promise<void>> {
+  await fs.mkdir(cacheDir, { recursive: true });
+  const lockFile = path.join(cacheDir, '.lock');
+  const lock = await tryLock(lockFile);
+  if ('holder' in lock) {
+    throw new CacheLockedError(
+      // EPOLL_LAB_CACHE, which every command reads: `epoll-lab build` has no --cache-dir.
+      `The build cache ${cacheDir} is in use by another build (pid ${lock.holder}); wait for it to finish, ` +
+        `set EPOLL_LAB_CACHE to another directory for this build, or delete ${lockFile} if no build is running.`,
+    );
+  }
+  return lock.release;
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from './errors.js';
 import { KERNEL_SERIES, resolveKernelNames } from './kernel-sources.js';
@@ -79,5 +80,51 @@ describe('a user kernel tree is checked before anything is built', () => {
     const after = await userTreeSource(dir);
     expect(after.name).toBe(before.name);
     expect(after.identity).not.toEqual(before.identity);
+  });
+
+  it('keys a file reached through a symlink by what the build reads: an edit to its target is a new key', async () => {
+    const outside = await tree('outside', { 'eventpoll.c': 'int x;\n', 'dir/helper.h': '#define A 1\n' });
+    const dir = await tree('linked', { Makefile: makefile, 'arch/x86/Kconfig': '' });
+    await fs.symlink(path.join(outside, 'eventpoll.c'), path.join(dir, 'fs/eventpoll.c')).catch(async () => {
+      await fs.mkdir(path.join(dir, 'fs'));
+      await fs.symlink(path.join(outside, 'eventpoll.c'), path.join(dir, 'fs/eventpoll.c'));
+    });
+    await fs.symlink(path.join(outside, 'dir'), path.join(dir, 'include'));
+    await fs.symlink('.', path.join(dir, 'arch/x86/loop')); // a cycle: walked once
+    await fs.symlink('nowhere', path.join(dir, 'dangling'));
+    const keys = [(await userTreeSource(dir)).identity];
+    await fs.writeFile(path.join(outside, 'eventpoll.c'), 'int y;\n', { flag: 'w' });
+    keys.push((await userTreeSource(dir)).identity);
+    await fs.writeFile(path.join(outside, 'dir/helper.h'), '#define A 2\n');
+    keys.push((await userTreeSource(dir)).identity);
+    await fs.rm(path.join(dir, 'dangling'));
+    await fs.symlink('elsewhere', path.join(dir, 'dangling'));
+    keys.push((await userTreeSource(dir)).identity);
+    expect(new Set(keys.map((k) => JSON.stringify(k))).size).toBe(4);
+  });
+
+  it("describes a checkout without running the tree's core.fsmonitor hook", async () => {
+    const dir = await tree('hooked', { Makefile: makefile, 'fs/eventpoll.c': 'int x;\n', 'arch/x86/Kconfig': '' });
+    const marker = path.join(root, 'fsmonitor-ran');
+    const hook = path.join(root, 'fsmonitor.sh');
+    await fs.writeFile(hook, `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });
+    const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { stdio: 'ignore' });
+    git('init', '-q');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'add', '.');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'v6.1');
+    git('config', 'core.fsmonitor', hook);
+    await fs.writeFile(path.join(dir, 'fs/eventpoll.c'), 'int changed;\n');
+    const source = await userTreeSource(dir);
+    await expect(fs.stat(marker)).rejects.toThrow(/ENOENT/);
+    expect(source.description).toMatch(/^[0-9a-f]{7,} at /);
+  });
+
+  it('refuses a tree with a part it cannot read in one sentence, a usage error, never a stack', async () => {
+    const dir = await tree('unreadable', { Makefile: makefile, 'fs/eventpoll.c': '', 'arch/x86/Kconfig': '', 'drivers/secret/x.c': '' });
+    // Root reads everything, so the unreadable part is a directory whose name cannot be listed: a symlink to itself under it.
+    await fs.symlink('self', path.join(dir, 'drivers/secret/self'));
+    const error = await userTreeSource(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/--kernel .*unreadable: cannot read .*drivers\/secret\/self \(ELOOP\)/);
   });
 });

@@ -23,19 +23,37 @@ export function looksLikeTree(value: string): boolean {
 /** Directories whose content never reaches the kernel build. */
 const IGNORED = new Set(['.git', '.pc']);
 
-/** Path, size and mtime of every file under `root`, sorted: what make decides by. */
+/**
+ * Path, size and mtime of every file under `root`, sorted: what make decides
+ * by. Symlinks are followed, as the build follows them: a file is keyed by
+ * its target's size and mtime (and the link's text, so a retargeted link is
+ * a change), a linked directory is walked (once: a link back up the tree is
+ * not walked again), and a link to nothing is keyed by its text.
+ */
 async function treeListing(root: string): Promise<string> {
   const lines: string[] = [];
+  const walked = new Set<string>();
   async function walk(rel: string): Promise<void> {
+    const real = await fs.realpath(path.join(root, rel));
+    if (walked.has(real)) {
+      lines.push(`${rel}\t=> ${path.relative(root, real)}`);
+      return;
+    }
+    walked.add(real);
     const entries = await fs.readdir(path.join(root, rel), { withFileTypes: true });
     for (const entry of entries) {
       if (IGNORED.has(entry.name)) continue;
       const child = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await walk(child);
-      else {
-        const stat = await fs.lstat(path.join(root, child), { bigint: true });
-        lines.push(`${child}\t${stat.size}\t${stat.mtimeNs}`);
-      }
+      const full = path.join(root, child);
+      const link = entry.isSymbolicLink() ? `\t-> ${await fs.readlink(full)}` : '';
+      const stat = await fs.stat(full, { bigint: true }).catch((error: NodeJS.ErrnoException) => {
+        // A link to nothing is no file for make either; a loop of links is an error, as for make.
+        if (link && error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (!stat) lines.push(`${child}${link}`);
+      else if (stat.isDirectory()) await walk(child);
+      else lines.push(`${child}\t${stat.size}\t${stat.mtimeNs}${link}`);
     }
   }
   await walk('');
@@ -43,14 +61,24 @@ async function treeListing(root: string): Promise<string> {
 }
 
 /**
- * `git describe --always --tags --dirty` of a checkout, or undefined for a
- * plain directory. --no-optional-locks: checking for "dirty" would otherwise
- * refresh and rewrite .git/index, and the user's tree is never written to.
+ * Git with nothing from the tree's own configuration that runs a program:
+ * no core.fsmonitor hook, no hooks, no transport (a partial clone would
+ * fetch missing objects through its remote's configured command).
+ */
+const UNTRUSTED_GIT = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'protocol.allow=never', '--no-optional-locks'];
+
+/**
+ * `git describe --always --tags` of a checkout, or undefined for a plain
+ * directory. Not --dirty: finding out re-reads the work tree through the
+ * tree's own configuration (its fsmonitor hook, its .gitattributes filters),
+ * that is, runs the tree's programs; the content key already says whether
+ * the files are those of the commit. --no-optional-locks: the user's tree is
+ * never written to.
  */
 async function gitDescribe(root: string): Promise<string | undefined> {
   const has = await fs.stat(path.join(root, '.git')).catch(() => undefined);
   if (!has) return undefined;
-  const { stdout } = await capture('git', ['--no-optional-locks', '-C', root, 'describe', '--always', '--tags', '--dirty'], {
+  const { stdout } = await capture('git', [...UNTRUSTED_GIT, '-C', root, 'describe', '--always', '--tags'], {
     okCodes: [0, 128],
   });
   return stdout.trim() || undefined;
@@ -105,7 +133,13 @@ export async function userTreeSource(dir: string): Promise<KernelSource> {
   }
   const real = await fs.realpath(root);
   const described = (await gitDescribe(real)) ?? `Linux ${version} source tree`;
-  const content = new KeyHasher('tree-content').add('listing', await treeListing(real)).digest();
+  const listing = await treeListing(real).catch((error: NodeJS.ErrnoException) => {
+    if (!error.code || !error.path) throw error;
+    throw new UsageError(
+      `--kernel ${dir}: cannot read ${error.path} (${error.code}); the whole tree must be readable to build it (chmod -R u+rX, or fix the link), or pass a copy that is.`,
+    );
+  });
+  const content = new KeyHasher('tree-content').add('listing', listing).digest();
   return {
     name: userTreeName(real),
     description: `${described} at ${real} (content ${shortKey(content)})`,

@@ -120,6 +120,14 @@ export class AgentChannel {
 
   spawn(argv: readonly string[], options: SpawnOptions = {}): GuestProcess {
     if (argv.length === 0) throw new EpollLabError('spawn needs a command');
+    // Encoded first: a request that cannot be sent throws here and leaves no session behind to reject unobserved.
+    const request = encodeExec({
+      argv,
+      env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      cwd: options.cwd ?? '',
+      timeoutMs: options.timeoutMs ?? 0,
+      withStdin: options.stdin ?? false,
+    });
     const session: Session = {
       id: this.nextId++,
       started: this.now(),
@@ -137,17 +145,7 @@ export class AgentChannel {
       session.exited.reject(this.failure);
     } else {
       this.sessions.set(session.id, session);
-      this.sendFrame(
-        FrameType.Exec,
-        session.id,
-        encodeExec({
-          argv,
-          env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
-          cwd: options.cwd ?? '',
-          timeoutMs: options.timeoutMs ?? 0,
-          withStdin: options.stdin ?? false,
-        }),
-      );
+      this.sendFrame(FrameType.Exec, session.id, request);
       this.startWatchdog();
     }
     return {

@@ -26,7 +26,7 @@ import {
   GuestRebootedError,
   UsageError,
 } from './errors.js';
-import { detectAgentExit, detectFault, detectShutdown, formatKmsgRecord, isFatal, KernelLog, type KernelFault } from './kernel-log.js';
+import { detectAgentExit, detectConsolePanic, detectKmsgFault, detectShutdown, formatKmsgRecord, isFatal, KernelLog, type KernelFault } from './kernel-log.js';
 import { FrameType, resizePayload, setTimePayload } from './protocol.js';
 import { signalName } from './signals.js';
 import { watchMachineReset } from './machine-reset.js';
@@ -149,7 +149,7 @@ export class Guest {
       virtioConsoleLink(emulator),
       options,
       (message) => {
-        if (message.kind === 'kmsg') this.addKernelLine(formatKmsgRecord(message.record));
+        if (message.kind === 'kmsg') this.addKmsgRecord(message.record);
         else if (message.kind === 'hello') this.onHello(message.info);
         else options.logger.warn(`agent: ${message.message}`);
       },
@@ -182,8 +182,8 @@ export class Guest {
     // The console is where a panic is still printed once userspace is dead.
     const consoleLines = new LineSplitter((line) => {
       this.consoleTail.add(line);
-      const fault = detectFault(line);
-      if (fault?.kind === 'panic') this.handleFault(fault);
+      const fault = detectConsolePanic(line);
+      if (fault) this.handleFault(fault);
       const shutdown = detectShutdown(line);
       if (shutdown) this.shutDown(shutdown);
       const agentStatus = detectAgentExit(line);
@@ -378,9 +378,9 @@ export class Guest {
     this.resolveReady(this.guestInfo);
   }
 
-  private addKernelLine(line: string): void {
-    this.log.add(line);
-    const fault = detectFault(line);
+  private addKmsgRecord(record: string): void {
+    this.log.add(formatKmsgRecord(record));
+    const fault = detectKmsgFault(record);
     if (fault) this.handleFault(fault);
   }
 

@@ -2,8 +2,10 @@
  * The guest kernel's log as the host sees it, and the faults in it.
  *
  * Lines arrive from two places: /dev/kmsg records forwarded by the agent
- * (everything, any log level) and the console (the only place a panic is
- * still printed once the agent is dead). Both feed the same detector.
+ * (everything, any log level, with the record's level and facility) and the
+ * console (the only place a panic is still printed once the agent is dead).
+ * Both go through the same patterns, which match only what the kernel
+ * itself writes: its levels, its line starts, never a task's name.
  */
 
 export type KernelFaultKind = 'panic' | 'oops' | 'bug' | 'warning' | 'hung-task' | 'oom';
@@ -13,22 +15,85 @@ export interface KernelFault {
   readonly line: string;
 }
 
-/** The first line of each kind of report, as the kernel prints it. */
+/**
+ * The first line of each kind of report, as the kernel prints it: each
+ * pattern is anchored at the start of the message, so a task's name or a
+ * path inside a message ("process '/tmp/Kernel panic - not syncing' started
+ * with executable stack") never matches. The order matters: a soft lockup
+ * is "BUG: soft lockup", a hang rather than a BUG().
+ */
 const FAULT_PATTERNS: readonly (readonly [KernelFaultKind, RegExp])[] = [
-  ['panic', /Kernel panic - not syncing/],
-  ['oops', /\bOops(?::| -)|general protection fault|BUG: unable to handle/],
-  ['bug', /\bBUG: |kernel BUG at /],
-  ['hung-task', /INFO: task .* blocked for more than|soft lockup/],
-  ['warning', /\bWARNING: (?:CPU: |at )/],
+  ['panic', /^Kernel panic - not syncing: /],
+  ['oops', /^Oops(?::| -) |^general protection fault: [0-9a-f]{4} \[#\d+\]|^BUG: unable to handle /],
+  ['hung-task', /^INFO: task .+:\d+ blocked for more than \d+ seconds|^(?:watchdog: )?BUG: soft lockup - CPU#\d+ stuck for /],
+  ['bug', /^BUG: |^kernel BUG at \S+:\d+!/],
+  ['warning', /^WARNING: (?:CPU: \d+ PID: \d+ at |at )/],
   // The OOM killer ended a process: not fatal for the guest, but the reason a command died of SIGKILL.
-  ['oom', /\bOut of memory: Killed process \d+/],
+  ['oom', /^(?:Out of memory|Memory cgroup out of memory): Killed process \d+ /],
 ];
 
-export function detectFault(line: string): KernelFault | undefined {
+/**
+ * A message the kernel prints about a task starts with the task's name
+ * ("comm[pid]: segfault at …", "comm (pid): Using mlock ulimits …"), which
+ * the task chose (prctl, exec of a file so named): such a line is never
+ * the first line of a fault report, whatever the name says.
+ */
+const TASK_LED = /^.{1,15}(?:\[\d+\]| \(\d+\)):/;
+
+/** The kind of fault a message (without level or time) begins, or undefined. */
+function faultIn(text: string, line: string): KernelFault | undefined {
+  if (TASK_LED.test(text)) return undefined;
   for (const [kind, pattern] of FAULT_PATTERNS) {
-    if (pattern.test(line)) return { kind, line };
+    if (pattern.test(text)) return { kind, line };
   }
   return undefined;
+}
+
+/** KERN_WARNING: every fault report's first line is at this level or a more urgent one. */
+const KERN_WARNING = 4;
+
+/** A /dev/kmsg record's fields: "prio,seq,usec,flags;text" then optional " KEY=value" lines. */
+export interface KmsgRecord {
+  /** The log level, 0 (KERN_EMERG) to 7 (KERN_DEBUG). */
+  readonly level: number;
+  /** 0 for the kernel's own messages; what a process writes to /dev/kmsg is never 0 (the kernel makes it LOG_USER). */
+  readonly facility: number;
+  /** Microseconds since boot. */
+  readonly usec: number;
+  /** The message, unescaped. */
+  readonly text: string;
+}
+
+export function parseKmsgRecord(record: string): KmsgRecord | undefined {
+  const semi = record.indexOf(';');
+  if (semi < 0) return undefined;
+  const [prio, , usec] = record.slice(0, semi).split(',');
+  if (!/^\d+$/.test(prio ?? '')) return undefined;
+  const text = unescapeKmsg(record.slice(semi + 1).split('\n')[0] ?? '');
+  return { level: Number(prio) & 7, facility: Number(prio) >> 3, usec: Number(usec), text };
+}
+
+/**
+ * The fault a /dev/kmsg record reports: only a kernel message (facility 0,
+ * so not a process writing to /dev/kmsg) at KERN_WARNING or above whose
+ * text begins like the kernel's report; a segfault line naming a task
+ * (KERN_INFO) never counts, whatever the task is called.
+ */
+export function detectKmsgFault(record: string): KernelFault | undefined {
+  const parsed = parseKmsgRecord(record);
+  if (!parsed || parsed.facility !== 0 || parsed.level > KERN_WARNING) return undefined;
+  return faultIn(parsed.text, formatKmsgRecord(record));
+}
+
+/**
+ * A panic on the console (where it is still printed once the agent is
+ * dead): the kernel's own line, with its optional printk time and caller,
+ * not a line that merely contains the words.
+ */
+export function detectConsolePanic(line: string): KernelFault | undefined {
+  const text = line.replace(/^\[[ \d.]+\] (?:\[ *[TC]\d+\] )?/, '').trimEnd();
+  const fault = faultIn(text, line);
+  return fault?.kind === 'panic' ? fault : undefined;
 }
 
 /**
@@ -57,18 +122,12 @@ export function isFatal(fault: KernelFault): boolean {
   return fault.kind === 'panic' || fault.kind === 'oops' || fault.kind === 'bug';
 }
 
-/**
- * A /dev/kmsg record is "prio,seq,usec,flags;text" followed by optional
- * " KEY=value" lines. Returns "[seconds] text", like dmesg.
- */
+/** A /dev/kmsg record as "[seconds] text", like dmesg. */
 export function formatKmsgRecord(record: string): string {
-  const semi = record.indexOf(';');
-  if (semi < 0) return record.trimEnd();
-  const fields = record.slice(0, semi).split(',');
-  const text = record.slice(semi + 1).split('\n')[0] ?? '';
-  const usec = Number(fields[2]);
-  const stamp = Number.isFinite(usec) ? (usec / 1e6).toFixed(6).padStart(12) : '?';
-  return `[${stamp}] ${unescapeKmsg(text)}`;
+  const parsed = parseKmsgRecord(record);
+  if (!parsed) return record.trimEnd();
+  const stamp = Number.isFinite(parsed.usec) ? (parsed.usec / 1e6).toFixed(6).padStart(12) : '?';
+  return `[${stamp}] ${parsed.text}`;
 }
 
 /** /dev/kmsg escapes non-printable bytes as \xNN. */

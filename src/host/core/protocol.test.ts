@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeGuestFrame, encodeExec, encodeFrame, FrameDecoder, FrameType, MAX_PAYLOAD, setTimePayload, type Frame } from './protocol.js';
+import { UsageError } from './errors.js';
+import { decodeGuestFrame, encodeExec, encodeFrame, FrameDecoder, FrameType, MAX_EXEC_STRINGS, MAX_PAYLOAD, setTimePayload, type Frame } from './protocol.js';
 
 function decodeAll(chunks: Uint8Array[]): Frame[] {
   const frames: Frame[] = [];
@@ -63,7 +64,16 @@ describe('messages', () => {
   });
 
   it('rejects arguments with NUL bytes', () => {
-    expect(() => encodeExec({ argv: ['a\0b'], env: [], cwd: '', timeoutMs: 0, withStdin: false })).toThrow(TypeError);
+    expect(() => encodeExec({ argv: ['a\0b'], env: [], cwd: '', timeoutMs: 0, withStdin: false })).toThrow(UsageError);
+  });
+
+  it('refuses a command line past one frame, or past the agent\'s argument count, as a usage error naming the limit', () => {
+    const exec = (argv: string[]) => () => encodeExec({ argv, env: [], cwd: '', timeoutMs: 0, withStdin: false });
+    expect(exec(['echo', 'x'.repeat(70_000)])).toThrow(UsageError);
+    expect(exec(['echo', 'x'.repeat(70_000)])).toThrow(`the command line is 70007 bytes (arguments, environment and directory, NUL-terminated); the guest channel carries at most ${MAX_PAYLOAD - 12} bytes`);
+    expect(exec(['echo', 'x'.repeat(MAX_PAYLOAD - 12 - 7)])).not.toThrow();
+    expect(exec(['echo', 'x'.repeat(MAX_PAYLOAD - 12 - 6)])).toThrow(UsageError);
+    expect(exec(Array.from({ length: MAX_EXEC_STRINGS + 1 }, () => 'a'))).toThrow(`the guest runs at most ${MAX_EXEC_STRINGS} of each`);
   });
 
   it('decodes EXIT for a code and for a signal', () => {

@@ -7,8 +7,12 @@
  *   u8 magic[2] = "EL", u8 type, u8 reserved, u32 id, u32 length
  */
 
+import { UsageError } from './errors.js';
+
 export const HEADER_SIZE = 12;
 export const MAX_PAYLOAD = 65536;
+/** The most arguments, and separately environment entries, one EXEC carries (the agent's MAX_ARGS). */
+export const MAX_EXEC_STRINGS = 256;
 export const MAGIC0 = 0x45; // 'E'
 export const MAGIC1 = 0x4c; // 'L'
 
@@ -82,12 +86,29 @@ export interface ExecRequest {
 }
 
 /** EXEC payload: u32 timeout, u32 flags, u16 argc, u16 envc, then NUL-terminated strings. */
+/**
+ * An EXEC request's payload. A command line past what one frame carries is
+ * the caller's to fix (a UsageError naming the limit), before anything is
+ * sent: long data goes on stdin or in a file, as with any execve limit.
+ */
 export function encodeExec(request: ExecRequest): Uint8Array {
+  if (request.argv.length > MAX_EXEC_STRINGS || request.env.length > MAX_EXEC_STRINGS) {
+    throw new UsageError(
+      `the command has ${request.argv.length} arguments and ${request.env.length} environment entries; the guest runs at most ${MAX_EXEC_STRINGS} of each`,
+      'pass more data on stdin or in a file (e.g. under /mnt/host) instead',
+    );
+  }
   const strings = [...request.argv, ...request.env, request.cwd].map((s) => {
-    if (s.includes('\0')) throw new TypeError(`argument contains a NUL byte: ${JSON.stringify(s)}`);
+    if (s.includes('\0')) throw new UsageError(`an argument contains a NUL byte, which no command line can carry: ${JSON.stringify(s.slice(0, 40))}`);
     return textEncoder.encode(`${s}\0`);
   });
   const size = 12 + strings.reduce((sum, s) => sum + s.length, 0);
+  if (size > MAX_PAYLOAD) {
+    throw new UsageError(
+      `the command line is ${size - 12} bytes (arguments, environment and directory, NUL-terminated); the guest channel carries at most ${MAX_PAYLOAD - 12} bytes in one request (its ${MAX_PAYLOAD / 1024} KiB frame)`,
+      'pass long data on stdin (`… | epoll-lab exec -- CMD`) or in a file instead',
+    );
+  }
   const payload = new Uint8Array(size);
   const view = new DataView(payload.buffer);
   view.setUint32(0, request.timeoutMs, true);

@@ -16,7 +16,7 @@ import { moduleCommand } from './commands/module.js';
 import { COMPILER_BUILD_COMMAND, runCommand } from './commands/run.js';
 import { shellCommand } from './commands/shell.js';
 import { snapshotCommand } from './commands/snapshot.js';
-import { maxJobs, parseJobs, REPORTERS, testCommand, type ReporterName } from './commands/test.js';
+import { MAX_SHARDS, maxJobs, parseJobs, REPORTERS, testCommand, type ReporterName } from './commands/test.js';
 import { defaultJobs } from './jobs/parallel-run.js';
 import { reportCommand } from './commands/report.js';
 import { traceCommand } from './commands/trace.js';
@@ -99,10 +99,11 @@ const MAX_TIMEOUT_S = Math.floor(0xffffffff / 1000);
 export function timeoutMs(value: string | boolean | string[] | undefined, fallbackSeconds: number): number {
   if (value === undefined) return fallbackSeconds * 1000;
   if (value === 'none') return 0;
-  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  // Decimal seconds only: Number() would also read "0x10" as 16 and "1e3" as 1000.
+  const seconds = typeof value === 'string' && /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : NaN;
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_TIMEOUT_S || Math.round(seconds * 1000) === 0) {
     throw new UsageError(
-      `--timeout wants seconds between 0.001 and ${MAX_TIMEOUT_S}, or none for no limit, not ${JSON.stringify(value)}`,
+      `--timeout wants decimal seconds between 0.001 and ${MAX_TIMEOUT_S} (e.g. 30 or 2.5), or none for no limit, not ${JSON.stringify(value)}`,
     );
   }
   return Math.round(seconds * 1000);
@@ -218,6 +219,8 @@ release changed what (JSON: {runs, diff}).
 --kernel DIR builds the Linux source tree DIR out of tree (never writing into
 it; the build directory is kept, so an edit rebuilds quickly) and tests it:
   git bisect run npx epoll-lab test --kernel . --case NAME
+--shard K/N runs the Kth of N parts of the selected suites (N at most ${MAX_SHARDS});
+a shard that holds none of them says so and exits 0, with --list too.
 --list prints the cases the selection would run, without running them: a line
 "SUITE<TAB>CASE" each, and for a case whose checked value changed in a kernel
 release a third field, e.g. "since 6.9" (from the case's own declaration);
@@ -316,8 +319,8 @@ ${SHARE_SIZE_HELP}
 Runs CMD in a fresh guest restored from the post-boot snapshot. When stdin is
 a pipe or a file it is forwarded to CMD, ending in EOF (from a terminal, CMD's
 stdin is /dev/null). stdout and stderr stream through separately; the exit status is the command's, 128+N when
-signal N killed it, or 124 when --timeout S ran out (default 600; none for no
-limit; at most 4294967).
+signal N killed it, or 124 when --timeout S ran out (S in decimal seconds,
+default 600; none for no limit; at most 4294967).
 --json prints {exitCode, signal, timedOut, durationMs, stdout, stderr} instead;
 a stream that is not valid UTF-8 also comes exactly as stdoutBase64/stderrBase64.
 --user runs CMD as that user of the image (root, user = uid 1000, nobody = 65534)
@@ -354,7 +357,8 @@ epitems get stable names (ep1, ep1.i2); mask bits are shown by name.
 ${Object.entries(TRACE_EVENT_KINDS).map(([name, about]) => wrapText(`${name}: ${about}`, 78, '  ', '    ')).join('\n')}
 --json FILE writes one JSON object per event per line (- for stdout; CMD's
 stdout then goes to stderr; with several kernels, one file each, -<kernel> added
-before the extension). Demos in the image: epoll-demo lt-et | oneshot |
+before the extension). FILE is written when the trace ends; if that fails, the
+events stay in a temporary file whose path is printed. Demos in the image: epoll-demo lt-et | oneshot |
 exclusive [N] | overflow [ITEMS] [ROUNDS] | scullpipe.
 Exit status as for exec: CMD's, 128+N for signal N, 124 on --timeout (default 600).
 `,
@@ -391,8 +395,9 @@ status is as for exec.
 Playground does: the compiler layer (built by
 \`${COMPILER_BUILD_COMMAND}\`) is unpacked into the guest, tcc -Wall
 builds it against the guest's shared glibc (-lpthread -lm), and it runs as
-root with its output bounded to 1 MiB. tcc's errors end the command with
-status 2, as gcc's do.
+root with its output bounded to 1 MiB, passed on byte for byte. tcc's errors
+end the command with status 2, as gcc's do; tcc crashing (killed by a signal)
+is said as such, status 1.
 ${SHARE_SIZE_HELP}
 `,
     options: { ...common, timeout: { type: 'string' }, user: { type: 'string' }, 'share-size': { type: 'string' }, 'in-guest-compiler': { type: 'boolean' } },
@@ -589,7 +594,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(MAIN_HELP);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
+  // Own names only: `epoll-lab toString` is not a command.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     process.stderr.write(`epoll-lab: unknown command ${JSON.stringify(name)}; run epoll-lab --help for the list\n`);
     return 2;

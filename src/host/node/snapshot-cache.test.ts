@@ -51,6 +51,32 @@ describe('the snapshot cache', () => {
     expect(left).toContain('s0.json');
   });
 
+  it('covers the meta file with the checksum too: an edited release is damage, not a report', async () => {
+    await cache.save('m1', Uint8Array.from({ length: 4096 }, (_, i) => i % 7).buffer, meta);
+    const metaFile = path.join(dir, 'm1.json');
+    await fs.writeFile(metaFile, (await fs.readFile(metaFile, 'utf8')).replace('6.1.176', '9.9.9'));
+    const problems: string[] = [];
+    expect(await cache.load('m1', (p) => problems.push(p))).toBeUndefined();
+    expect(problems[0]).toMatch(/is damaged: its content does not match the checksum saved with it/);
+  });
+
+  it('two savers of one snapshot never interleave: a save keeps what another saved first, or is saving', async () => {
+    const first = Uint8Array.from({ length: 4096 }, () => 1).buffer;
+    const second = Uint8Array.from({ length: 4096 }, () => 2).buffer;
+    expect(await cache.save('t1', first, meta)).toBeGreaterThan(0);
+    expect(await cache.save('t1', second, meta)).toBeUndefined();
+    expect(new Uint8Array((await cache.load('t1'))!.state)[0]).toBe(1);
+    // Another process (here: this one, which is alive) holds the save lock: nothing is written.
+    await fs.writeFile(path.join(dir, 't2.json.saving'), `${process.pid}\n`);
+    expect(await cache.save('t2', second, meta)).toBeUndefined();
+    expect(await fs.readdir(dir)).not.toContain('t2.v86state.gz');
+    await fs.rm(path.join(dir, 't2.json.saving'));
+    // A lock its process left behind is taken over.
+    await fs.writeFile(path.join(dir, 't3.json.saving'), '999999999\n');
+    expect(await cache.save('t3', second, meta)).toBeGreaterThan(0);
+    expect(await fs.readdir(dir)).not.toContain('t3.json.saving');
+  });
+
   it('keys a snapshot by the machine as well as its images: other devices never restore an old state', () => {
     const inputs = { imageHashes: { bzimage: 'a', initrd: 'b' }, v86Version: '0.5.462', cmdline: 'console=ttyS0', memoryMb: 128, machine: machineSignature() };
     expect(machineSignature()).toContain('"virtio_console"');

@@ -4,12 +4,13 @@
  * in its key: change any and the old file is simply never looked up again.
  * States are gzip-compressed; most of a fresh guest's RAM is zero pages.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { resolveCacheDir, writeFileAtomic } from '../../images/cache.js';
-import { KeyHasher, sha256Hex } from '../../images/hash.js';
+import { resolveCacheDir, tryLock, writeFileAtomic } from '../../images/cache.js';
+import { KeyHasher } from '../../images/hash.js';
 import type { SnapshotMeta } from '../core/guest.js';
 
 const gzipAsync = promisify(gzip);
@@ -18,8 +19,8 @@ const gunzipAsync = promisify(gunzip);
 /** How many snapshots the cache keeps (see prune()). */
 const KEEP_SNAPSHOTS = 12;
 
-/** Bump when what a snapshot contains changes meaning (agent protocol, init, emulator devices). */
-const SNAPSHOT_FORMAT = 3;
+/** Bump when what a snapshot contains changes meaning (agent protocol, init, emulator devices, this file's format). */
+const SNAPSHOT_FORMAT = 4;
 
 export interface SnapshotKeyInputs {
   readonly imageHashes: Readonly<Record<string, string>>;
@@ -30,10 +31,19 @@ export interface SnapshotKeyInputs {
   readonly machine: string;
 }
 
-/** The meta file: what the guest reported, and the checksum of the raw state. */
+/** The meta file: what the guest reported, and one checksum over it and the raw state. */
 interface StoredMeta {
   readonly meta: SnapshotMeta;
-  readonly stateSha256: string;
+  readonly sha256: string;
+}
+
+/**
+ * The checksum a snapshot is saved with: over the raw state and the meta
+ * (release, kernel log) both, so an edited meta file is as damaged as a
+ * flipped state byte; reports read the release from it.
+ */
+function snapshotSha256(raw: Uint8Array, meta: SnapshotMeta): string {
+  return createHash('sha256').update(raw).update('\0').update(JSON.stringify(meta)).digest('hex');
 }
 
 export interface StoredSnapshot {
@@ -80,14 +90,15 @@ export class SnapshotCache {
     if (metaText === undefined) return undefined;
     let problem: string;
     try {
-      const { meta, stateSha256 } = JSON.parse(metaText) as StoredMeta;
+      const { meta, sha256 } = JSON.parse(metaText) as StoredMeta;
       const compressed = await fs.readFile(files.state);
       const raw = await gunzipAsync(compressed);
-      if (sha256Hex(raw) === stateSha256) {
+      const found = snapshotSha256(raw, meta);
+      if (found === sha256) {
         const state = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
         return { state, meta, storedBytes: compressed.length };
       }
-      problem = `its content does not match the checksum saved with it (sha256 ${sha256Hex(raw).slice(0, 12)}…, saved ${String(stateSha256).slice(0, 12)}…)`;
+      problem = `its content does not match the checksum saved with it (sha256 ${found.slice(0, 12)}…, saved ${String(sha256).slice(0, 12)}…)`;
     } catch (error) {
       problem = `it cannot be read (${(error as Error).message})`;
     }
@@ -96,15 +107,31 @@ export class SnapshotCache {
     return undefined;
   }
 
-  async save(key: string, state: ArrayBuffer, meta: SnapshotMeta): Promise<number> {
+  /**
+   * Saves the snapshot for `key` unless another process is saving it or has
+   * saved it since this one looked (two runs that both found none and
+   * booted cold): the state and meta files are a pair, and two writers
+   * would interleave them into a pair that does not match. Returns the
+   * stored size, or undefined when the other's snapshot was kept.
+   */
+  async save(key: string, state: ArrayBuffer, meta: SnapshotMeta): Promise<number | undefined> {
     const files = this.files(key);
-    const bytes = new Uint8Array(state);
-    // Level 1: nearly all the gain on zero pages, at a fraction of the time.
-    const compressed = await gzipAsync(bytes, { level: 1 });
-    await writeFileAtomic(files.state, compressed);
-    const stored: StoredMeta = { meta, stateSha256: sha256Hex(bytes) };
-    await writeFileAtomic(files.meta, `${JSON.stringify(stored)}\n`);
-    return compressed.length;
+    await fs.mkdir(this.dir, { recursive: true });
+    const lock = await tryLock(`${files.meta}.saving`);
+    if ('holder' in lock) return undefined;
+    try {
+      if (await fs.stat(files.meta).catch(() => undefined)) return undefined;
+      const bytes = new Uint8Array(state);
+      // Level 1: nearly all the gain on zero pages, at a fraction of the time.
+      const compressed = await gzipAsync(bytes, { level: 1 });
+      await writeFileAtomic(files.state, compressed);
+      const stored: StoredMeta = { meta, sha256: snapshotSha256(bytes, meta) };
+      // Last: its presence means the state is whole.
+      await writeFileAtomic(files.meta, `${JSON.stringify(stored)}\n`);
+      return compressed.length;
+    } finally {
+      await lock.release();
+    }
   }
 
   /**

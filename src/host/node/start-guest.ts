@@ -63,6 +63,10 @@ function diskStore(cache: SnapshotCache, key: string, logger: Logger, release: s
       // A cache that cannot be written (full, read-only) costs the next start a cold boot, not this guest.
       try {
         const storedBytes = await cache.save(key, state, meta);
+        if (storedBytes === undefined) {
+          logger.info('another epoll-lab saved the post-boot snapshot meanwhile; it is kept');
+          return;
+        }
         logger.info(`saved post-boot snapshot (${(state.byteLength / 1e6).toFixed(1)} MB, ${(storedBytes / 1e6).toFixed(1)} MB stored)`);
         const pruned = await cache.prune(key);
         if (pruned.length) logger.info(`pruned ${pruned.length} old snapshot file(s): ${pruned.join(', ')}`);

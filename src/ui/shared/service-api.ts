@@ -99,7 +99,9 @@ export interface TraceSummary extends TraceResult {
 export type PlaygroundEvent =
   | { readonly kind: 'download'; readonly loaded: number; readonly total: number }
   | { readonly kind: 'unpacking'; readonly bytes: number }
-  | PlaygroundRunEvent;
+  | Exclude<PlaygroundRunEvent, { kind: 'output' }>
+  /** The program's output decoded for the page by the worker (the core carries bytes; a byte that is not UTF-8 shows as U+FFFD). */
+  | { readonly kind: 'output'; readonly stream: 'stdout' | 'stderr'; readonly text: string };
 
 /** A kernel module file the page holds (e.g. from the dev server's driver build). */
 export interface BuiltModule {

@@ -255,7 +255,14 @@ export class GuestService implements GuestServiceApi {
       return await this.guarded(async (guest): Promise<PlaygroundResult> => {
         await this.unpackLayer(guest, source, 'compiler', send);
         // No time limit: the panel's Stop ends a program that does not.
-        handle = startPlayground(guest, { source: request.source, args: request.args ?? [], timeoutMs: 0, onEvent: send });
+        // The core passes the program's bytes; the page shows text, decoded here one stream at a time.
+        const text = { stdout: textOf((t) => send({ kind: 'output', stream: 'stdout', text: t })), stderr: textOf((t) => send({ kind: 'output', stream: 'stderr', text: t })) };
+        handle = startPlayground(guest, {
+          source: request.source,
+          args: request.args ?? [],
+          timeoutMs: 0,
+          onEvent: (event) => (event.kind === 'output' ? text[event.stream](event.data) : send(event)),
+        });
         if (stopped) handle.stop();
         const { timedOut: _unlimited, ...result } = await handle.done;
         return result;
@@ -460,5 +467,8 @@ function withHint(error: unknown): Error {
 
 function textOf(onText: (text: string) => void): (data: Uint8Array) => void {
   const decoder = new TextDecoder();
-  return (data) => onText(decoder.decode(data, { stream: true }));
+  return (data) => {
+    const text = decoder.decode(data, { stream: true });
+    if (text) onText(text);
+  };
 }

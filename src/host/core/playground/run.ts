@@ -80,7 +80,9 @@ export function startPlayground(guest: Guest, options: PlaygroundOptions): Playg
     const compileMs = performance.now() - began;
     const compilerOutput = decodeAll(compileOutput);
     const diagnostics = parseTccMessages(compilerOutput, file);
-    const base = { diagnostics, compilerOutput, compileMs, droppedOutputBytes: 0 };
+    // Killed by a signal that is not our Stop or time limit: the compiler crashed.
+    const compilerSignal = compiled.signal && !stopped && !compiled.timedOut ? compiled.signal : null;
+    const base = { diagnostics, compilerOutput, compilerSignal, compileMs, droppedOutputBytes: 0 };
     // Stopped during the compile, or just after it: nothing runs.
     if (stopped || compiled.exitCode !== 0) {
       return { ...base, compiled: compiled.exitCode === 0, exitCode: null, signal: null, stopped, timedOut: compiled.timedOut, runMs: 0 };
@@ -99,7 +101,6 @@ export function startPlayground(guest: Guest, options: PlaygroundOptions): Playg
     );
     void program.pid.then((pid) => options.onEvent({ kind: 'running', pid }), () => undefined);
     const status: ExitStatus = await program.exited;
-    output.end();
     return {
       ...base,
       compiled: true,
@@ -126,11 +127,10 @@ function decodeAll(chunks: readonly Uint8Array[]): string {
   return chunks.map((c) => decoder.decode(c, { stream: true })).join('') + decoder.decode();
 }
 
-/** Passes output on as text until `limit` bytes, then only counts it. One decoder per stream. */
+/** Passes output on, bytes as they are, until `limit` bytes; then only counts it. */
 class BoundedOutput {
   private kept = 0;
   dropped = 0;
-  private readonly decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
 
   constructor(
     private readonly limit: number,
@@ -142,16 +142,6 @@ class BoundedOutput {
     const part = data.byteLength <= room ? data : data.subarray(0, room);
     this.dropped += data.byteLength - part.byteLength;
     this.kept += part.byteLength;
-    if (!part.byteLength) return;
-    const text = this.decoders[stream].decode(part, { stream: true });
-    if (text) this.onEvent({ kind: 'output', stream, text });
-  }
-
-  /** A character cut at the bound, or at the end, is shown as U+FFFD rather than lost silently. */
-  end(): void {
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const text = this.decoders[stream].decode();
-      if (text) this.onEvent({ kind: 'output', stream, text });
-    }
+    if (part.byteLength) this.onEvent({ kind: 'output', stream, data: part });
   }
 }

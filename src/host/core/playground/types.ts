@@ -24,7 +24,8 @@ export interface PlaygroundRequest {
 export type PlaygroundRunEvent =
   | { readonly kind: 'compiling' }
   | { readonly kind: 'running'; readonly pid: number }
-  | { readonly kind: 'output'; readonly stream: 'stdout' | 'stderr'; readonly text: string };
+  /** The program's output as it wrote it, bytes and all (a program may print binary); the tab decodes it to show it. */
+  | { readonly kind: 'output'; readonly stream: 'stdout' | 'stderr'; readonly data: Uint8Array };
 
 /** How a Playground run ended. */
 export interface PlaygroundResult {
@@ -33,6 +34,8 @@ export interface PlaygroundResult {
   readonly diagnostics: readonly CompileDiagnostic[];
   /** The compiler's own words, verbatim (also for messages that name no line). */
   readonly compilerOutput: string;
+  /** The signal that killed the compiler (e.g. "SIGSEGV" on a program that nests too deep for it): tcc crashed rather than refused the program. */
+  readonly compilerSignal: string | null;
   /** The program's exit status, when it exited. */
   readonly exitCode: number | null;
   /** The signal that ended it (e.g. "SIGSEGV", "SIGKILL" after Stop), when one did. */

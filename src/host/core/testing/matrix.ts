@@ -102,7 +102,8 @@ function differingChanges(byKernel: ReadonlyMap<string, CaseResult>): KernelChan
   for (const [kernel, c] of byKernel) {
     for (const { applies, ...change } of c.changes ?? []) {
       const gate = gates.get(change.reason) ?? { ...change, kernels: {} };
-      gate.kernels[kernel] = applies;
+      // A data property even for a kernel labelled "__proto__" (a release in a merged file is free text).
+      Object.defineProperty(gate.kernels, kernel, { value: applies, enumerable: true, writable: true, configurable: true });
       gates.set(change.reason, gate);
     }
   }

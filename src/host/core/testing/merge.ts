@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { matrixDiff, type MatrixReport } from './matrix.js';
+import { checkReport, ReportSchemaError } from './report-schema.js';
 import { summarize, type RunReport, type SuiteResult } from './results.js';
 
 /** A parsed JSON report: one kernel's run, or a matrix of them. */
@@ -14,23 +15,17 @@ function isMatrix(report: AnyReport): report is MatrixReport {
   return Array.isArray((report as MatrixReport).runs);
 }
 
-function isRun(value: unknown): value is RunReport {
-  const r = value as RunReport;
-  return (
-    typeof r === 'object' &&
-    r !== null &&
-    typeof r.kernel === 'string' &&
-    Array.isArray(r.suites) &&
-    r.suites.every((s) => typeof s === 'object' && s !== null && typeof s.name === 'string' && Array.isArray(s.cases))
-  );
-}
-
-/** Checks the shape of one parsed file; `name` is for the message. */
+/** Checks one parsed file against the report's schema; `name` is for the message, which names the bad field. */
 export function asReport(value: unknown, name: string): AnyReport {
-  if (isRun(value)) return value;
-  const m = value as MatrixReport;
-  if (typeof m === 'object' && m !== null && Array.isArray(m.runs) && m.runs.length > 0 && m.runs.every(isRun)) return m;
-  throw new UsageError(`${name} is not an epoll-lab JSON report (written by \`epoll-lab test --reporter json\`)`);
+  try {
+    return checkReport(value);
+  } catch (error) {
+    if (!(error instanceof ReportSchemaError)) throw error;
+    throw new UsageError(
+      `${name} is not an epoll-lab JSON report: ${error.message}`,
+      'report merge takes the files `epoll-lab test --reporter json` writes, unedited',
+    );
+  }
 }
 
 /** One kernel's run per kernel (by release and source), suites of its shards together in first-seen order. */

@@ -187,6 +187,15 @@ export function requireCases(names: readonly string[], known: readonly string[],
   );
 }
 
+/**
+ * What a run or a listing says of a shard that holds none of the selected
+ * cases. Not an error (exit 0): a farm with more shards than suites has
+ * empty ones, and both `test` and `test --list` treat them alike.
+ */
+export function emptyShardNote(shard: { index: number; count: number }): string {
+  return `shard ${shard.index}/${shard.count} holds none of the selected cases`;
+}
+
 /** Shard K of N (1-based): every Nth suite, so shards stay balanced as suites are added. */
 export function shardSuites<T>(suites: readonly T[], shard: { index: number; count: number } | undefined): T[] {
   if (!shard) return [...suites];

@@ -41,6 +41,8 @@ export class TraceDecoder {
   private seq = 0;
   private readonly eps = new Map<number, string>();
   private readonly epCount = new Map<string, number>();
+  /** Instances named so far: names are never reused, though closed instances leave `eps`. */
+  private epsNamed = 0;
   private readonly items = new Map<number, Item>();
   private readonly epOfFd = new Map<string, string>();
   private readonly ctls = new Map<number, PendingCtl>();
@@ -111,7 +113,7 @@ export class TraceDecoder {
   private epName(ep: number): string {
     let name = this.eps.get(ep);
     if (!name) {
-      name = `ep${this.eps.size + 1}`;
+      name = `ep${++this.epsNamed}`;
       this.eps.set(ep, name);
       this.epCount.set(name, 0);
     }

@@ -27,7 +27,8 @@ export interface TraceRecord {
 export type TraceLine = { kind: 'record'; record: TraceRecord } | { kind: 'lost'; count: number } | { kind: 'other'; line: string };
 
 const RECORD = /^\s*(.+)-(\d+)\s+(?:\(\s*([-\d]+)\)\s+)?\[\d+\]\s+(?:\S+\s+)?(\d+\.\d+):\s+([\w.]+):\s?(.*)$/;
-const LOST = /\[LOST (\d+) EVENTS\]/;
+/** ftrace's own notice ("CPU:%d [LOST %lu EVENTS]"), the whole line: a task's name can hold the words too. */
+const LOST = /^CPU:\d+ \[LOST (\d+) EVENTS\]\s*$/;
 const FIELD = /(\w+)=(-?(?:0x[0-9a-fA-F]+|\d+))/g;
 
 export function parseTraceLine(line: string): TraceLine {

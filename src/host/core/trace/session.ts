@@ -54,7 +54,7 @@ export interface TraceHandle {
 export function parseTraceKinds(list: string | undefined): TraceEventKind[] {
   if (list === undefined || list === 'all') return [...ALL_TRACE_EVENT_KINDS];
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = names.filter((n) => !(n in TRACE_EVENT_KINDS));
+  const unknown = names.filter((n) => !Object.hasOwn(TRACE_EVENT_KINDS, n));
   if (unknown.length || !names.length) {
     throw new UsageError(`--events: unknown event ${unknown.length ? unknown.map((n) => JSON.stringify(n)).join(', ') : '(empty list)'}; choose from ${ALL_TRACE_EVENT_KINDS.join(', ')} or all`);
   }

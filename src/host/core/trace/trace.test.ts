@@ -93,6 +93,12 @@ describe('tracefs lines', () => {
     expect(parseTraceLine('CPU:0 [LOST 123 EVENTS]')).toEqual({ kind: 'lost', count: 123 });
     expect(parseTraceLine('garbage')).toEqual({ kind: 'other', line: 'garbage' });
   });
+
+  it('takes a lost-events notice only as ftrace prints it, never from a task named like one', () => {
+    const line = ' [LOST 9 EVENTS]-71 (     71) [000] d..2.    12.345678: callback: (ep_poll_callback+0x0/0x1a0) epi=0xc2000000 key=0x41';
+    expect(parseTraceLine(line)).toMatchObject({ kind: 'record', record: { comm: '[LOST 9 EVENTS]', event: 'callback' } });
+    expect(parseTraceLine('x [LOST 9 EVENTS]')).toEqual({ kind: 'other', line: 'x [LOST 9 EVENTS]' });
+  });
 });
 
 describe('probe plan', () => {
@@ -163,6 +169,16 @@ describe('the decoder', () => {
     expect(done).toMatchObject({ kind: 'transfer-done', overflow: ['ep1.i1', 'ep1.i2'], requeued: ['ep1.i1'], leftover: [], more: false });
   });
 
+  it('never gives two instances one name, even after one closed', () => {
+    const decoder = new TraceDecoder(layout);
+    const insert = (ep: number, epi: number) => decoder.push(record('queue', { epi, ep, fd: 4, file: epi + 1, events: 1 }));
+    const [a] = insert(EP, EPI);
+    const [b] = insert(EP + 0x100, EPI + 0x100);
+    decoder.push(record('ep_close', { ep: EP }));
+    const [c] = insert(EP + 0x200, EPI + 0x200);
+    expect([a, b, c].map((e) => (e as { ep: string }).ep)).toEqual(['ep1', 'ep2', 'ep3']);
+  });
+
   it('removes items on DEL, on their file closing and on their instance closing', () => {
     const { decoder } = withItem();
     expect(decoder.push(record('file_release', { file: 0xc3000000 }))).toMatchObject([{ kind: 'remove', item: 'ep1.i1', reason: 'file closed' }]);
@@ -181,6 +197,9 @@ describe('names and options', () => {
     expect(parseTraceKinds('callback, wait')).toEqual(['callback', 'wait']);
     expect(() => parseTraceKinds('callback,bogus')).toThrow(/unknown event "bogus"; choose from create, insert/);
     expect(() => parseTraceKinds('')).toThrow(/empty list/);
+    for (const inherited of ['toString', '__proto__', 'constructor', 'hasOwnProperty']) {
+      expect(() => parseTraceKinds(inherited)).toThrow(`unknown event ${JSON.stringify(inherited)}`);
+    }
     expect(kindOfEvent({ kind: 'ctl', op: 'MOD' } as TraceEvent)).toBe('modify');
   });
 

@@ -190,12 +190,19 @@ async function runWithGuestCompiler(options: RunCommandOptions): Promise<number>
       fileName: isPlainProgramName(path.basename(file)) ? path.basename(file) : 'prog.c',
       timeoutMs: options.timeoutMs ?? 0,
       onEvent: (event) => {
-        if (event.kind === 'output') (event.stream === 'stdout' ? process.stdout : process.stderr).write(event.text);
+        if (event.kind === 'output') (event.stream === 'stdout' ? process.stdout : process.stderr).write(event.data);
       },
       // Warnings, before the program's output, as gcc prints them.
       onCompiled: (warnings) => process.stderr.write(warnings),
     }).done;
     if (!run.compiled && run.timedOut) throw new EpollLabError(`tcc did not finish compiling in the guest within ${COMPILE_TIMEOUT_MS / 1000} s`, 'try again; if it recurs, the program may be too large for the emulated machine');
+    if (!run.compiled && run.compilerSignal) {
+      const said = run.compilerOutput.trim() ? `; it printed:\n${run.compilerOutput.trimEnd()}` : ' (it printed nothing)';
+      throw new EpollLabError(
+        `tcc died of ${run.compilerSignal} while compiling ${file} in the guest${said}`,
+        'the compiler crashed: that is no verdict on the program (deep nesting can overflow its stack); compile it here with gcc instead (leave out --in-guest-compiler)',
+      );
+    }
     if (!run.compiled) throw new CompileError(`${file} does not compile with tcc in the guest:\n${run.compilerOutput.trimEnd()}`);
     logger.debug(`tcc took ${Math.round(run.compileMs)} ms, the program ${Math.round(run.runMs)} ms`);
     if (run.droppedOutputBytes) logger.warn(`${run.droppedOutputBytes} bytes of output past the first ${DEFAULT_MAX_OUTPUT_BYTES / 1048576} MiB were dropped`);

@@ -6,6 +6,7 @@
 import { UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { formatCaseList, listSelection } from '../../core/testing/case-list.js';
+import { emptyShardNote } from '../../core/testing/suites.js';
 import type { SuiteInfo } from '../../core/testing/results.js';
 import type { RunSelection } from '../../core/testing/runner.js';
 import { resolveKernelNames } from '../../../images/kernel-sources.js';
@@ -46,7 +47,10 @@ export async function listCases(
       await guest.dispose();
     }
   }
-  if (lists.every((l) => l.suites.length === 0)) throw new UsageError('no case matched the selection');
+  if (lists.every((l) => l.suites.length === 0)) {
+    if (!selection.shard) throw new UsageError('no case matched the selection');
+    process.stderr.write(`epoll-lab: ${emptyShardNote(selection.shard)}\n`);
+  }
   if (reporter === 'json') return `${JSON.stringify(lists, null, 2)}\n`;
   return lists.map((l) => (lists.length > 1 ? `# kernel ${l.kernel}: Linux ${l.release}\n` : '') + formatCaseList(l.suites)).join('');
 }

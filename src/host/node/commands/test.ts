@@ -3,10 +3,6 @@
  * fresh guest per suite (several at once with --jobs), for one kernel or the
  * whole matrix, and writes a report. The exit status is 0 only if nothing failed.
  */
-import { constants as fsConstants } from 'node:fs';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { EpollLabError, GuestFaultError, UsageError } from '../../core/errors.js';
 import { KernelBuildFailedError, UsageError as BuildUsageError } from '../../../images/errors.js';
 import { buildImages, createStreamLogger, type Manifest } from '../../../images/index.js';
@@ -19,8 +15,10 @@ import { resolveKernelNames } from '../../../images/kernel-sources.js';
 import type { RunEvent, RunReport } from '../../core/testing/results.js';
 import type { RunSelection } from '../../core/testing/runner.js';
 import { runOnKernels } from '../kernel-run.js';
+import { emptyShardNote } from '../../core/testing/suites.js';
 import { defaultJobs } from '../jobs/parallel-run.js';
 import { listCases } from './test-list.js';
+import { checkWritable, writeReport } from '../report-file.js';
 import { kernelIdentity, loadManifest, requireImages } from '../images.js';
 
 /** What `git bisect run` reads as "this commit cannot be tested". */
@@ -49,13 +47,21 @@ export interface TestCommandOptions {
   readonly logger: Logger;
 }
 
+/**
+ * The most shards --shard may name. Suites are dealt out whole, so past the
+ * number of suites a shard is simply empty; this bound only keeps K and N
+ * exact numbers (20 digits would not be).
+ */
+export const MAX_SHARDS = 10_000;
+
+/** --shard K/N: whole numbers with 1 <= K <= N <= MAX_SHARDS. */
 export function parseShard(text: string | undefined): RunSelection['shard'] {
   if (text === undefined) return undefined;
-  const match = /^(\d+)\/(\d+)$/.exec(text);
+  const match = /^(\d{1,9})\/(\d{1,9})$/.exec(text);
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
-  if (!match || count < 1 || index < 1 || index > count) {
-    throw new UsageError(`--shard wants K/N with 1 <= K <= N (e.g. 1/2), not ${JSON.stringify(text)}`);
+  if (!match || count < 1 || index < 1 || index > count || count > MAX_SHARDS) {
+    throw new UsageError(`--shard wants K/N with 1 <= K <= N <= ${MAX_SHARDS} (e.g. 1/2), not ${JSON.stringify(text)}`);
   }
   return { index, count };
 }
@@ -117,34 +123,6 @@ function prettySummary(run: RunReport): string {
   const { pass, fail, skip } = run.summary;
   const source = run.identity ? ` (${run.identity.source})` : '';
   return `\nLinux ${run.kernel}${source}: ${pass} passed, ${fail} failed, ${skip} skipped\n`;
-}
-
-/** Refuses, before anything runs, an output file (`option`'s value) that cannot be written. */
-export async function checkWritable(file: string, option = '--output'): Promise<void> {
-  const target = path.resolve(file);
-  const dir = path.dirname(target);
-  const stat = await fs.stat(target).catch(() => undefined);
-  if (stat?.isDirectory()) throw new UsageError(`${option} ${file} is a directory; give a file name`);
-  try {
-    await fs.access(stat ? target : dir, fsConstants.W_OK);
-  } catch {
-    throw new UsageError(`${option} ${file}: ${stat ? 'the file is not writable' : `cannot write in ${dir} (missing or not writable)`}; give another path`);
-  }
-}
-
-/**
- * Writes the finished report; if that fails after all (the disk filled, the
- * directory went away), a run is never lost: it goes to a temporary file,
- * and we say where.
- */
-async function writeReport(file: string, text: string): Promise<void> {
-  try {
-    await fs.writeFile(file, text);
-  } catch (error) {
-    const fallback = path.join(os.tmpdir(), `epoll-lab-report-${process.pid}-${Date.now()}${path.extname(file)}`);
-    await fs.writeFile(fallback, text);
-    process.stderr.write(`epoll-lab: could not write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the report is in ${fallback}\n`);
-  }
 }
 
 export async function testCommand(options: TestCommandOptions): Promise<number> {
@@ -247,7 +225,7 @@ async function runAndReport(
   const failed = runs.reduce((n, r) => n + r.summary.fail, 0);
   const ran = runs.reduce((n, r) => n + r.summary.pass + r.summary.fail + r.summary.skip, 0);
   if (ran === 0 && selection.shard) {
-    process.stderr.write(`epoll-lab: shard ${selection.shard.index}/${selection.shard.count} holds none of the selected cases\n`);
+    process.stderr.write(`epoll-lab: ${emptyShardNote(selection.shard)}\n`);
     return 0;
   }
   if (ran === 0) throw new UsageError('no case matched the selection');

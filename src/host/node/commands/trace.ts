@@ -12,7 +12,7 @@ import { startTrace } from '../../core/trace/session.js';
 import { formatEvent } from '../../core/trace/timeline.js';
 import { startGuest } from '../start-guest.js';
 import { explainKill, shellStatus } from './exec.js';
-import { checkWritable } from './test.js';
+import { checkWritable, placeReport, temporaryReportPath } from '../report-file.js';
 
 export interface TraceCommandOptions {
   readonly argv: readonly string[];
@@ -29,7 +29,13 @@ export async function traceCommand(options: TraceCommandOptions): Promise<number
   const toStdout = options.json === '-';
   // A bad path fails now, not after the trace ran.
   if (options.json && !toStdout) await checkWritable(options.json, '--json');
-  const json = options.json && !toStdout ? fs.createWriteStream(options.json) : undefined;
+  // Events go to a temporary file as they come, and to --json at the end:
+  // a target that fails (a full disk, /dev/full) then costs the copy, never
+  // the run's status or its events.
+  const temp = options.json && !toStdout ? temporaryReportPath(options.json, 'trace') : undefined;
+  const json = temp ? fs.createWriteStream(temp) : undefined;
+  let jsonError: Error | undefined;
+  json?.on('error', (error) => (jsonError ??= error));
   const { guest } = await startGuest({ kernel: options.kernel, logger: options.logger });
   let start: number | undefined;
   const onEvent = (event: TraceEvent) => {
@@ -61,7 +67,11 @@ export async function traceCommand(options: TraceCommandOptions): Promise<number
     explainKill(guest, mark, result.status, options.logger);
     return shellStatus(result.status);
   } finally {
-    await new Promise<void>((resolve) => (json ? json.end(resolve) : resolve()));
+    await new Promise<void>((resolve) => (json && !jsonError ? json.end(resolve) : resolve()));
     await guest.dispose();
+    if (temp && options.json) {
+      if (jsonError) options.logger.warn(`could not keep the events in ${temp} (${(jsonError as NodeJS.ErrnoException).code ?? jsonError.message}); some are missing there`);
+      await placeReport(options.json, temp);
+    }
   }
 }

@@ -4,12 +4,26 @@
  * Optionally every program runs pinned to one CPU (util-linux `taskset`),
  * so server and load share a core as they share the guest's one CPU.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { untilSignalExit } from '../../../images/signal-cleanup.js';
 import type { Machine, ServerExit, ToolCommand } from '../../core/workloads/machine.js';
 import type { NativeRoot } from './native-root.js';
 
 /** The CPU the one-CPU baseline pins to. */
 const PINNED_CPU = '0';
+
+/**
+ * A program of the native leg: killed with us if a signal ends this process,
+ * since a child is not ended with its parent (a server would go on
+ * listening, reparented). The registration ends when the program does.
+ */
+function spawnOwned(file: string, args: readonly string[]): ChildProcessByStdio<null, Readable, Readable> {
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const release = untilSignalExit(() => child.kill('SIGKILL'));
+  child.once('exit', release).once('error', release);
+  return child;
+}
 
 export function nativeMachine(root: NativeRoot, options: { readonly oneCpu?: boolean } = {}): Machine {
   const argv = (command: ToolCommand) => [
@@ -22,7 +36,7 @@ export function nativeMachine(root: NativeRoot, options: { readonly oneCpu?: boo
     run(command, timeoutMs) {
       const [file, ...args] = argv(command);
       return new Promise((resolve, reject) => {
-        const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawnOwned(file!, args);
         let stdout = '';
         let stderr = '';
         let timedOut = false;
@@ -44,7 +58,7 @@ export function nativeMachine(root: NativeRoot, options: { readonly oneCpu?: boo
     },
     start(command) {
       const [file, ...args] = argv(command);
-      const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnOwned(file!, args);
       let log = '';
       let running = true;
       child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));

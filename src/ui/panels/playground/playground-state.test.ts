@@ -6,6 +6,7 @@ const ran: PlaygroundResult = {
   compiled: true,
   diagnostics: [],
   compilerOutput: '',
+  compilerSignal: null,
   exitCode: 0,
   signal: null,
   stopped: false,
@@ -54,6 +55,8 @@ describe('the Playground state', () => {
     expect(play({ type: 'start' }, { type: 'done', result: { ...ran, exitCode: null, signal: 'SIGSEGV' } }).step).toMatch(/^killed by SIGSEGV;/);
     const refused = { ...ran, compiled: false, exitCode: null, diagnostics: [{ line: 4, severity: 'error' as const, message: "';' expected" }] };
     expect(play({ type: 'start' }, { type: 'done', result: refused }).step).toBe('the compiler refused the program (1 error, marked in the editor); nothing ran');
+    const crashed = { ...ran, compiled: false, exitCode: null, compilerSignal: 'SIGSEGV' };
+    expect(play({ type: 'start' }, { type: 'done', result: crashed }).step).toMatch(/^the compiler crashed \(SIGSEGV\) on this program: that is no verdict on it/);
   });
 
   it('keeps saying "stopping" after Stop while the last events arrive, then says it was stopped', () => {

@@ -94,6 +94,9 @@ function appendOutput(output: readonly OutputRun[], stream: OutputRun['stream'],
 /** How the program ended, in one sentence (with the compile and run times). */
 export function endSentence(result: PlaygroundResult): string {
   const compile = `compiled in ${seconds(result.compileMs)}`;
+  if (!result.compiled && result.compilerSignal) {
+    return `the compiler crashed (${result.compilerSignal}) on this program: that is no verdict on it (deep nesting can overflow tcc's stack); nothing ran`;
+  }
   if (!result.compiled) {
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
     return `the compiler refused the program${errors ? ` (${errors} error${errors === 1 ? '' : 's'}, marked in the editor)` : ''}; nothing ran`;
