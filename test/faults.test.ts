@@ -12,6 +12,9 @@ import { guestCcArgs, guestLibc } from '../src/images/guest-libc.js';
 import { resolveCacheDir, silentLogger } from '../src/images/index.js';
 import { CROSS_CC } from '../src/images/toolchain.js';
 import { BIN, cli } from './cli-process.js';
+import type { Guest } from '../src/host/core/guest.js';
+import { asUser } from '../src/host/core/users.js';
+import { startGuest } from '../src/host/node/start-guest.js';
 
 describe('faults found by a hostile trial', () => {
   it('--timeout ends everything the command started, even a descendant that left its process group', { timeout: 60_000 }, async () => {
@@ -117,9 +120,9 @@ describe('faults found by a hostile trial', () => {
     // Writing 241 MiB more than the baseline cost 256 MiB of memory before the share had a size.
     expect(peakOf(full.stderr) - peakOf(filled.stderr)).toBeLessThan(64 * MiB);
 
-    // Files are bounded too: one per 16 KiB of size, so a 1 MiB share holds 64 (the root directory is one).
+    // Files are bounded too: one per 16 KiB of size, so a 1 MiB share holds 64 (the root directory and from-host are two).
     const files = await cli(['exec', '--share-size', '1M', '--', 'sh', '-c', 'i=0; while touch /mnt/host/f$i; do i=$((i+1)); done; echo "made $i"; df -i /mnt/host | tail -1']);
-    expect(files.stdout).toMatch(/^made 63$/m);
+    expect(files.stdout).toMatch(/^made 62$/m);
     expect(files.stderr).toMatch(/No space left on device/);
     expect(files.stdout).toMatch(/^host9p\s+64\s+64\s+0\s/m);
 
@@ -283,5 +286,71 @@ describe('faults found by a hostile trial', () => {
     const result = await cli(['exec', '--', 'yes'], { onStdout: (_chunk, child) => child.stdout!.destroy() });
     expect(result.stderr).not.toMatch(/EPIPE|Error|at /);
     expect(result.status).toBe(141);
+  });
+});
+
+describe('what an ordinary user in the guest can do to root and to the guest (issue 24)', () => {
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  /** Runs a shell line as root, or as USER through the image's runas. */
+  const sh = (guest: Guest, line: string, user?: string) => guest.exec(asUser(['sh', '-c', line], user), { timeoutMs: 120_000 });
+
+  it('the host puts files into the share where only root can write, and /mnt/host is sticky', { timeout: 180_000 }, async () => {
+    const { guest } = await startGuest();
+    try {
+      const module = new TextEncoder().encode('the module root will read\n');
+      const file = await guest.writeFile('victim.ko', module);
+      expect(file).toBe('/mnt/host/from-host/victim.ko');
+      const modes = await sh(guest, `stat -c '%n %a %U %G' /mnt/host /mnt/host/from-host ${file}`);
+      expect(text(modes.stdout)).toBe(`/mnt/host 1777 root root\n/mnt/host/from-host 755 root root\n${file} 644 root root\n`);
+      // What the trial did as another user: replace, rename over, or move away what root is about to read.
+      await sh(guest, 'echo root-only > /mnt/host/secret && chmod 600 /mnt/host/secret');
+      const attack = await sh(guest, [
+        `echo evil > ${file}; echo "write $?"`,
+        `echo evil > /tmp/evil; mv -f /tmp/evil ${file}; echo "replace $?"`,
+        `mv ${file} /mnt/host/moved; echo "move $?"`,
+        'mv /mnt/host/secret /mnt/host/mine; echo "rename $?"',
+        'echo evil > /mnt/host/from-host/new.ko; echo "create $?"',
+      ].join('\n'), 'user');
+      expect(text(attack.stdout)).toBe('write 1\nreplace 1\nmove 1\nrename 1\ncreate 1\n');
+      expect(text((await sh(guest, `cat ${file}; cat /mnt/host/secret`)).stdout)).toBe('the module root will read\nroot-only\n');
+    } finally {
+      await guest.dispose();
+    }
+  });
+
+  it('a user who fills every tmpfs it may write gets ENOSPC, and the guest lives on', { timeout: 180_000 }, async () => {
+    const { guest } = await startGuest();
+    try {
+      const fill = await sh(guest, 'for d in /tmp /dev/shm /run "$HOME"; do dd if=/dev/zero of=$d/fill bs=1M 2>/dev/null; echo "$d $?"; done', 'user');
+      expect(fill.exitCode).toBe(0);
+      expect(text(fill.stdout)).toBe('/tmp 1\n/dev/shm 1\n/run 1\n/home/user 1\n');
+      const sizes = await sh(guest, 'df -k /tmp /dev/shm /run /home/user | awk \'NR > 1 { print $6, $2 }\'');
+      expect(text(sizes.stdout)).toBe('/tmp 24576\n/dev/shm 8192\n/run 4096\n/home/user 8192\n');
+      // The same guest answers the next command.
+      const after = await sh(guest, 'echo alive');
+      expect(text(after.stdout)).toBe('alive\n');
+    } finally {
+      await guest.dispose();
+    }
+  });
+
+  it('a fork bomb of an ordinary user stops at its process limit with its own status, and the agent is out of the OOM killer\'s reach', { timeout: 240_000 }, async () => {
+    const { guest } = await startGuest();
+    try {
+      // Each sleeper stays; the loop ends when fork fails, and the shell with it (status 2).
+      const bomb = await sh(guest, 'n=0; while sleep 1000 & do n=$((n+1)); echo $n >/tmp/forked; done', 'user');
+      expect(bomb.exitCode).toBe(2);
+      expect(text(bomb.stderr)).toMatch(/can't fork/);
+      const forked = Number(text((await sh(guest, 'cat /tmp/forked')).stdout));
+      expect(forked).toBeLessThan(256);
+      expect(forked).toBeGreaterThan(200);
+      // The agent and its waiter are exempt; a command the agent runs is not.
+      const adj = await sh(guest, 'for p in $(pidof epoll-lab-agent); do cat /proc/$p/oom_score_adj; done; cat /proc/self/oom_score_adj');
+      expect(text(adj.stdout)).toBe('-1000\n0\n');
+      expect((await sh(guest, 'kill -9 -1', 'user')).exitCode).toBe(0);
+      expect(text((await sh(guest, 'echo alive')).stdout)).toBe('alive\n');
+    } finally {
+      await guest.dispose();
+    }
   });
 });

@@ -91,8 +91,8 @@ describe('a guest restored from the post-boot snapshot', () => {
 
   it('moves files through the 9p share', async () => {
     const data = Uint8Array.from({ length: 5000 }, (_, i) => i % 251);
-    await guest.writeFile('/mnt/host/in.bin', data);
-    const result = await guest.exec('md5sum /mnt/host/in.bin | cut -d" " -f1; cp /mnt/host/in.bin /mnt/host/out.bin');
+    expect(await guest.writeFile('in.bin', data)).toBe('/mnt/host/from-host/in.bin');
+    const result = await guest.exec('md5sum /mnt/host/from-host/in.bin | cut -d" " -f1; cp /mnt/host/from-host/in.bin /mnt/host/out.bin');
     expect(text(result.stdout).trim()).toBe(md5(data));
     expect(md5(await guest.readFile('out.bin'))).toBe(md5(data));
   });
@@ -140,8 +140,8 @@ describe('two guests in one process', () => {
       await Promise.all([a.guest.exec('echo A > /tmp/who'), b.guest.exec('echo B > /tmp/who')]);
       await a.guest.writeFile('only-a', new TextEncoder().encode('a'));
       const [ra, rb] = await Promise.all([
-        a.guest.exec('cat /tmp/who; ls /mnt/host'),
-        b.guest.exec('cat /tmp/who; ls /mnt/host'),
+        a.guest.exec('cat /tmp/who; ls /mnt/host/from-host'),
+        b.guest.exec('cat /tmp/who; ls /mnt/host/from-host'),
       ]);
       expect(text(ra.stdout)).toBe('A\nonly-a\n');
       expect(text(rb.stdout)).toBe('B\n');

@@ -244,6 +244,18 @@ static void set_nonblock(int fd)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
+/* Writes /proc/self/oom_score_adj; a kernel without /proc leaves it as it is. */
+static void set_oom_score_adj(const char *value)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, value, strlen(value)) < 0)
+		dprintf(2, "epoll-lab-agent: oom_score_adj %s: %s\n", value, strerror(errno));
+	close(fd);
+}
+
 /* Default environment; the host's env entries are applied on top. */
 static const char *const base_env[] = {
 	"PATH=/sbin:/bin:/usr/sbin:/usr/bin",
@@ -262,6 +274,12 @@ static void exec_child(char **argv, char **env, int envc, const char *cwd,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	setpgid(0, 0);
+	/*
+	 * The agent is exempt from the OOM killer (oom_score_adj -1000, set by
+	 * init and inherited); its commands must not be, or a command that
+	 * exhausts memory leaves the kernel nothing to kill but the guest.
+	 */
+	set_oom_score_adj("0");
 
 	dup2(in, 0);
 	dup2(out, 1);
@@ -710,6 +728,11 @@ static void agent_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* Orphans of our commands become our children, so we reap them. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/*
+	 * Out of the OOM killer's reach even if started by something other
+	 * than our init: a command that fills memory must lose, not the agent.
+	 */
+	set_oom_score_adj("-1000");
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);

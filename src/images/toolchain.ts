@@ -47,6 +47,8 @@ export const HOST_PACKAGES = [
   'cpio',
   // dpkg-architecture: the host's multiarch triplet, for the native baselines' packages.
   'dpkg-dev',
+  // bwrap: the development server confines the driver builds it runs for the tab.
+  'bubblewrap',
   // The kernel compresses itself with lz4 (see guest/kernel/epoll-lab.config).
   'lz4',
 ] as const;

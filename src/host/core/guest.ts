@@ -30,6 +30,7 @@ import { detectAgentExit, detectConsolePanic, detectKmsgFault, detectShutdown, f
 import { FrameType, resizePayload, setTimePayload } from './protocol.js';
 import { signalName } from './signals.js';
 import { watchMachineReset } from './machine-reset.js';
+import { writeHostFile } from './share-host-dir.js';
 import { DEFAULT_SHARE_BYTES, ShareQuota } from './share-quota.js';
 import { ByteBatcher, LineSplitter } from './streams.js';
 import { onVirtioConsoleOutput, virtioConsoleLink } from './virtio-console.js';
@@ -319,12 +320,16 @@ export class Guest {
     this.channel.sendControl(FrameType.Resize, resizePayload(rows, cols));
   }
 
-  /** Writes a file into the share; the guest sees it under /mnt/host. */
-  async writeFile(path: string, data: Uint8Array): Promise<void> {
+  /**
+   * Puts a file into the share for the guest, as root's 0644 file in
+   * /mnt/host/from-host, which only root can write (see share-host-dir.ts);
+   * NAME is a plain file name. Returns the file's path in the guest.
+   */
+  async writeFile(name: string, data: Uint8Array): Promise<string> {
     this.assertUsable();
-    const sharePath = toSharePath(path);
-    await this.emulator.create_file(sharePath, data);
+    const guestPath = await writeHostFile(this.emulator, name, data);
     this.share?.noteHostWrite();
+    return guestPath;
   }
 
   /** Reads a file from the share (a path under /mnt/host, or relative to it). */

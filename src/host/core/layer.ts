@@ -6,15 +6,14 @@
  * into the root, as the kernel would have from a second initramfs.
  */
 import { EpollLabError } from './errors.js';
-import { GUEST_SHARE_PATH, type Guest } from './guest.js';
+import type { Guest } from './guest.js';
 
 const UNPACK_TIMEOUT_MS = 180_000;
 
 /** `name` says which layer, for the share file and the error ("workloads", "compiler"). */
 export async function unpackLayerInto(guest: Guest, layer: Uint8Array, name: string): Promise<void> {
   const shareName = `epoll-lab-${name}.cpio`;
-  const archive = `${GUEST_SHARE_PATH}/${shareName}`;
-  await guest.writeFile(shareName, layer);
+  const archive = await guest.writeFile(shareName, layer);
   try {
     // A layer only adds files (its build refuses to replace a base file);
     // -u lets two layers that share libraries (the same bytes) both unpack.

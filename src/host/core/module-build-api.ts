@@ -1,17 +1,17 @@
 /**
  * The development server's driver build endpoint, as the page and the
- * server both see it: where it is, how a request proves it comes from the
- * page, what may be sent, and what comes back. Only `npm start` serves it
- * (src/ui/build/module-build-plugin.ts); a static build has neither the
- * endpoint nor the token, and the Drivers panel says why.
+ * server both see it: where it is, how the page knows it exists, what may
+ * be sent, and what comes back. Only `npm start` serves it
+ * (src/ui/build/module-build-plugin.ts); a static build has no endpoint,
+ * and the Drivers panel says why. A request proves who sent it with the
+ * server's token, an HttpOnly cookie the page never sees (see
+ * src/host/node/dev-module-endpoint.ts).
  */
 
 /** POST builds; GET returns the template's sources to start from. */
 export const MODULE_BUILD_PATH = '/__epoll-lab/module-build';
-/** The per-server token travels in this header. */
-export const MODULE_BUILD_TOKEN_HEADER = 'x-epoll-lab-token';
-/** The page finds the token in `<meta name=… content=…>`, which only the dev server writes into index.html. */
-export const MODULE_BUILD_TOKEN_META = 'epoll-lab-module-build-token';
+/** `<meta name=…>` that only the dev server writes into index.html: the endpoint exists (it holds no secret). */
+export const MODULE_BUILD_META = 'epoll-lab-module-build';
 
 /** At most this many files, each this large, in a body this large. */
 export const MODULE_BUILD_LIMITS = { files: 16, fileBytes: 256 * 1024, bodyBytes: 1024 * 1024 } as const;

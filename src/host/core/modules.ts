@@ -5,7 +5,7 @@
  * built for another kernel is refused the same way everywhere.
  */
 import { UsageError } from './errors.js';
-import { GUEST_SHARE_PATH, type Guest } from './guest.js';
+import type { Guest } from './guest.js';
 
 const decoder = new TextDecoder();
 
@@ -58,8 +58,8 @@ export async function loadModuleInto(guest: Guest, request: ModuleLoadRequest): 
     );
   }
   const before = guest.kernelLog().split('\n').length;
-  await guest.writeFile(request.name, request.bytes);
-  const result = await guest.exec(['insmod', `${GUEST_SHARE_PATH}/${request.name}`, ...request.args], { timeoutMs: 60_000 });
+  const file = await guest.writeFile(request.name, request.bytes);
+  const result = await guest.exec(['insmod', file, ...request.args], { timeoutMs: 60_000 });
   // kmsg records travel on the same channel as the EXIT frame, ahead of it.
   const kernelMessages = guest.kernelLog().split('\n').slice(before).join('\n');
   const output = decoder.decode(result.stderr) + decoder.decode(result.stdout);

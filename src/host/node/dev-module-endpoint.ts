@@ -7,10 +7,19 @@
  * compiler's messages.
  *
  * It compiles what it is sent on this machine, so it answers only this
- * machine (a loopback peer), only the page the server itself handed the
- * per-server token to, and for POST only a request whose Origin is this
- * server on a loopback name: a page elsewhere, or a rebound DNS name, has
- * neither. One build at a time; a second is refused, not queued.
+ * machine (a loopback peer), only a browser that holds the per-server token,
+ * and for POST only a request whose Origin is this server on a loopback
+ * name: a page elsewhere, or a rebound DNS name, has neither. The token
+ * reaches only the person who started the server: it is in the address the
+ * server prints in their terminal (`?token=…`), which tokenLink() trades for
+ * an HttpOnly, SameSite=Strict cookie and a redirect to the same page
+ * without it. The page itself never holds the token, so any other local
+ * user who GETs it learns nothing.
+ *
+ * The build itself is confined (module-sandbox.ts: no file outside its
+ * directory and the kernel tree, an unprivileged user) and limited (time,
+ * memory per process, output), and it is killed when the client goes away.
+ * One build at a time; a second is refused, not queued.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -21,7 +30,6 @@ import type { TLSSocket } from 'node:tls';
 import { REPO_ROOT } from '../../images/paths.js';
 import {
   MODULE_BUILD_LIMITS,
-  MODULE_BUILD_TOKEN_HEADER,
   parseCompilerMessages,
   refuseSourceName,
   type DriverSourceFile,
@@ -32,6 +40,7 @@ import {
 } from '../core/module-build-api.js';
 import type { Logger } from '../core/logger.js';
 import { loadManifest } from './images.js';
+import { DRIVER_BUILD_LIMITS, SandboxUnavailableError, type ConfinedBuildLimits } from './module-sandbox.js';
 import { buildModule, ModuleBuildError } from './modules.js';
 
 export const TEMPLATE_DIR = path.join(REPO_ROOT, 'guest/drivers/template');
@@ -41,9 +50,26 @@ export function newModuleBuildToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
+/** The query parameter of the address the server prints. */
+export const TOKEN_PARAMETER = 'token';
+
+/** The cookie that carries the token: per port, since cookies do not tell localhost's ports apart. */
+export function tokenCookieName(port: number | undefined): string {
+  return `epoll-lab-token-${port ?? 0}`;
+}
+
+/** The address to print for the person who started the server: the page's URL with the token. */
+export function withToken(url: string, token: string): string {
+  const u = new URL(url);
+  u.searchParams.set(TOKEN_PARAMETER, token);
+  return u.href;
+}
+
 export interface ModuleBuildEndpointOptions {
   readonly token: string;
   readonly logger: Logger;
+  /** Defaults to DRIVER_BUILD_LIMITS. */
+  readonly limits?: ConfinedBuildLimits;
 }
 
 /** A refusal with its HTTP status; the message is the whole answer a person reads. */
@@ -66,29 +92,84 @@ export function moduleBuildEndpoint(options: ModuleBuildEndpointOptions): (req: 
       const kernel = await kernelFor(request.release);
       if (building) throw new Refusal(409, 'a driver build is already running; wait for it to end, then build again');
       building = true;
+      // A client that goes away (a closed tab, a client's own timeout) takes its build with it.
+      const gone = new AbortController();
+      const onClose = (): void => {
+        if (!res.writableEnded) gone.abort();
+      };
+      res.once('close', onClose);
       try {
         const began = performance.now();
-        const response = await buildSources(request.files, kernel);
-        options.logger.info(`driver build for Linux ${request.release}: ${response.built ? 'built' : 'compile errors'} in ${Math.round(performance.now() - began)} ms`);
+        const response = await buildSources(request.files, kernel, { limits: options.limits ?? DRIVER_BUILD_LIMITS, signal: gone.signal }, options.logger);
+        const took = Math.round(performance.now() - began);
+        if (gone.signal.aborted) {
+          options.logger.info(`driver build for Linux ${request.release}: cancelled after ${took} ms, its client went away`);
+          return;
+        }
+        options.logger.info(`driver build for Linux ${request.release}: ${response.built ? 'built' : 'compile errors'} in ${took} ms`);
         send(res, 200, response);
       } finally {
+        res.off('close', onClose);
         building = false;
       }
     } catch (error) {
       if (error instanceof Refusal) return send(res, error.status, { error: error.message } satisfies ModuleBuildErrorResponse);
+      if (error instanceof SandboxUnavailableError) {
+        options.logger.error(`driver build refused: ${error.message}`);
+        return send(res, 503, { error: `${error.message}${error.hint ? `; ${error.hint}` : ''}` } satisfies ModuleBuildErrorResponse);
+      }
       options.logger.error(`driver build failed: ${(error as Error).message}`);
       send(res, 500, { error: (error as Error).message } satisfies ModuleBuildErrorResponse);
     }
   };
 }
 
+/**
+ * Middleware for every page of the dev server: a request with `?token=`
+ * gets the cookie (when the token is right) and a redirect to the same
+ * address without it, so the token does not stay in the address bar or
+ * the history. A wrong token is refused with one line that says what to open.
+ */
+export function tokenLink(token: string): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
+  return (req, res, next) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const given = url.searchParams.get(TOKEN_PARAMETER);
+    if (given === null) return next();
+    if (!isLoopback(req.socket.remoteAddress) || !sameSecret(given, token)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end('This is not the token of this dev server: open the address `npm start` printed in its terminal (each start makes a new one).\n');
+      return;
+    }
+    url.searchParams.delete(TOKEN_PARAMETER);
+    res.writeHead(303, {
+      Location: `${url.pathname}${url.search}`,
+      'Set-Cookie': `${tokenCookieName(req.socket.localPort)}=${token}; Path=/; HttpOnly; SameSite=Strict`,
+      'Cache-Control': 'no-store',
+    });
+    res.end();
+  };
+}
+
+function sameSecret(given: string, token: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The token cookie's value from a Cookie header, if the request has one. */
+function cookieToken(req: IncomingMessage): string {
+  const name = tokenCookieName(req.socket.localPort);
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return '';
+}
+
 function checkCaller(req: IncomingMessage, token: string): void {
   if (!isLoopback(req.socket.remoteAddress)) throw new Refusal(403, 'driver builds are served to this machine only');
-  const sent = req.headers[MODULE_BUILD_TOKEN_HEADER];
-  const given = Buffer.from(typeof sent === 'string' ? sent : '');
-  const expected = Buffer.from(token);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new Refusal(403, `missing or wrong ${MODULE_BUILD_TOKEN_HEADER}: reload the page (each \`npm start\` makes a new token)`);
+  if (!sameSecret(cookieToken(req), token)) {
+    throw new Refusal(403, 'this browser has not got the dev server\'s token: open the address `npm start` printed in its terminal (with ?token=…; each start makes a new one)');
   }
 }
 
@@ -179,17 +260,23 @@ async function templateSources(): Promise<DriverTemplateResponse> {
   return { files: await Promise.all(names.map(async (name) => ({ name, text: await fs.readFile(path.join(TEMPLATE_DIR, name), 'utf8') }))) };
 }
 
-async function buildSources(files: readonly DriverSourceFile[], kernel: string): Promise<ModuleBuildResponse> {
+async function buildSources(
+  files: readonly DriverSourceFile[],
+  kernel: string,
+  confine: { limits: ConfinedBuildLimits; signal: AbortSignal },
+  logger: Logger,
+): Promise<ModuleBuildResponse> {
   const kbuild = await templateKbuild();
   const missing = kbuild.required.filter((name) => !files.some((f) => f.name === name));
   if (missing.length) throw new Refusal(400, `the template's Kbuild builds ${missing.join(', ')}; send it`);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-driver-'));
+  logger.debug(`driver build in ${dir}: started`);
   try {
     for (const file of files) await fs.writeFile(path.join(dir, file.name), file.text);
     await fs.writeFile(path.join(dir, 'Kbuild'), kbuild.text);
     const names = files.map((f) => f.name);
     try {
-      const [ko, ...more] = await buildModule(dir, kernel);
+      const [ko, ...more] = await buildModule(dir, kernel, { confine });
       if (more.length) throw new Error(`the template's Kbuild built ${more.length + 1} modules; it should build one`);
       const name = path.basename(ko!);
       return { built: true, module: { name, base64: (await fs.readFile(ko!)).toString('base64') }, output: '' };

@@ -11,6 +11,7 @@ import { capture } from '../../images/run.js';
 import { UsageError } from '../core/errors.js';
 import { loadManifest } from './images.js';
 import { DEFAULT_KERNEL } from '../../images/kernel-sources.js';
+import { runConfined, type ConfinedBuildLimits } from './module-sandbox.js';
 
 export class ModuleBuildError extends UsageError {
   /** What make printed (kbuild's and the compiler's messages), verbatim; empty when make did not fail. */
@@ -24,8 +25,17 @@ export class ModuleBuildError extends UsageError {
   static override readonly label: string = 'ModuleBuildError';
 }
 
+export interface BuildModuleOptions {
+  /**
+   * Confine the build (module-sandbox.ts): for sources that are not the
+   * person's own, such as the dev server's callers'. Without it make runs
+   * as the caller, as `module build DIR` does.
+   */
+  readonly confine?: { readonly limits: ConfinedBuildLimits; readonly signal?: AbortSignal };
+}
+
 /** Builds every module in DIR (its Kbuild/Makefile decides which) and returns the .ko paths. */
-export async function buildModule(dir: string, kernel = DEFAULT_KERNEL): Promise<string[]> {
+export async function buildModule(dir: string, kernel = DEFAULT_KERNEL, options: BuildModuleOptions = {}): Promise<string[]> {
   const moduleDir = path.resolve(dir);
   const stat = await fs.stat(moduleDir).catch(() => undefined);
   if (!stat?.isDirectory()) throw new UsageError(`${dir} is not a directory with a Kbuild or Makefile`);
@@ -36,12 +46,27 @@ export async function buildModule(dir: string, kernel = DEFAULT_KERNEL): Promise
   const tree = (await loadManifest()).kernels[kernel];
   if (!tree) throw new UsageError(`no kernel ${kernel} in images/manifest.json`, `run \`npx epoll-lab build --kernel ${kernel}\``);
 
-  // The pipeline's environment: nothing inherited that would change what kbuild does.
-  const { code, stdout, stderr } = await capture('make', kbuildModuleArgs(tree.buildDir, moduleDir), {
-    env: kbuildEnv(),
-    okCodes: 'any',
-  });
-  const output = `${stdout}${stderr}`.trimEnd();
+  const args = kbuildModuleArgs(tree.buildDir, moduleDir);
+  let code: number | null;
+  let output: string;
+  if (options.confine) {
+    // Nothing of the server's environment (its tokens, its HOME) reaches the build.
+    const env = kbuildEnv({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
+    const run = await runConfined(['make', ...args], { buildDir: moduleDir, readOnly: [tree.buildDir], env, limits: options.confine.limits, ...(options.confine.signal && { signal: options.confine.signal }) });
+    ({ code, output } = run);
+    output = output.trimEnd();
+    const { limits } = options.confine;
+    if (run.stopped === 'time') output += `\nstopped: the build ran past its limit of ${limits.seconds} s`;
+    else if (run.stopped === 'cancelled') output += '\nstopped: the build was cancelled';
+    else if (code !== 0 && /out of memory|virtual memory exhausted|cannot allocate memory/i.test(output)) {
+      output += `\nthe compiler ran out of the ${limits.memoryBytes / (1024 * 1024)} MiB of memory each process of a build may use`;
+    }
+  } else {
+    // The pipeline's environment: nothing inherited that would change what kbuild does.
+    const run = await capture('make', args, { env: kbuildEnv(), okCodes: 'any' });
+    code = run.code;
+    output = `${run.stdout}${run.stderr}`.trimEnd();
+  }
   if (code !== 0) throw new ModuleBuildError(`building ${dir} against Linux ${tree.release} failed:\n${output}`, output);
   const built = (await fs.readdir(moduleDir)).filter((n) => n.endsWith('.ko')).map((n) => path.join(moduleDir, n));
   if (built.length === 0) throw new ModuleBuildError(`make succeeded but ${dir} holds no .ko file; does its Kbuild set obj-m?`);

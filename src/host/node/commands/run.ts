@@ -12,7 +12,6 @@ import { CROSS_CC, CROSS_PACKAGES } from '../../../images/toolchain.js';
 import { resolveCacheDir } from '../../../images/cache.js';
 import { guestCcArgs, guestLibc } from '../../../images/guest-libc.js';
 import { EpollLabError, UsageError } from '../../core/errors.js';
-import { GUEST_SHARE_PATH } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
 import { unpackLayerInto } from '../../core/layer.js';
 import { COMPILE_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, isPlainProgramName, startPlayground } from '../../core/playground/run.js';
@@ -132,14 +131,14 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     const name = path.basename(binary);
     const { guest } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), ...shareOption(options.shareBytes), logger: options.logger });
     try {
-      await guest.writeFile(name, await fs.readFile(binary));
+      const shared = await guest.writeFile(name, await fs.readFile(binary));
       // Run from tmpfs: the share does not carry the execute bit.
       const target = `/tmp/${name}`;
       const stdin = stdinIsData();
       const mark = guest.faults.length;
       // 755: a program run --user reads and executes it as that user.
       const child = guest.spawn(
-        ['sh', '-c', 'cp "$1" "$2" && chmod 755 "$2" && shift 2 && exec "$@"', 'sh', `${GUEST_SHARE_PATH}/${name}`, target, ...asUser([target, ...options.args], options.user)],
+        ['sh', '-c', 'cp "$1" "$2" && chmod 755 "$2" && shift 2 && exec "$@"', 'sh', shared, target, ...asUser([target, ...options.args], options.user)],
         {
           ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
           stdin,

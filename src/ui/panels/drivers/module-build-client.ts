@@ -1,13 +1,13 @@
 /**
  * The page's side of the dev server's driver build endpoint
  * (src/host/core/module-build-api.ts). The endpoint exists only under
- * `npm start`, whose server writes its token into the page; a static build
- * has no token, so the panel offers no Build there.
+ * `npm start`, whose server marks the page; a static build has no mark, so
+ * the panel offers no Build there. The browser sends the server's token
+ * itself, as an HttpOnly cookie the page cannot read.
  */
 import {
+  MODULE_BUILD_META,
   MODULE_BUILD_PATH,
-  MODULE_BUILD_TOKEN_HEADER,
-  MODULE_BUILD_TOKEN_META,
   type DriverSourceFile,
   type DriverTemplateResponse,
   type ModuleBuildErrorResponse,
@@ -19,12 +19,11 @@ import {
 export const NO_DEV_SERVER = 'Building drivers needs the development server: run `npm start` to build drivers from the tab (a static site cannot compile).';
 
 export class ModuleBuildClient {
-  private constructor(private readonly token: string) {}
+  private constructor() {}
 
   /** The endpoint of the dev server that served this page, or undefined on a static site. */
   static fromPage(doc: Document): ModuleBuildClient | undefined {
-    const token = doc.querySelector<HTMLMetaElement>(`meta[name="${MODULE_BUILD_TOKEN_META}"]`)?.content;
-    return token ? new ModuleBuildClient(token) : undefined;
+    return doc.querySelector(`meta[name="${MODULE_BUILD_META}"]`) ? new ModuleBuildClient() : undefined;
   }
 
   /** The template's sources to start from (guest/drivers/template, .c and .h only). */
@@ -38,7 +37,7 @@ export class ModuleBuildClient {
   }
 
   private async ask<T>(init: { method: string; body?: string; headers?: Record<string, string> }): Promise<T> {
-    const response = await fetch(MODULE_BUILD_PATH, { ...init, headers: { ...init.headers, [MODULE_BUILD_TOKEN_HEADER]: this.token }, cache: 'no-store' });
+    const response = await fetch(MODULE_BUILD_PATH, { ...init, credentials: 'same-origin', cache: 'no-store' });
     const body = (await response.json().catch(() => undefined)) as unknown;
     if (!response.ok) {
       const said = (body as Partial<ModuleBuildErrorResponse> | undefined)?.error ?? `HTTP ${response.status}`;
