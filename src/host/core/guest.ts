@@ -103,6 +103,14 @@ export interface SnapshotMeta {
   readonly kernelLog: string;
 }
 
+/**
+ * The guest RAM sizes v86 can boot, in MiB: it silently raises anything
+ * below 64 MiB to 64 when there is an initramfs (its create_memory), and
+ * keeps the size in a signed 32-bit integer, so 2 GiB and more wrap round.
+ */
+export const MIN_MEMORY_MB = 64;
+export const MAX_MEMORY_MB = 2047;
+
 /** Where the 9p share appears inside the guest. */
 export const GUEST_SHARE_PATH = '/mnt/host';
 

@@ -14,6 +14,7 @@ import { LOCK_FILE } from '../../images/debian-lock.js';
 import { execCommand } from './commands/exec.js';
 import { moduleCommand } from './commands/module.js';
 import { COMPILER_BUILD_COMMAND, runCommand } from './commands/run.js';
+import { PROGRAM_OUTPUT_BYTES, PROGRAM_WORK_DIR } from '../core/testing/program-run.js';
 import { shellCommand } from './commands/shell.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { maxJobs, parseJobs, REPORTERS, testCommand, type ReporterName } from './commands/test.js';
@@ -27,6 +28,7 @@ import { looksLikeTree, userTreeNameOf } from '../../images/user-tree.js';
 import { loadManifest, requireImages } from './images.js';
 import { stdinIsData } from './stdin-forward.js';
 import { DEFAULT_SHARE_BYTES, MAX_SHARE_BYTES, MIN_SHARE_BYTES } from '../core/share-quota.js';
+import { defaultGuestOptions, MAX_MEMORY_MB, MIN_MEMORY_MB } from '../core/guest.js';
 import { GUEST_USERS } from '../../images/initramfs.js';
 import { ALL_KERNELS, DEFAULT_KERNEL, KERNEL_SERIES, resolveKernelNames } from '../../images/kernel-sources.js';
 import { DEFAULT_CLIENTS, DEFAULT_REQUESTS, WARMUP_BATCH_REQUESTS, WARMUP_MAX_BATCHES, WARMUP_TOLERANCE } from '../core/workloads/on-machine.js';
@@ -130,6 +132,22 @@ export function shareSizeOf(values: Values): { shareBytes?: number } {
   return { shareBytes: bytes };
 }
 
+/** What --help says about --memory, once for every command that has it. */
+const MEMORY_HELP = `--memory MB gives the guest MB MiB of RAM (default ${defaultGuestOptions.memoryMb}), ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}:
+v86 boots nothing smaller with an initramfs and counts memory in a signed
+32-bit number. Each size has its own post-boot snapshot in the cache.`;
+
+/** --memory MB: the guest's RAM in MiB, within what v86 can boot; absent when not given. */
+export function memoryOf(values: Values): { memoryMb?: number } {
+  const value = values['memory'];
+  if (value === undefined) return {};
+  const mb = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(mb >= MIN_MEMORY_MB && mb <= MAX_MEMORY_MB)) {
+    throw new UsageError(`--memory wants MiB of guest RAM, a whole number from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB} (the sizes v86 can boot), not ${JSON.stringify(value)}`);
+  }
+  return { memoryMb: mb };
+}
+
 /**
  * The kernels --kernel names, checked once here: a Debian kernel (default
  * DEFAULT_KERNEL; "all" is every pinned kernel), or a source tree, which
@@ -138,7 +156,7 @@ export function shareSizeOf(values: Values): { shareBytes?: number } {
 async function kernelsOf(values: Values): Promise<string[]> {
   const asked = typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL;
   if (!looksLikeTree(asked)) {
-    const kernels = resolveKernelNames([asked]);
+    const kernels = resolveKernelNames(asked.split(',').map((k) => k.trim()));
     // All of them, before the first one runs: a missing 7.2 must not end `--kernel all` after 6.1 ran.
     requireImages(await loadManifest(), kernels, asked);
     return kernels;
@@ -379,14 +397,35 @@ Exit status as for exec: CMD's, 128+N for signal N, 124 on --timeout (default 60
     },
   },
   run: {
-    help: `Usage: epoll-lab run [--kernel ${KERNEL_SPEC}] [--timeout S] [--user NAME|UID] [--share-size SIZE]
-                     [--in-guest-compiler] FILE [-- ARG…]
+    help: `Usage: epoll-lab run [--kernel ${KERNEL_SPEC}|LIST] [--timeout S] [--user NAME|UID] [--share-size SIZE]
+                     [--memory MB] [--files DIR…] [--reporter ${REPORTERS.join('|')}] [--output FILE]
+                     [--jobs N] [--in-guest-compiler] FILE [-- ARG…]
 
 FILE is a C source file (compiled here with i686-linux-gnu-gcc -static -O2 -Wall,
 Debian's i386 cross compiler; compiler errors are shown as gcc prints them) or a
 static 32-bit i386 ELF (never run on this machine). It is copied into a fresh
-guest through the 9p share and run with ARGs (as --user, see exec); the exit
-status is as for exec.
+guest through the 9p share and run with ARGs (as --user, see exec) from its
+work directory, ${PROGRAM_WORK_DIR}, which it may write; the exit status is as for exec.
+--files DIR (repeatable) copies the tree DIR into that work directory beside
+the program (modes and symlinks kept; several trees are merged), owned by
+--user, so fixtures open by relative path. The trees and the program must fit
+in the share (--share-size); a file, a missing path or a tree too big is
+refused (status 2).
+As a check (--reporter, --output, or several kernels: --kernel all or a LIST
+such as 6.1,7.2), it runs on each kernel, --jobs N guests at once (default one
+per core, here ${defaultJobs()}), and reports as \`epoll-lab test\` does: the program is a
+suite; if its stdout is TAP 13/14 or KTAP, its cases are the cases (nested
+subtests as parent/child, skips with their reasons), and a malformed stream
+(a plan that disagrees with the count, a repeated test number, no plan,
+Bail out!) fails a case "FILE: TAP stream" naming the lines; otherwise the
+program is one case that passes when it exits 0. Each kernel's report carries
+how it ended (exit status or signal, duration, a kernel crash with its log)
+and its stdout and stderr (the first ${PROGRAM_OUTPUT_BYTES / 1024} KiB each, the rest counted).
+A program that crashes one kernel fails that kernel's row; the others run on.
+As a check the program's stdin is /dev/null.
+Exit status then: 0 if it passed on every kernel, 1 if it failed on one, 2 for
+bad arguments, 125 under --kernel DIR when that kernel does not boot.
+${MEMORY_HELP}
 --in-guest-compiler compiles FILE.c inside the guest instead, as the browser's
 Playground does: the compiler layer (built by
 \`${COMPILER_BUILD_COMMAND}\`) is unpacked into the guest, tcc -Wall
@@ -395,24 +434,48 @@ root with its output bounded to 1 MiB. tcc's errors end the command with
 status 2, as gcc's do.
 ${SHARE_SIZE_HELP}
 `,
-    options: { ...common, timeout: { type: 'string' }, user: { type: 'string' }, 'share-size': { type: 'string' }, 'in-guest-compiler': { type: 'boolean' } },
+    options: {
+      ...common,
+      timeout: { type: 'string' },
+      user: { type: 'string' },
+      'share-size': { type: 'string' },
+      memory: { type: 'string' },
+      files: { type: 'string', multiple: true },
+      reporter: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      jobs: { type: 'string', short: 'j' },
+      'in-guest-compiler': { type: 'boolean' },
+    },
     run: async (values, positionals) => {
       const [file, ...args] = positionals;
       if (!file) throw new UsageError('run needs a file: epoll-lab run FILE [-- ARG…]');
       const share = shareSizeOf(values);
-      return eachKernel(values, (kernel) =>
-        runCommand({
-          file,
-          args,
-          kernel,
-          timeoutMs: timeoutMs(values['timeout'], 600),
-          ...userOf(values),
-          ...share,
-          inGuestCompiler: values['in-guest-compiler'] === true,
-          logger: loggerOf(values),
-        }),
-        true,
-      );
+      const base = {
+        file,
+        args,
+        timeoutMs: timeoutMs(values['timeout'], 600),
+        ...userOf(values),
+        ...share,
+        ...memoryOf(values),
+        logger: loggerOf(values),
+      };
+      if (values['in-guest-compiler'] === true) {
+        for (const option of ['files', 'reporter', 'output', 'jobs']) {
+          if (values[option] !== undefined) throw new UsageError(`--${option} goes with a program compiled here; leave out --in-guest-compiler`);
+        }
+        return eachKernel(values, (kernel) => runCommand({ ...base, kernels: [kernel], inGuestCompiler: true }), true);
+      }
+      const kernels = await kernelsOf(values);
+      const reporter = values['reporter'];
+      return runCommand({
+        ...base,
+        kernels,
+        kernelAsked: typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL,
+        ...(typeof reporter === 'string' && { reporter: reporter as ReporterName }),
+        ...(typeof values['output'] === 'string' && { output: values['output'] }),
+        ...(typeof values['jobs'] === 'string' && { jobs: parseJobs(values['jobs'])! }),
+        files: (values['files'] as string[] | undefined) ?? [],
+      });
     },
   },
   module: {

@@ -137,7 +137,7 @@ export async function checkWritable(file: string, option = '--output'): Promise<
  * directory went away), a run is never lost: it goes to a temporary file,
  * and we say where.
  */
-async function writeReport(file: string, text: string): Promise<void> {
+export async function writeReport(file: string, text: string): Promise<void> {
   try {
     await fs.writeFile(file, text);
   } catch (error) {
