@@ -9,6 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MatrixReport } from '../src/host/core/testing/matrix.js';
 import type { RunReport } from '../src/host/core/testing/results.js';
+import { loadImages } from '../src/host/node/images.js';
+import { SnapshotCache } from '../src/host/node/snapshot-cache.js';
+import { snapshotKeyFor } from '../src/host/node/start-guest.js';
 import { cli } from './cli-process.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures/run');
@@ -128,5 +131,27 @@ describe('epoll-lab run as a check', () => {
       expect(result.status).toBe(2);
       expect(result.stderr).toMatch(message);
     }
+  });
+
+  it('--memory gives run, exec and test guests that much RAM, each size with its own snapshot, and refuses sizes that do not boot', { timeout: 300_000 }, async () => {
+    const images = await loadImages('7.2');
+    const snapshotOf = (mb: number) => fs.stat(new SnapshotCache().statePath(snapshotKeyFor(images, mb))).then(() => true, () => false);
+    const exec = await cli(['exec', '--kernel', '7.2', '--memory', '160', '--', 'sh', '-c', 'grep MemTotal /proc/meminfo']);
+    expect(exec.status, exec.stderr).toBe(0);
+    // The default 128 MiB shows about 105 MiB to the kernel; 160 about 137.
+    expect(Number(/MemTotal:\s+(\d+) kB/.exec(exec.stdout)![1]) / 1024).toBeGreaterThan(130);
+    expect(await snapshotOf(160)).toBe(true);
+    const test = await cli(['test', '--kernel', '7.2', '--suite', 'hello-poll', '--jobs', '1', '--memory', '168']);
+    expect(test.status, test.stderr).toBe(0);
+    expect(await snapshotOf(168)).toBe(true);
+    const run = await cli(['run', '--kernel', '7.2', '--memory', '176', '--reporter', 'json', path.join(FIXTURES, 'bad-tap.c')]);
+    expect((JSON.parse(run.stdout) as RunReport).program?.exitCode).toBe(0);
+    expect(await snapshotOf(176)).toBe(true);
+    const small = await cli(['exec', '--kernel', '7.2', '--memory', '64', '--', 'true']);
+    expect(small.status).toBe(2);
+    expect(small.stderr).toMatch(/^epoll-lab: --memory 64 is too small for these images: v86 loads the initramfs \([\d.]+ MiB\) at 64 MiB, so the guest needs \d+ to 1024 MiB\n$/);
+    const big = await cli(['run', '--memory', '4096', path.join(FIXTURES, 'bad-tap.c')]);
+    expect(big.status).toBe(2);
+    expect(big.stderr).toBe('epoll-lab: --memory wants MiB of guest RAM, a whole number from 64 to 1024 (see --help), not "4096"\n');
   });
 });

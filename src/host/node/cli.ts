@@ -133,9 +133,10 @@ export function shareSizeOf(values: Values): { shareBytes?: number } {
 }
 
 /** What --help says about --memory, once for every command that has it. */
-const MEMORY_HELP = `--memory MB gives the guest MB MiB of RAM (default ${defaultGuestOptions.memoryMb}), ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}:
-v86 boots nothing smaller with an initramfs and counts memory in a signed
-32-bit number. Each size has its own post-boot snapshot in the cache.`;
+const MEMORY_HELP = `--memory MB gives the guest MB MiB of RAM (default ${defaultGuestOptions.memoryMb}), up to ${MAX_MEMORY_MB} (the
+kernel, without HIGHMEM, uses no more than about 875) and at least 64 MiB plus
+the initramfs, where v86 loads it (about 73 for the base images; a smaller size
+is refused naming the range). Each size has its own post-boot snapshot.`;
 
 /** --memory MB: the guest's RAM in MiB, within what v86 can boot; absent when not given. */
 export function memoryOf(values: Values): { memoryMb?: number } {
@@ -143,7 +144,7 @@ export function memoryOf(values: Values): { memoryMb?: number } {
   if (value === undefined) return {};
   const mb = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!(mb >= MIN_MEMORY_MB && mb <= MAX_MEMORY_MB)) {
-    throw new UsageError(`--memory wants MiB of guest RAM, a whole number from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB} (the sizes v86 can boot), not ${JSON.stringify(value)}`);
+    throw new UsageError(`--memory wants MiB of guest RAM, a whole number from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB} (see --help), not ${JSON.stringify(value)}`);
   }
   return { memoryMb: mb };
 }
@@ -214,7 +215,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   test: {
     help: `Usage: epoll-lab test [--suite NAME…] [--case NAME…] [--filter TEXT] [--kernel ${KERNEL_SERIES.join('|')}|all|DIR]
                       [--reporter ${REPORTERS.join('|')}] [--output FILE] [--shard K/N] [--user NAME|UID] [--list]
-                      [--jobs N]
+                      [--jobs N] [--memory MB]
 
 Runs the guest's test suites (the epoll conformance programs, kselftest-epoll,
 scull), each suite in a fresh guest restored from the post-boot snapshot, and
@@ -241,6 +242,7 @@ it; the build directory is kept, so an edit rebuilds quickly) and tests it:
 release a third field, e.g. "since 6.9" (from the case's own declaration);
 with several kernels a "# kernel …" line before each; --reporter json gives
 [{kernel, release, suites: [{name, description, cases, gates}]}].
+${MEMORY_HELP}
 Every report names its kernel: uname -r, the Debian package or the tree's git
 describe, the .config's sha256, gcc and binutils. ktap prints KTAP with that
 identity in a header comment. The JSON format is described in the README.
@@ -260,6 +262,7 @@ when the host failed rather than the kernel (git bisect run then stops).
       user: { type: 'string' },
       list: { type: 'boolean' },
       jobs: { type: 'string', short: 'j' },
+      memory: { type: 'string' },
     },
     run: async (values) =>
       testCommand({
@@ -273,6 +276,7 @@ when the host failed rather than the kernel (git bisect run then stops).
         ...userOf(values),
         list: values['list'] === true,
         ...(typeof values['jobs'] === 'string' && { jobs: parseJobs(values['jobs'])! }),
+        ...memoryOf(values),
         logger: loggerOf(values),
       }),
   },
@@ -329,7 +333,7 @@ ${SHARE_SIZE_HELP}
   },
   exec: {
     help: `Usage: epoll-lab exec [--kernel ${KERNEL_SPEC}] [--timeout S] [--json] [--user NAME|UID]
-                      [--share-size SIZE] -- CMD [ARG…]
+                      [--share-size SIZE] [--memory MB] -- CMD [ARG…]
 
 Runs CMD in a fresh guest restored from the post-boot snapshot. When stdin is
 a pipe or a file it is forwarded to CMD, ending in EOF (from a terminal, CMD's
@@ -341,11 +345,13 @@ a stream that is not valid UTF-8 also comes exactly as stdoutBase64/stderrBase64
 --user runs CMD as that user of the image (root, user = uid 1000, nobody = 65534)
 with no capabilities; the default is root. PATH and HOME are set as on any Linux.
 ${SHARE_SIZE_HELP}
+${MEMORY_HELP}
 `,
-    options: { ...common, timeout: { type: 'string' }, json: { type: 'boolean' }, user: { type: 'string' }, 'share-size': { type: 'string' } },
+    options: { ...common, timeout: { type: 'string' }, json: { type: 'boolean' }, user: { type: 'string' }, 'share-size': { type: 'string' }, memory: { type: 'string' } },
     run: async (values, positionals) => {
       if (positionals.length === 0) throw new UsageError('exec needs a command: epoll-lab exec -- CMD [ARG…]');
       const share = shareSizeOf(values);
+      const memory = memoryOf(values);
       return eachKernel(values, (kernel) =>
         execCommand({
           argv: positionals,
@@ -354,6 +360,7 @@ ${SHARE_SIZE_HELP}
           json: values['json'] === true,
           ...userOf(values),
           ...share,
+          ...memory,
           logger: loggerOf(values),
         }),
         true,

@@ -52,7 +52,7 @@ interface Frame {
   readonly cases: CaseResult[];
   pending: string[];
   /** The last subtest closed inside this frame, waiting for this frame's result line that names it. */
-  closedChild?: Frame;
+  closedChild?: Frame | undefined;
   /** The line that opened it, for messages. */
   readonly line: number;
 }

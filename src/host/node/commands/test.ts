@@ -11,7 +11,7 @@ import { EpollLabError, GuestFaultError, UsageError } from '../../core/errors.js
 import { KernelBuildFailedError, UsageError as BuildUsageError } from '../../../images/errors.js';
 import { buildImages, createStreamLogger, type Manifest } from '../../../images/index.js';
 import { looksLikeTree, userTreeNameOf } from '../../../images/user-tree.js';
-import { startGuest } from '../start-guest.js';
+import { memoryOption, startGuest } from '../start-guest.js';
 import type { Logger } from '../../core/logger.js';
 import { matrixDiff, type MatrixReport } from '../../core/testing/matrix.js';
 import { toJson, toJunit, toKtap, toMatrixText, toTap } from '../../core/testing/reporters.js';
@@ -46,6 +46,8 @@ export interface TestCommandOptions {
   readonly list?: boolean;
   /** Guests at once (--jobs); default one per core (defaultJobs()). */
   readonly jobs?: number;
+  /** Guest RAM in MiB (--memory); absent: the default. */
+  readonly memoryMb?: number;
   readonly logger: Logger;
 }
 
@@ -160,7 +162,7 @@ export async function testCommand(options: TestCommandOptions): Promise<number> 
   };
   if (options.output) await checkWritable(options.output);
   if (options.list) {
-    const text = await listCases(options.kernel, selection, options.reporter, options.logger);
+    const text = await listCases(options.kernel, selection, options.reporter, options.logger, options.memoryMb);
     if (options.output) await writeReport(options.output, text);
     else process.stdout.write(text);
     return 0;
@@ -208,7 +210,7 @@ async function judgeTree(options: TestCommandOptions, selection: RunSelection): 
   try {
     // Boot it once (this also saves its snapshot): a kernel that does not
     // come up cannot be judged, which is not the same as failing a case.
-    const { guest } = await startGuest({ kernel: name, logger: options.logger });
+    const { guest } = await startGuest({ kernel: name, ...memoryOption(options.memoryMb), logger: options.logger });
     await guest.dispose();
   } catch (error) {
     if (error instanceof UsageError || !(error instanceof EpollLabError)) throw error;
@@ -239,7 +241,7 @@ async function runAndReport(
   const runs: RunReport[] = [];
   for (const batch of batches) {
     if (live) batch.forEach(heading);
-    runs.push(...(await runOnKernels(batch, selection, { logger: options.logger, jobs, ...(live && { onEvent: live }) })));
+    runs.push(...(await runOnKernels(batch, selection, { logger: options.logger, jobs, ...(live && { onEvent: live }), ...(options.memoryMb !== undefined && { memoryMb: options.memoryMb }) })));
   }
   const text = render(options.reporter, runs);
   if (options.output) await writeReport(options.output, text);

@@ -13,6 +13,8 @@ export interface RunUnitMessage {
   readonly suite: SuiteDefinition;
   readonly programCases?: ReadonlyMap<string, readonly string[]>;
   readonly selection: RunSelection;
+  /** Guest RAM in MiB (--memory); absent: the default. */
+  readonly memoryMb?: number;
 }
 
 export type ToWorker = RunUnitMessage;

@@ -21,6 +21,8 @@ export interface PoolTask {
   readonly kernel: string;
   readonly unit: WorkUnit;
   readonly selection: RunSelection;
+  /** Guest RAM in MiB (--memory); absent: the default. */
+  readonly memoryMb?: number;
 }
 
 export interface PoolHooks {
@@ -67,6 +69,7 @@ export function runInWorkers(tasks: readonly PoolTask[], jobs: number, hooks: Po
           suite: task.unit.suite,
           ...(task.unit.programCases && { programCases: task.unit.programCases }),
           selection: task.selection,
+          ...(task.memoryMb !== undefined && { memoryMb: task.memoryMb }),
         };
         worker.postMessage(message);
       };

@@ -8,7 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import { EpollLabError, GuestFaultError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { runSuite } from '../../core/testing/runner.js';
-import { startGuest } from '../start-guest.js';
+import { memoryOption, startGuest } from '../start-guest.js';
 import type { ErrorReport, FromWorker, RunUnitMessage, ToWorker } from './messages.js';
 
 const port = parentPort;
@@ -36,7 +36,7 @@ function report(error: unknown): ErrorReport {
 
 async function run(message: RunUnitMessage): Promise<void> {
   try {
-    const { guest } = await startGuest({ kernel: message.kernel, logger });
+    const { guest } = await startGuest({ kernel: message.kernel, ...memoryOption(message.memoryMb), logger });
     try {
       const result = await runSuite(guest, message.suite, message.selection, (event) => post({ kind: 'event', event }), message.programCases);
       post({ kind: 'done', result });
