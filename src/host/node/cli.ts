@@ -16,6 +16,8 @@ import { moduleCommand } from './commands/module.js';
 import { COMPILER_BUILD_COMMAND, runCommand } from './commands/run.js';
 import { PROGRAM_OUTPUT_BYTES, PROGRAM_WORK_DIR } from '../core/testing/program-run.js';
 import { shellCommand } from './commands/shell.js';
+import { GUEST_HOST, toolchainCommand } from './commands/toolchain.js';
+import { CROSS_CC } from '../../images/toolchain.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { maxJobs, parseJobs, REPORTERS, testCommand, type ReporterName } from './commands/test.js';
 import { defaultJobs } from './jobs/parallel-run.js';
@@ -58,7 +60,9 @@ Commands:
   build              build the guest images (kernel, initramfs, BIOS) into images/
   shell              an interactive shell on the guest console
   exec -- CMD [ARG…] run one command in a fresh guest; its exit status becomes ours
-  run FILE [-- ARG…] compile a .c file (or take an i386 ELF) and run it in a fresh guest
+  run FILE [-- ARG…] compile a .c file (or take an i386 ELF) and run it in a fresh guest,
+                     or on each kernel as a CI check with test's reports
+  toolchain          print CC, CFLAGS, LDFLAGS, --host for building a project for the guest
   snapshot           create (or with --rebuild, recreate) the post-boot snapshot
   test               run the conformance suites in the guest and report
   module build DIR   build an out-of-tree kernel module against the image kernel
@@ -482,6 +486,37 @@ ${SHARE_SIZE_HELP}
         ...(typeof values['output'] === 'string' && { output: values['output'] }),
         ...(typeof values['jobs'] === 'string' && { jobs: parseJobs(values['jobs'])! }),
         files: (values['files'] as string[] | undefined) ?? [],
+      });
+    },
+  },
+  toolchain: {
+    help: `Usage: epoll-lab toolchain [--cmake FILE] [--meson FILE] [--json]
+
+Prints, as shell exports, the toolchain that builds programs for the guest:
+the i386 cross compiler and the images' own i386 C library (the same that
+\`run FILE.c\` and the image build use), for a project's configure, make,
+cmake or meson:
+  eval "$(npx epoll-lab toolchain)"
+  ./configure --host=$EPOLL_LAB_HOST --disable-shared && make
+  npx epoll-lab run --kernel all --reporter junit ./tests/check_prog
+CC is ${CROSS_CC} with the options that make it see that C library only
+(--sysroot, -nostdinc, -isystem, -B, -L); CFLAGS is -O2; LDFLAGS is
+-static -pthread (the guest has no shared i386 libraries of its own); AR,
+RANLIB, STRIP are the cross binutils; EPOLL_LAB_HOST is ${GUEST_HOST}, for
+--host; PKG_CONFIG_LIBDIR is empty, so no host library is found.
+--cmake FILE writes a cmake toolchain file (cmake -DCMAKE_TOOLCHAIN_FILE=FILE);
+--meson FILE writes a meson cross file (meson setup --cross-file FILE);
+--json prints {cc, cflags, ldflags, ar, ranlib, strip, host, sysroot}.
+Programs built this way run only in the guest (\`epoll-lab run\`), never here.
+`,
+    options: { ...common, cmake: { type: 'string' }, meson: { type: 'string' }, json: { type: 'boolean' } },
+    run: async (values, positionals) => {
+      if (positionals.length) throw new UsageError(`toolchain takes no arguments, not ${JSON.stringify(positionals[0])}; see epoll-lab toolchain --help`);
+      return toolchainCommand({
+        json: values['json'] === true,
+        ...(typeof values['cmake'] === 'string' && { cmake: values['cmake'] }),
+        ...(typeof values['meson'] === 'string' && { meson: values['meson'] }),
+        logger: loggerOf(values),
       });
     },
   },
