@@ -219,7 +219,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   test: {
     help: `Usage: epoll-lab test [--suite NAME…] [--case NAME…] [--filter TEXT] [--kernel ${KERNEL_SERIES.join('|')}|all|DIR]
                       [--reporter ${REPORTERS.join('|')}] [--output FILE] [--shard K/N] [--user NAME|UID] [--list]
-                      [--jobs N] [--memory MB]
+                      [--jobs N] [--memory MB] [--add FILE.c…]
 
 Runs the guest's test suites (the epoll conformance programs, kselftest-epoll,
 scull), each suite in a fresh guest restored from the post-boot snapshot, and
@@ -247,6 +247,13 @@ release a third field, e.g. "since 6.9" (from the case's own declaration);
 with several kernels a "# kernel …" line before each; --reporter json gives
 [{kernel, release, suites: [{name, description, cases, gates}]}].
 ${MEMORY_HELP}
+--add FILE.c (repeatable) adds your own suite, written against the harness
+header guest/include/ktap.h (TEST, fixtures, variants, KERNEL_GATE; #include
+"ktap.h" finds it): compiled here like run FILE.c, it runs as the suite FILE
+(the file's name without .c) in the same run, reports and matrix diff as the
+image's suites, its gates quoted in the diff; --suite FILE runs it alone. Every
+file compiles before anything runs: a compile error prints the compiler's
+messages (FILE:LINE: …) and exits 2.
 Every report names its kernel: uname -r, the Debian package or the tree's git
 describe, the .config's sha256, gcc and binutils. ktap prints KTAP with that
 identity in a header comment. The JSON format is described in the README.
@@ -267,6 +274,7 @@ when the host failed rather than the kernel (git bisect run then stops).
       list: { type: 'boolean' },
       jobs: { type: 'string', short: 'j' },
       memory: { type: 'string' },
+      add: { type: 'string', multiple: true },
     },
     run: async (values) =>
       testCommand({
@@ -281,6 +289,7 @@ when the host failed rather than the kernel (git bisect run then stops).
         list: values['list'] === true,
         ...(typeof values['jobs'] === 'string' && { jobs: parseJobs(values['jobs'])! }),
         ...memoryOf(values),
+        add: (values['add'] as string[] | undefined) ?? [],
         logger: loggerOf(values),
       }),
   },

@@ -69,9 +69,9 @@ export class CompileError extends UsageError {
  * (guest-libc.ts: the one every guest program links); the compiler's own
  * messages go into the error verbatim.
  */
-export async function compileForGuest(source: string, output: string, logger: Logger): Promise<void> {
+export async function compileForGuest(source: string, output: string, logger: Logger, extraArgs: readonly string[] = []): Promise<void> {
   const libc = await guestLibc({ cacheDir: resolveCacheDir(), logger });
-  const args = [...(await guestCcArgs(libc)), ...GUEST_CC.slice(1), '-o', output, source, '-pthread'];
+  const args = [...(await guestCcArgs(libc)), ...GUEST_CC.slice(1), ...extraArgs, '-o', output, source, '-pthread'];
   const { code, stderr } = await capture(GUEST_CC[0], args, { okCodes: 'any' }).catch((error: Error) => {
     throw new UsageError(
       `cannot run ${CROSS_CC} (${error.message.split('\n')[0]})`,

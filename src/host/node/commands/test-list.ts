@@ -36,7 +36,7 @@ export async function listCases(
     throw new UsageError(`--list prints ${LIST_REPORTERS.join(' or ')}, not --reporter ${reporter}`);
   }
   const manifest = await loadManifest();
-  const kernels = looksLikeTree(kernel) ? [await userTreeNameOf(kernel)] : resolveKernelNames([kernel]);
+  const kernels = looksLikeTree(kernel) ? [await userTreeNameOf(kernel)] : resolveKernelNames(kernel.split(','));
   requireImages(manifest, kernels, kernel);
   const lists: KernelCaseList[] = [];
   for (const name of kernels) {

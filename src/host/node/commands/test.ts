@@ -21,6 +21,7 @@ import type { RunSelection } from '../../core/testing/runner.js';
 import { runOnKernels } from '../kernel-run.js';
 import { defaultJobs } from '../jobs/parallel-run.js';
 import { listCases } from './test-list.js';
+import { compileAddedSuites } from '../added-suites.js';
 import { kernelIdentity, loadManifest, requireImages } from '../images.js';
 
 /** What `git bisect run` reads as "this commit cannot be tested". */
@@ -48,6 +49,8 @@ export interface TestCommandOptions {
   readonly jobs?: number;
   /** Guest RAM in MiB (--memory); absent: the default. */
   readonly memoryMb?: number;
+  /** Users' KTAP suites to compile and run beside the image's (--add FILE.c). */
+  readonly add?: readonly string[];
   readonly logger: Logger;
 }
 
@@ -153,14 +156,17 @@ export async function testCommand(options: TestCommandOptions): Promise<number> 
   if (!(REPORTERS as readonly string[]).includes(options.reporter)) {
     throw new UsageError(`--reporter must be one of ${REPORTERS.join(', ')}, not ${JSON.stringify(options.reporter)}`);
   }
+  if (options.output) await checkWritable(options.output);
+  // Every file compiles before anything runs: an error is the compiler's message and exit 2, nothing half-reported.
+  const added = options.add?.length ? await compileAddedSuites(options.add, options.logger) : [];
   const selection: RunSelection = {
     suites: options.suites,
     cases: options.cases,
+    ...(added.length && { added }),
     ...(options.filter && { filter: options.filter }),
     ...(options.shard && { shard: parseShard(options.shard)! }),
     ...(options.user !== undefined && { user: options.user }),
   };
-  if (options.output) await checkWritable(options.output);
   if (options.list) {
     const text = await listCases(options.kernel, selection, options.reporter, options.logger, options.memoryMb);
     if (options.output) await writeReport(options.output, text);
@@ -168,7 +174,7 @@ export async function testCommand(options: TestCommandOptions): Promise<number> 
     return 0;
   }
   if (looksLikeTree(options.kernel)) return testTree(options, selection);
-  const kernels = resolveKernelNames([options.kernel]);
+  const kernels = resolveKernelNames(options.kernel.split(','));
   // Every kernel's images must be there before the first suite starts: a
   // matrix run that stops after an hour for want of a build helps nobody.
   const manifest = await loadManifest();
