@@ -16,6 +16,9 @@ import { toMatrixText } from '../../core/testing/reporters.js';
 import { looksLikeTree } from '../../../images/user-tree.js';
 import { kernelIdentity, loadManifest } from '../images.js';
 import { startGuest } from '../start-guest.js';
+import type { Manifest } from '../../../images/index.js';
+import type { FromWorker, RunProgramMessage, ToWorker } from '../jobs/messages.js';
+import { revive, startWorker } from '../jobs/suite-pool.js';
 import { BISECT_CANNOT_TEST, checkWritable, render, REPORTERS, writeReport, type ReporterName } from './test.js';
 
 export interface RunCheckOptions {
@@ -32,49 +35,112 @@ export interface RunCheckOptions {
   readonly logger: Logger;
 }
 
-interface KernelRun {
+/** One kernel's run of the program: its report, and whether the guest came up at all. */
+export interface ProgramRun {
   readonly report: RunReport;
-  /** The guest did not come up at all. */
+  /** The guest did not boot: why. */
   readonly noBoot?: string;
 }
 
-async function runOn(kernel: string, options: RunCheckOptions): Promise<KernelRun> {
-  const manifest = await loadManifest();
+/** A row that failed without the program's outcome: the guest did not boot, or its worker died. */
+function failedRow(kernel: string, spec: Pick<ProgramSpec, 'name'>, what: string, output: string, manifest: Manifest): RunReport {
   const identity = kernelIdentity(manifest, kernel);
+  const suites = [{ name: spec.name, cases: [{ name: `${spec.name}: ${what}`, status: 'fail' as const, durationMs: 0, output }] }];
+  return { kernel: identity.release, identity, suites, summary: summarize(suites) };
+}
+
+/** The program on one kernel, in a fresh guest in this thread (a suite worker calls this too). */
+export async function runProgramOn(kernel: string, spec: ProgramSpec, guestOptions: RunProgramMessage['guest'], logger: Logger): Promise<ProgramRun> {
+  const manifest = await loadManifest();
   let guest;
   try {
-    ({ guest } = await startGuest({
-      kernel,
-      guest: { ...(options.shareBytes !== undefined && { shareBytes: options.shareBytes }), ...(options.memoryMb !== undefined && { memoryMb: options.memoryMb }) },
-      logger: options.logger,
-    }));
+    ({ guest } = await startGuest({ kernel, guest: guestOptions, logger }));
   } catch (error) {
     if (error instanceof UsageError || !(error instanceof EpollLabError)) throw error;
-    const cases = [{ name: `${options.spec.name}: boot`, status: 'fail' as const, durationMs: 0, output: `Linux ${identity.release} did not boot: ${error.message}` }];
-    const suites = [{ name: options.spec.name, cases }];
-    return { report: { kernel: identity.release, identity, suites, summary: summarize(suites) }, noBoot: error.message };
+    return { report: failedRow(kernel, spec, 'boot', `Linux ${kernel} did not boot: ${error.message}`, manifest), noBoot: error.message };
   }
   try {
-    options.logger.info(`[${kernel}] running ${options.spec.name}`);
-    const { suite, outcome } = await runProgramSuite(guest, options.spec);
-    options.logger.info(`[${kernel}] ${options.spec.name} ${describeEnd(outcome, options.spec.timeoutMs)}`);
+    logger.info(`[${kernel}] running ${spec.name}`);
+    const { suite, outcome } = await runProgramSuite(guest, spec);
+    logger.info(`[${kernel}] ${spec.name} ${describeEnd(outcome, spec.timeoutMs)}`);
+    const identity = kernelIdentity(manifest, kernel);
     return { report: { kernel: guest.info.release, identity, suites: [suite], summary: summarize([suite]), program: outcome } };
   } finally {
     await guest.dispose();
   }
 }
 
-/** Each kernel's run, in the order given, with at most `jobs` guests at once. */
-async function runAll(options: RunCheckOptions): Promise<KernelRun[]> {
-  const results: KernelRun[] = new Array(options.kernels.length);
+/**
+ * Each kernel's run, in the order given. One job: one guest after another
+ * in this thread. More: up to that many suite workers (jobs/), each its own
+ * thread and guest, as `test --jobs` runs suites; a worker that dies fails
+ * its kernel's row and the others run on.
+ */
+async function runAll(options: RunCheckOptions): Promise<ProgramRun[]> {
+  const { kernels, spec, logger } = options;
+  const guest = { ...(options.shareBytes !== undefined && { shareBytes: options.shareBytes }), ...(options.memoryMb !== undefined && { memoryMb: options.memoryMb }) };
+  const jobs = Math.min(options.jobs, kernels.length);
+  if (jobs <= 1) {
+    const runs: ProgramRun[] = [];
+    for (const kernel of kernels) runs.push(await runProgramOn(kernel, spec, guest, logger));
+    return runs;
+  }
+  const manifest = await loadManifest();
+  const results: ProgramRun[] = new Array(kernels.length);
   let next = 0;
-  const lane = async () => {
-    while (next < options.kernels.length) {
-      const i = next++;
-      results[i] = await runOn(options.kernels[i]!, options);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.jobs, options.kernels.length) }, lane));
+  const lane = () =>
+    new Promise<void>((resolve, reject) => {
+      const worker = startWorker();
+      let current: number | undefined;
+      let over = false;
+      const end = (error?: Error) => {
+        if (over) return;
+        over = true;
+        void worker.terminate();
+        if (error) reject(error);
+        else resolve();
+      };
+      const feed = () => {
+        if (next >= kernels.length) return end();
+        current = next++;
+        const message: ToWorker = { kind: 'program', kernel: kernels[current]!, spec, guest };
+        worker.postMessage(message);
+      };
+      worker.on('message', (message: FromWorker) => {
+        switch (message.kind) {
+          case 'log':
+            logger[message.level](message.message);
+            break;
+          case 'program-done':
+            results[current!] = message.run;
+            current = undefined;
+            feed();
+            break;
+          case 'failed':
+            end(revive(message.error));
+            break;
+          case 'event':
+          case 'done':
+            break;
+        }
+      });
+      const lost = (why: string) => {
+        if (over) return;
+        if (current !== undefined) {
+          const kernel = kernels[current]!;
+          results[current] = { report: failedRow(kernel, spec, 'guest', `the worker thread running its guest stopped: ${why}`, manifest) };
+          current = undefined;
+        }
+        over = true;
+        // Its kernels go to a new worker.
+        if (next < kernels.length) lane().then(resolve, reject);
+        else resolve();
+      };
+      worker.on('error', (error: Error) => lost(error.stack ?? error.message));
+      worker.on('exit', (code) => lost(`it exited with status ${code}`));
+      feed();
+    });
+  await Promise.all(Array.from({ length: jobs }, lane));
   return results;
 }
 
