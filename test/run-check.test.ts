@@ -53,6 +53,10 @@ describe('epoll-lab run as a check', () => {
       expect(run.program!.durationMs).toBeGreaterThan(0);
     }
     expect(report.diff.map((d) => [d.suite, d.case, Object.values(d.statuses)])).toEqual([['tap-cases', 'ioctl/unknown ioctl gives EINVAL', ['fail', 'pass']]]);
+    // report merge reads it as it reads test's reports: the same runs, the same diff.
+    const merged = await cli(['report', 'merge', json, '--reporter', 'json']);
+    expect(merged.status).toBe(1);
+    expect((JSON.parse(merged.stdout) as MatrixReport).diff).toEqual(report.diff);
 
     const junit = await cli(['run', '--kernel', KERNELS, '--reporter', 'junit', path.join(FIXTURES, 'tap-cases.c')]);
     expect(junit.status, junit.stderr).toBe(1);
@@ -99,6 +103,16 @@ describe('epoll-lab run as a check', () => {
     expect(report.suites[0]!.cases[3]!.output).toBe(
       'the TAP output is malformed:\nline 5: test number 2 appears again (first at line 4)\nline 2: the plan 1..4 disagrees with the 3 tests reported',
     );
+  });
+
+  it('keeps the first 64 KiB of stdout and stderr in the report and counts the rest', { timeout: 120_000 }, async () => {
+    const result = await cli(['run', '--kernel', '7.2', '--reporter', 'json', path.join(FIXTURES, 'loud.c')]);
+    expect(result.status, result.stderr).toBe(0);
+    const { program } = JSON.parse(result.stdout) as RunReport;
+    expect(program!.stdout).toBe('123456789\n'.repeat(10000).slice(0, 65536));
+    expect(program!.stdoutDroppedBytes).toBe(100000 - 65536);
+    expect(program!.stderr).toBe('abcdefghi\n'.repeat(7000).slice(0, 65536));
+    expect(program!.stderrDroppedBytes).toBe(70000 - 65536);
   });
 
   it('--files copies a tree beside the program, symlinks and modes kept, writable by --user', { timeout: 120_000 }, async () => {

@@ -217,7 +217,7 @@ const loggerOf = (values: Record<string, string | boolean | string[] | undefined
 
 const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   test: {
-    help: `Usage: epoll-lab test [--suite NAME…] [--case NAME…] [--filter TEXT] [--kernel ${KERNEL_SERIES.join('|')}|all|DIR]
+    help: `Usage: epoll-lab test [--suite NAME…] [--case NAME…] [--filter TEXT] [--kernel ${KERNEL_SERIES.join('|')}|all|LIST|DIR]
                       [--reporter ${REPORTERS.join('|')}] [--output FILE] [--shard K/N] [--user NAME|UID] [--list]
                       [--jobs N] [--memory MB] [--add FILE.c…]
 
@@ -234,7 +234,7 @@ durations differ); progress lines then name their suite. --jobs 1 runs one guest
 at a time in the main thread, as before; at most four per core (here
 ${maxJobs()}): more only slow each other. With several kernels the jobs serve
 them all.
---kernel all runs every kernel (${KERNEL_SERIES.join(', ')}) and prints the matrix:
+--kernel all runs every kernel (${KERNEL_SERIES.join(', ')}), a LIST such as 6.1,7.2 those, and prints the matrix:
 suite × kernel with pass/fail/skip counts, then every case whose result or
 checked value differs between kernels, with the case's own sentence on which
 release changed what (JSON: {runs, diff}).
