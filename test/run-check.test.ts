@@ -69,6 +69,10 @@ describe('epoll-lab run as a check', () => {
     ]);
     expect(junit.stdout).toContain('<testcase classname="' + `${r61}: tap-cases" name="ioctl/unknown ioctl gives EINVAL"`);
     expect(junit.stdout).toContain('<skipped message="no IPv6 in this guest"/>');
+    // Each kernel's suite carries the kernel, how the program ended and its output.
+    expect(junit.stdout.match(/<property name="program.exitCode" value="1"\/>/g)).toHaveLength(2);
+    expect(junit.stdout).toContain('<property name="kernel.name" value="6.1"/>');
+    expect(junit.stdout.match(/<system-out>TAP version 14\n/g)).toHaveLength(2);
   });
 
   it("says so in the row of the kernel a program crashes; the other kernel's row is unaffected", { timeout: 180_000 }, async () => {
