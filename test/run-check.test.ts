@@ -152,6 +152,12 @@ describe('epoll-lab run as a check', () => {
     }
   });
 
+  it('--kernel DIR builds the tree first as test does; a directory that is not one is refused with exit 2', async () => {
+    const result = await cli(['run', '--kernel', dir, path.join(FIXTURES, 'bad-tap.c')]);
+    expect(result.stderr).toMatch(/is not a Linux source tree/);
+    expect(result.status).toBe(2);
+  });
+
   it('--memory gives run, exec and test guests that much RAM, each size with its own snapshot, and refuses sizes that do not boot', { timeout: 300_000 }, async () => {
     const images = await loadImages('7.2');
     const snapshotOf = (mb: number) => fs.stat(new SnapshotCache().statePath(snapshotKeyFor(images, mb))).then(() => true, () => false);

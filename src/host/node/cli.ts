@@ -444,7 +444,8 @@ and its stdout and stderr (the first ${PROGRAM_OUTPUT_BYTES / 1024} KiB each, th
 A program that crashes one kernel fails that kernel's row; the others run on.
 As a check the program's stdin is /dev/null.
 Exit status then: 0 if it passed on every kernel, 1 if it failed on one, 2 for
-bad arguments, 125 under --kernel DIR when that kernel does not boot.
+bad arguments; under --kernel DIR (built first, as test builds it) 125 when
+that kernel does not configure, build or boot, 128 when the host failed.
 ${MEMORY_HELP}
 --in-guest-compiler compiles FILE.c inside the guest instead, as the browser's
 Playground does: the compiler layer (built by
@@ -485,12 +486,14 @@ ${SHARE_SIZE_HELP}
         }
         return eachKernel(values, (kernel) => runCommand({ ...base, kernels: [kernel], inGuestCompiler: true }), true);
       }
-      const kernels = await kernelsOf(values);
+      const asked = typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL;
+      // A source tree is built by run itself, as by test (exit 125 when it does not build or boot).
+      const kernels = looksLikeTree(asked) ? undefined : await kernelsOf(values);
       const reporter = values['reporter'];
       return runCommand({
         ...base,
-        kernels,
-        kernelAsked: typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL,
+        ...(kernels && { kernels }),
+        kernelAsked: asked,
         ...(typeof reporter === 'string' && { reporter: reporter as ReporterName }),
         ...(typeof values['output'] === 'string' && { output: values['output'] }),
         ...(typeof values['jobs'] === 'string' && { jobs: parseJobs(values['jobs'])! }),

@@ -18,7 +18,8 @@ import { DEFAULT_KERNEL } from '../../../images/kernel-sources.js';
 import { filesArchive } from '../files-tree.js';
 import { defaultJobs } from '../jobs/parallel-run.js';
 import { runCheck } from './run-check.js';
-import type { ReporterName } from './test.js';
+import { BISECT_CANNOT_TEST, bisectStatus, buildTreeImage, type ReporterName } from './test.js';
+import { looksLikeTree } from '../../../images/user-tree.js';
 import type { Logger } from '../../core/logger.js';
 import { unpackLayerInto } from '../../core/layer.js';
 import { COMPILE_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, isPlainProgramName, startPlayground } from '../../core/playground/run.js';
@@ -145,6 +146,18 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     if (options.files?.length) throw new UsageError('--files goes with a program compiled here; leave out --in-guest-compiler');
     return runWithGuestCompiler(options);
   }
+  const asked = options.kernelAsked;
+  if (asked !== undefined && looksLikeTree(asked)) {
+    // A source tree: built first, and judged as `test --kernel DIR` judges it (0/1, 125, 128).
+    return bisectStatus(asked, async () => {
+      const built = await buildTreeImage(asked);
+      return built ? runPrepared({ ...options, kernels: [built.name], reporter: options.reporter ?? 'pretty' }) : BISECT_CANNOT_TEST;
+    });
+  }
+  return runPrepared(options);
+}
+
+async function runPrepared(options: RunCommandOptions): Promise<number> {
   const kernels = options.kernels ?? [DEFAULT_KERNEL];
   const checking = options.reporter !== undefined || options.output !== undefined || kernels.length > 1;
   await sweepStaleWorkDirs();

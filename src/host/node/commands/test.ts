@@ -191,28 +191,42 @@ export async function testCommand(options: TestCommandOptions): Promise<number> 
  * (not of the tree) exits 128, which stops the bisect instead.
  */
 async function testTree(options: TestCommandOptions, selection: RunSelection): Promise<number> {
+  return bisectStatus(options.kernel, () => judgeTree(options, selection));
+}
+
+/** Under `git bisect run`: a failure of the host (not of the tree or a usage error) exits 128, which stops the bisect. */
+export async function bisectStatus(dir: string, judge: () => Promise<number>): Promise<number> {
   try {
-    return await judgeTree(options, selection);
+    return await judge();
   } catch (error) {
     if (error instanceof UsageError || error instanceof BuildUsageError) throw error;
-    process.stderr.write(`epoll-lab: testing ${options.kernel} failed on the host, not in the kernel: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`epoll-lab: testing ${dir} failed on the host, not in the kernel: ${error instanceof Error ? error.message : String(error)}\n`);
     return BISECT_ABORT;
   }
 }
 
-async function judgeTree(options: TestCommandOptions, selection: RunSelection): Promise<number> {
-  let name: string;
-  let manifest: Manifest;
+/**
+ * `--kernel DIR`: builds the tree out of tree into the images (test and
+ * run both); undefined, said on stderr, when the tree itself does not
+ * configure or build — the commit cannot be tested. A host problem
+ * (missing packages, a locked cache) is thrown: it must stop a bisect,
+ * not skip commits.
+ */
+export async function buildTreeImage(dir: string): Promise<{ name: string; manifest: Manifest } | undefined> {
   try {
-    manifest = await buildImages({ kernels: [options.kernel] }, createStreamLogger(process.stderr));
-    name = await userTreeNameOf(options.kernel);
+    const manifest = await buildImages({ kernels: [dir] }, createStreamLogger(process.stderr));
+    return { name: await userTreeNameOf(dir), manifest };
   } catch (error) {
-    // Only the tree's own failure makes this commit untestable; a host
-    // problem (missing packages, a locked cache) must stop a bisect, not skip commits.
     if (!(error instanceof KernelBuildFailedError)) throw error;
-    process.stderr.write(`epoll-lab: the kernel in ${options.kernel} did not configure or build: ${error.message}\n`);
-    return BISECT_CANNOT_TEST;
+    process.stderr.write(`epoll-lab: the kernel in ${dir} did not configure or build: ${error.message}\n`);
+    return undefined;
   }
+}
+
+async function judgeTree(options: TestCommandOptions, selection: RunSelection): Promise<number> {
+  const built = await buildTreeImage(options.kernel);
+  if (!built) return BISECT_CANNOT_TEST;
+  const { name, manifest } = built;
   try {
     // Boot it once (this also saves its snapshot): a kernel that does not
     // come up cannot be judged, which is not the same as failing a case.
