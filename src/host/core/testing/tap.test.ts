@@ -41,6 +41,12 @@ describe('readTap', () => {
     expect(stream.cases[1]!.output).toBe('why');
   });
 
+  it('takes the subtest name node-tap prints at the parent level', () => {
+    const text = ['TAP version 14', '# Subtest: outer', '    1..1', '    ok 1 - inner', 'ok 1 - outer', '1..1'].join('\n');
+    expect(readTap(text).problems).toEqual([]);
+    expect(rows(text)).toEqual([['outer/inner', 'pass']]);
+  });
+
   it('keeps a subtest that says not ok while its cases passed as a failure of its own', () => {
     expect(rows(['TAP version 14', '1..1', '    1..1', '    ok 1 - a', 'not ok 1 - parent'].join('\n'))).toEqual([
       ['parent/a', 'pass'],
@@ -78,5 +84,23 @@ describe('readTap', () => {
     expect(looksLikeTap('KTAP version 1\n')).toBe(true);
     expect(looksLikeTap('1..3\nok 1\n')).toBe(true);
     expect(looksLikeTap('hello\n1..3\n')).toBe(false);
+  });
+
+  it('never throws, whatever the lines, their indentation and order, and a flat stream loses no result line (seeded)', () => {
+    const pieces = ['TAP version 14', 'KTAP version 1', '1..3', '1..0 # SKIP x', 'ok', 'ok 1 a', 'not ok 2 b # TODO t', 'ok 3 # SKIP', '# Subtest: s', '# diag', '---', '...', 'Bail out!', 'noise', ''];
+    let seed = 1;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 2000; round++) {
+      const lines = Array.from({ length: Math.floor(next() * 25) }, () => ' '.repeat(Math.floor(next() * 3) * [2, 4][Math.floor(next() * 2)]!) + pieces[Math.floor(next() * pieces.length)]!);
+      const text = lines.join('\n');
+      const stream = readTap(text);
+      expect(stream.cases.every((c) => c.name !== ''), text).toBe(true);
+      // A flat stream (nothing indented) keeps exactly one case per result line before any Bail out!.
+      if (lines.every((l) => !l.startsWith(' '))) {
+        const bail = lines.findIndex((l) => l.startsWith('Bail out!'));
+        const results = (bail < 0 ? lines : lines.slice(0, bail)).filter((l) => /^(not )?ok\b/.test(l)).length;
+        expect(stream.cases.length, text).toBe(results);
+      }
+    }
   });
 });

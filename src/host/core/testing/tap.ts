@@ -51,6 +51,8 @@ interface Frame {
   points: number;
   readonly cases: CaseResult[];
   pending: string[];
+  /** A "# Subtest: NAME" line at this level: the name of the subtest indented below it. */
+  nextChild?: string | undefined;
   /** The last subtest closed inside this frame, waiting for this frame's result line that names it. */
   closedChild?: Frame | undefined;
   /** The line that opened it, for messages. */
@@ -141,19 +143,24 @@ export class TapReader {
       top.pending.push(text.replace(/^# ?/, ''));
       return;
     }
-    if (depth > top.depth) {
-      for (let d = top.depth + 1; d <= depth; d++) this.stack.push(this.frame(d, this.lineNo));
+    const deeper = depth > top.depth;
+    if (deeper) {
+      for (let d = top.depth + 1; d <= depth; d++) {
+        const parent = this.stack[this.stack.length - 1]!;
+        const child = this.frame(d, this.lineNo);
+        // Announced by a "# Subtest:" line at the parent's level, as node-tap prints it.
+        if (parent.nextChild !== undefined) child.name = parent.nextChild;
+        parent.nextChild = undefined;
+        this.stack.push(child);
+      }
     } else {
       while (this.stack.length - 1 > depth) this.close();
     }
     const frame = this.stack[this.stack.length - 1]!;
     if (subtest) {
-      if (frame.points > 0 || frame.plan || frame.name !== undefined) {
-        // "# Subtest:" at a level that already has lines: a new sibling subtest begins.
-        this.close();
-        this.stack.push(this.frame(depth, this.lineNo));
-      }
-      this.stack[this.stack.length - 1]!.name = subtest[1]!.trim();
+      // Inside the subtest's own lines (TAP 14, KTAP) it names that subtest; at its parent's level, the one that follows.
+      if (deeper) frame.name = subtest[1]!.trim();
+      else frame.nextChild = subtest[1]!.trim();
       return;
     }
     if (VERSION.test(text)) return;
