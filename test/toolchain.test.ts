@@ -69,6 +69,17 @@ describe('epoll-lab toolchain', () => {
     expect(cmakeText).toContain('set(CMAKE_C_COMPILER i686-linux-gnu-gcc)');
     expect(cmakeText).toContain(`set(CMAKE_SYSROOT "${t.sysroot}")`);
     expect(cmakeText).toContain('set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -pthread")');
+    // cmake (installed here) builds a static i386 program with it; meson is not installed, so its file is only read.
+    const project = path.join(dir, 'cm');
+    await fs.mkdir(project);
+    await fs.writeFile(path.join(project, 'CMakeLists.txt'), 'cmake_minimum_required(VERSION 3.13)\nproject(t C)\nadd_executable(t t.c)\n');
+    await fs.writeFile(path.join(project, 't.c'), '#include <sys/epoll.h>\nint main(void) { return epoll_create1(0) < 0; }\n');
+    const configure = spawnSync('cmake', ['-S', project, '-B', path.join(project, 'b'), `-DCMAKE_TOOLCHAIN_FILE=${cmake}`], { encoding: 'utf8' });
+    expect(configure.status, configure.stdout + configure.stderr).toBe(0);
+    const build = spawnSync('cmake', ['--build', path.join(project, 'b')], { encoding: 'utf8' });
+    expect(build.status, build.stdout + build.stderr).toBe(0);
+    const elf = await fs.readFile(path.join(project, 'b/t'));
+    expect([elf[4], elf.readUInt16LE(18), elf.includes(Buffer.from('/lib/ld-linux.so.2'))]).toEqual([1, 3, false]);
     const mesonText = await fs.readFile(meson, 'utf8');
     expect(mesonText).toContain(`c = ['i686-linux-gnu-gcc', '--sysroot=${t.sysroot}', '-nostdinc'`);
     expect(mesonText).toContain("c_link_args = ['-static', '-pthread']");
