@@ -2,6 +2,10 @@
 /*
  * ktap.h - a small declarative test harness for epoll-lab's guest programs.
  *
+ * A public file: your own suites include it and run beside the image's with
+ * `epoll-lab test --add FILE.c` (README, "Your own tests on every kernel");
+ * what this comment documents is kept compatible.
+ *
  * A test program is a list of cases:
  *
  *	#include "ktap.h"

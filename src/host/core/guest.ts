@@ -104,6 +104,23 @@ export interface SnapshotMeta {
   readonly kernelLog: string;
 }
 
+/**
+ * The guest RAM sizes that boot, in MiB. v86 loads the initramfs at 64 MiB
+ * (its kernel loader), so the RAM must hold 64 MiB and the initramfs
+ * (minMemoryMb() says how much for given images; below it v86 throws while
+ * loading). The kernel, built without HIGHMEM, uses at most about 875 MiB
+ * (measured: MemTotal 895884 kB at 1024), so more would only cost the
+ * host memory.
+ */
+export const MIN_MEMORY_MB = 64;
+export const MAX_MEMORY_MB = 1024;
+const INITRD_LOAD_MB = 64;
+
+/** The least RAM in MiB that boots with an initramfs of `initrdBytes`: 64 MiB, the initramfs and 1 MiB to spare. */
+export function minMemoryMb(initrdBytes: number): number {
+  return INITRD_LOAD_MB + Math.ceil(initrdBytes / (1024 * 1024)) + 1;
+}
+
 /** Where the 9p share appears inside the guest. */
 export const GUEST_SHARE_PATH = '/mnt/host';
 

@@ -14,7 +14,10 @@ import { LOCK_FILE } from '../../images/debian-lock.js';
 import { execCommand } from './commands/exec.js';
 import { moduleCommand } from './commands/module.js';
 import { COMPILER_BUILD_COMMAND, runCommand } from './commands/run.js';
+import { PROGRAM_OUTPUT_BYTES, PROGRAM_WORK_DIR } from '../core/testing/program-run.js';
 import { shellCommand } from './commands/shell.js';
+import { GUEST_HOST, toolchainCommand } from './commands/toolchain.js';
+import { CROSS_CC } from '../../images/toolchain.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { MAX_SHARDS, maxJobs, parseJobs, REPORTERS, testCommand, type ReporterName } from './commands/test.js';
 import { defaultJobs } from './jobs/parallel-run.js';
@@ -27,6 +30,7 @@ import { looksLikeTree, userTreeNameOf } from '../../images/user-tree.js';
 import { loadManifest, requireImages } from './images.js';
 import { stdinIsData } from './stdin-forward.js';
 import { DEFAULT_SHARE_BYTES, MAX_SHARE_BYTES, MIN_SHARE_BYTES } from '../core/share-quota.js';
+import { defaultGuestOptions, MAX_MEMORY_MB, MIN_MEMORY_MB } from '../core/guest.js';
 import { GUEST_USERS } from '../../images/initramfs.js';
 import { ALL_KERNELS, DEFAULT_KERNEL, KERNEL_SERIES, resolveKernelNames } from '../../images/kernel-sources.js';
 import { DEFAULT_CLIENTS, DEFAULT_REQUESTS, WARMUP_BATCH_REQUESTS, WARMUP_MAX_BATCHES, WARMUP_TOLERANCE } from '../core/workloads/on-machine.js';
@@ -56,7 +60,9 @@ Commands:
   build              build the guest images (kernel, initramfs, BIOS) into images/
   shell              an interactive shell on the guest console
   exec -- CMD [ARG…] run one command in a fresh guest; its exit status becomes ours
-  run FILE [-- ARG…] compile a .c file (or take an i386 ELF) and run it in a fresh guest
+  run FILE [-- ARG…] compile a .c file (or take an i386 ELF) and run it in a fresh guest,
+                     or on each kernel as a CI check with test's reports
+  toolchain          print CC, CFLAGS, LDFLAGS, --host for building a project for the guest
   snapshot           create (or with --rebuild, recreate) the post-boot snapshot
   test               run the conformance suites in the guest and report
   module build DIR   build an out-of-tree kernel module against the image kernel
@@ -131,6 +137,23 @@ export function shareSizeOf(values: Values): { shareBytes?: number } {
   return { shareBytes: bytes };
 }
 
+/** What --help says about --memory, once for every command that has it. */
+const MEMORY_HELP = `--memory MB gives the guest MB MiB of RAM (default ${defaultGuestOptions.memoryMb}), up to ${MAX_MEMORY_MB} (the
+kernel, without HIGHMEM, uses no more than about 875) and at least 64 MiB plus
+the initramfs, where v86 loads it (about 73 for the base images; a smaller size
+is refused naming the range). Each size has its own post-boot snapshot.`;
+
+/** --memory MB: the guest's RAM in MiB, within what v86 can boot; absent when not given. */
+export function memoryOf(values: Values): { memoryMb?: number } {
+  const value = values['memory'];
+  if (value === undefined) return {};
+  const mb = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(mb >= MIN_MEMORY_MB && mb <= MAX_MEMORY_MB)) {
+    throw new UsageError(`--memory wants MiB of guest RAM, a whole number from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB} (see --help), not ${JSON.stringify(value)}`);
+  }
+  return { memoryMb: mb };
+}
+
 /**
  * The kernels --kernel names, checked once here: a Debian kernel (default
  * DEFAULT_KERNEL; "all" is every pinned kernel), or a source tree, which
@@ -139,7 +162,7 @@ export function shareSizeOf(values: Values): { shareBytes?: number } {
 async function kernelsOf(values: Values): Promise<string[]> {
   const asked = typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL;
   if (!looksLikeTree(asked)) {
-    const kernels = resolveKernelNames([asked]);
+    const kernels = resolveKernelNames(asked.split(',').map((k) => k.trim()));
     // All of them, before the first one runs: a missing 7.2 must not end `--kernel all` after 6.1 ran.
     requireImages(await loadManifest(), kernels, asked);
     return kernels;
@@ -195,9 +218,9 @@ const loggerOf = (values: Record<string, string | boolean | string[] | undefined
 
 const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   test: {
-    help: `Usage: epoll-lab test [--suite NAME…] [--case NAME…] [--filter TEXT] [--kernel ${KERNEL_SERIES.join('|')}|all|DIR]
+    help: `Usage: epoll-lab test [--suite NAME…] [--case NAME…] [--filter TEXT] [--kernel ${KERNEL_SERIES.join('|')}|all|LIST|DIR]
                       [--reporter ${REPORTERS.join('|')}] [--output FILE] [--shard K/N] [--user NAME|UID] [--list]
-                      [--jobs N]
+                      [--jobs N] [--memory MB] [--add FILE.c…]
 
 Runs the guest's test suites (the epoll conformance programs, kselftest-epoll,
 scull), each suite in a fresh guest restored from the post-boot snapshot, and
@@ -212,7 +235,7 @@ durations differ); progress lines then name their suite. --jobs 1 runs one guest
 at a time in the main thread, as before; at most four per core (here
 ${maxJobs()}): more only slow each other. With several kernels the jobs serve
 them all.
---kernel all runs every kernel (${KERNEL_SERIES.join(', ')}) and prints the matrix:
+--kernel all runs every kernel (${KERNEL_SERIES.join(', ')}), a LIST such as 6.1,7.2 those, and prints the matrix:
 suite × kernel with pass/fail/skip counts, then every case whose result or
 checked value differs between kernels, with the case's own sentence on which
 release changed what (JSON: {runs, diff}).
@@ -226,6 +249,14 @@ a shard that holds none of them says so and exits 0, with --list too.
 release a third field, e.g. "since 6.9" (from the case's own declaration);
 with several kernels a "# kernel …" line before each; --reporter json gives
 [{kernel, release, suites: [{name, description, cases, gates}]}].
+${MEMORY_HELP}
+--add FILE.c (repeatable) adds your own suite, written against the harness
+header guest/include/ktap.h (TEST, fixtures, variants, KERNEL_GATE; #include
+"ktap.h" finds it): compiled here like run FILE.c, it runs as the suite FILE
+(the file's name without .c) in the same run, reports and matrix diff as the
+image's suites, its gates quoted in the diff; --suite FILE runs it alone. Every
+file compiles before anything runs: a compile error prints the compiler's
+messages (FILE:LINE: …) and exits 2.
 Every report names its kernel: uname -r, the Debian package or the tree's git
 describe, the .config's sha256, gcc and binutils. ktap prints KTAP with that
 identity in a header comment. The JSON format is described in the README.
@@ -245,6 +276,8 @@ when the host failed rather than the kernel (git bisect run then stops).
       user: { type: 'string' },
       list: { type: 'boolean' },
       jobs: { type: 'string', short: 'j' },
+      memory: { type: 'string' },
+      add: { type: 'string', multiple: true },
     },
     run: async (values) =>
       testCommand({
@@ -258,6 +291,8 @@ when the host failed rather than the kernel (git bisect run then stops).
         ...userOf(values),
         list: values['list'] === true,
         ...(typeof values['jobs'] === 'string' && { jobs: parseJobs(values['jobs'])! }),
+        ...memoryOf(values),
+        add: (values['add'] as string[] | undefined) ?? [],
         logger: loggerOf(values),
       }),
   },
@@ -314,7 +349,7 @@ ${SHARE_SIZE_HELP}
   },
   exec: {
     help: `Usage: epoll-lab exec [--kernel ${KERNEL_SPEC}] [--timeout S] [--json] [--user NAME|UID]
-                      [--share-size SIZE] -- CMD [ARG…]
+                      [--share-size SIZE] [--memory MB] -- CMD [ARG…]
 
 Runs CMD in a fresh guest restored from the post-boot snapshot. When stdin is
 a pipe or a file it is forwarded to CMD, ending in EOF (from a terminal, CMD's
@@ -326,11 +361,13 @@ a stream that is not valid UTF-8 also comes exactly as stdoutBase64/stderrBase64
 --user runs CMD as that user of the image (root, user = uid 1000, nobody = 65534)
 with no capabilities; the default is root. PATH and HOME are set as on any Linux.
 ${SHARE_SIZE_HELP}
+${MEMORY_HELP}
 `,
-    options: { ...common, timeout: { type: 'string' }, json: { type: 'boolean' }, user: { type: 'string' }, 'share-size': { type: 'string' } },
+    options: { ...common, timeout: { type: 'string' }, json: { type: 'boolean' }, user: { type: 'string' }, 'share-size': { type: 'string' }, memory: { type: 'string' } },
     run: async (values, positionals) => {
       if (positionals.length === 0) throw new UsageError('exec needs a command: epoll-lab exec -- CMD [ARG…]');
       const share = shareSizeOf(values);
+      const memory = memoryOf(values);
       return eachKernel(values, (kernel) =>
         execCommand({
           argv: positionals,
@@ -339,6 +376,7 @@ ${SHARE_SIZE_HELP}
           json: values['json'] === true,
           ...userOf(values),
           ...share,
+          ...memory,
           logger: loggerOf(values),
         }),
         true,
@@ -383,14 +421,36 @@ Exit status as for exec: CMD's, 128+N for signal N, 124 on --timeout (default 60
     },
   },
   run: {
-    help: `Usage: epoll-lab run [--kernel ${KERNEL_SPEC}] [--timeout S] [--user NAME|UID] [--share-size SIZE]
-                     [--in-guest-compiler] FILE [-- ARG…]
+    help: `Usage: epoll-lab run [--kernel ${KERNEL_SPEC}|LIST] [--timeout S] [--user NAME|UID] [--share-size SIZE]
+                     [--memory MB] [--files DIR…] [--reporter ${REPORTERS.join('|')}] [--output FILE]
+                     [--jobs N] [--in-guest-compiler] FILE [-- ARG…]
 
 FILE is a C source file (compiled here with i686-linux-gnu-gcc -static -O2 -Wall,
 Debian's i386 cross compiler; compiler errors are shown as gcc prints them) or a
 static 32-bit i386 ELF (never run on this machine). It is copied into a fresh
-guest through the 9p share and run with ARGs (as --user, see exec); the exit
-status is as for exec.
+guest through the 9p share and run with ARGs (as --user, see exec) from its
+work directory, ${PROGRAM_WORK_DIR}, which it may write; the exit status is as for exec.
+--files DIR (repeatable) copies the tree DIR into that work directory beside
+the program (modes and symlinks kept; several trees are merged), owned by
+--user, so fixtures open by relative path. The trees and the program must fit
+in the share (--share-size); a file, a missing path or a tree too big is
+refused (status 2).
+As a check (--reporter, --output, or several kernels: --kernel all or a LIST
+such as 6.1,7.2), it runs on each kernel, --jobs N guests at once (default one
+per core, here ${defaultJobs()}), and reports as \`epoll-lab test\` does: the program is a
+suite; if its stdout is TAP 13/14 or KTAP, its cases are the cases (nested
+subtests as parent/child, skips with their reasons), and a malformed stream
+(a plan that disagrees with the count, a repeated test number, no plan,
+Bail out!) fails a case "FILE: TAP stream" naming the lines; otherwise the
+program is one case that passes when it exits 0. Each kernel's report carries
+how it ended (exit status or signal, duration, a kernel crash with its log)
+and its stdout and stderr (the first ${PROGRAM_OUTPUT_BYTES / 1024} KiB each, the rest counted).
+A program that crashes one kernel fails that kernel's row; the others run on.
+As a check the program's stdin is /dev/null.
+Exit status then: 0 if it passed on every kernel, 1 if it failed on one, 2 for
+bad arguments; under --kernel DIR (built first, as test builds it) 125 when
+that kernel does not configure, build or boot, 128 when the host failed.
+${MEMORY_HELP}
 --in-guest-compiler compiles FILE.c inside the guest instead, as the browser's
 Playground does: the compiler layer (built by
 \`${COMPILER_BUILD_COMMAND}\`) is unpacked into the guest, tcc -Wall
@@ -400,24 +460,81 @@ end the command with status 2, as gcc's do; tcc crashing (killed by a signal)
 is said as such, status 1.
 ${SHARE_SIZE_HELP}
 `,
-    options: { ...common, timeout: { type: 'string' }, user: { type: 'string' }, 'share-size': { type: 'string' }, 'in-guest-compiler': { type: 'boolean' } },
+    options: {
+      ...common,
+      timeout: { type: 'string' },
+      user: { type: 'string' },
+      'share-size': { type: 'string' },
+      memory: { type: 'string' },
+      files: { type: 'string', multiple: true },
+      reporter: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      jobs: { type: 'string', short: 'j' },
+      'in-guest-compiler': { type: 'boolean' },
+    },
     run: async (values, positionals) => {
       const [file, ...args] = positionals;
       if (!file) throw new UsageError('run needs a file: epoll-lab run FILE [-- ARG…]');
       const share = shareSizeOf(values);
-      return eachKernel(values, (kernel) =>
-        runCommand({
-          file,
-          args,
-          kernel,
-          timeoutMs: timeoutMs(values['timeout'], 600),
-          ...userOf(values),
-          ...share,
-          inGuestCompiler: values['in-guest-compiler'] === true,
-          logger: loggerOf(values),
-        }),
-        true,
-      );
+      const base = {
+        file,
+        args,
+        timeoutMs: timeoutMs(values['timeout'], 600),
+        ...userOf(values),
+        ...share,
+        ...memoryOf(values),
+        logger: loggerOf(values),
+      };
+      if (values['in-guest-compiler'] === true) {
+        for (const option of ['files', 'reporter', 'output', 'jobs']) {
+          if (values[option] !== undefined) throw new UsageError(`--${option} goes with a program compiled here; leave out --in-guest-compiler`);
+        }
+        return eachKernel(values, (kernel) => runCommand({ ...base, kernels: [kernel], inGuestCompiler: true }), true);
+      }
+      const asked = typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL;
+      // A source tree is built by run itself, as by test (exit 125 when it does not build or boot).
+      const kernels = looksLikeTree(asked) ? undefined : await kernelsOf(values);
+      const reporter = values['reporter'];
+      return runCommand({
+        ...base,
+        ...(kernels && { kernels }),
+        kernelAsked: asked,
+        ...(typeof reporter === 'string' && { reporter: reporter as ReporterName }),
+        ...(typeof values['output'] === 'string' && { output: values['output'] }),
+        ...(typeof values['jobs'] === 'string' && { jobs: parseJobs(values['jobs'])! }),
+        files: (values['files'] as string[] | undefined) ?? [],
+      });
+    },
+  },
+  toolchain: {
+    help: `Usage: epoll-lab toolchain [--cmake FILE] [--meson FILE] [--json]
+
+Prints, as shell exports, the toolchain that builds programs for the guest:
+the i386 cross compiler and the images' own i386 C library (the same that
+\`run FILE.c\` and the image build use), for a project's configure, make,
+cmake or meson:
+  eval "$(npx epoll-lab toolchain)"
+  ./configure --host=$EPOLL_LAB_HOST --disable-shared && make
+  npx epoll-lab run --kernel all --reporter junit ./tests/check_prog
+CC is ${CROSS_CC} with the options that make it see that C library only
+(--sysroot, -nostdinc, -isystem, -B, -L); CFLAGS is -O2; LDFLAGS is
+-static -pthread (the guest has no shared i386 libraries of its own); AR,
+RANLIB, STRIP are the cross binutils; EPOLL_LAB_HOST is ${GUEST_HOST}, for
+--host; PKG_CONFIG_LIBDIR is empty, so no host library is found.
+--cmake FILE writes a cmake toolchain file (cmake -DCMAKE_TOOLCHAIN_FILE=FILE);
+--meson FILE writes a meson cross file (meson setup --cross-file FILE);
+--json prints {cc, cflags, ldflags, ar, ranlib, strip, host, sysroot}.
+Programs built this way run only in the guest (\`epoll-lab run\`), never here.
+`,
+    options: { ...common, cmake: { type: 'string' }, meson: { type: 'string' }, json: { type: 'boolean' } },
+    run: async (values, positionals) => {
+      if (positionals.length) throw new UsageError(`toolchain takes no arguments, not ${JSON.stringify(positionals[0])}; see epoll-lab toolchain --help`);
+      return toolchainCommand({
+        json: values['json'] === true,
+        ...(typeof values['cmake'] === 'string' && { cmake: values['cmake'] }),
+        ...(typeof values['meson'] === 'string' && { meson: values['meson'] }),
+        logger: loggerOf(values),
+      });
     },
   },
   module: {

@@ -12,13 +12,15 @@ import { runSuites, type RunSelection } from '../core/testing/runner.js';
 import { kernelIdentity, loadManifest } from './images.js';
 import { rememberDurations } from './jobs/durations-cache.js';
 import { runInParallel } from './jobs/parallel-run.js';
-import { restoredGuestFactory } from './start-guest.js';
+import { memoryOption, restoredGuestFactory } from './start-guest.js';
 
 export interface KernelRunOptions {
   readonly logger?: Logger;
   /** Guests at once; 1 (the default) runs them one after another in this thread. */
   readonly jobs?: number;
   readonly onEvent?: (kernel: string, event: RunEvent) => void;
+  /** Guest RAM in MiB (--memory); absent: the default. */
+  readonly memoryMb?: number;
 }
 
 export async function runOnKernels(kernels: readonly string[], selection: RunSelection, options: KernelRunOptions = {}): Promise<RunReport[]> {
@@ -27,8 +29,9 @@ export async function runOnKernels(kernels: readonly string[], selection: RunSel
   const onEvent = options.onEvent ?? (() => undefined);
   const jobs = options.jobs ?? 1;
   const runs: Omit<RunReport, 'identity'>[] = [];
-  if (jobs > 1) runs.push(...(await runInParallel(kernels, selection, { jobs, logger, onEvent })));
-  else for (const kernel of kernels) runs.push(await runSuites(restoredGuestFactory({ kernel, logger }), selection, (event) => onEvent(kernel, event)));
+  const memoryMb = options.memoryMb;
+  if (jobs > 1) runs.push(...(await runInParallel(kernels, selection, { jobs, logger, onEvent, ...(memoryMb !== undefined && { memoryMb }) })));
+  else for (const kernel of kernels) runs.push(await runSuites(restoredGuestFactory({ kernel, logger, ...memoryOption(memoryMb) }), selection, (event) => onEvent(kernel, event)));
   return Promise.all(
     runs.map(async (run, i) => {
       const kernel = kernels[i]!;

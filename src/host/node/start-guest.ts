@@ -3,7 +3,8 @@
  * one for these exact images, else cold-boot and save one for next time.
  * Everything that starts a guest in Node (CLI, tests, bench) comes here.
  */
-import { defaultGuestOptions, machineSignature, type Guest, type GuestOptions } from '../core/guest.js';
+import { defaultGuestOptions, machineSignature, MAX_MEMORY_MB, minMemoryMb, type Guest, type GuestOptions } from '../core/guest.js';
+import { UsageError } from '../core/errors.js';
 import { launchGuest, type SnapshotStore } from '../core/launcher.js';
 import type { GuestFactory } from '../core/testing/runner.js';
 import type { Logger } from '../core/logger.js';
@@ -35,6 +36,12 @@ export async function startGuest(options: StartOptions = {}): Promise<StartedGue
   const logger = options.logger ?? silentLogger;
   const images = options.images ?? (await loadImages(options.kernel, options.imagesDir));
   const guestOptions = { ...options.guest, logger };
+  const least = minMemoryMb(images.images.initrd.byteLength);
+  if (guestOptions.memoryMb !== undefined && guestOptions.memoryMb < least) {
+    throw new UsageError(
+      `--memory ${guestOptions.memoryMb} is too small for these images: v86 loads the initramfs (${(images.images.initrd.byteLength / 1048576).toFixed(1)} MiB) at 64 MiB, so the guest needs ${least} to ${MAX_MEMORY_MB} MiB`,
+    );
+  }
   const store = options.mode === 'cold' ? undefined : diskStore(options.cache ?? new SnapshotCache(), snapshotKeyFor(images, guestOptions.memoryMb ?? defaultGuestOptions.memoryMb), logger, images.release);
   const { guest, origin } = await launchGuest({
     platform: nodePlatform,
@@ -49,6 +56,11 @@ export async function startGuest(options: StartOptions = {}): Promise<StartedGue
 /** StartOptions for a share size a command was given (--share-size), or none for the default. */
 export function shareOption(shareBytes: number | undefined): Pick<StartOptions, 'guest'> {
   return shareBytes === undefined ? {} : { guest: { shareBytes } };
+}
+
+/** StartOptions for a guest RAM size (--memory), or none for the default. */
+export function memoryOption(memoryMb: number | undefined): Pick<StartOptions, 'guest'> {
+  return memoryMb === undefined ? {} : { guest: { memoryMb } };
 }
 
 /** The snapshot cache's entry for one image set, as the launcher's store. */
@@ -83,7 +95,7 @@ export function snapshotKeyFor(images: LoadedImages, memoryMb: number): string {
 }
 
 /** Fresh guests restored from the snapshot, one per suite: how every Node-side suite run gets its guests. */
-export function restoredGuestFactory(options: Pick<StartOptions, 'kernel' | 'logger'> = {}): GuestFactory {
+export function restoredGuestFactory(options: Pick<StartOptions, 'kernel' | 'logger' | 'guest'> = {}): GuestFactory {
   return async () => {
     const { guest } = await startGuest(options);
     return { guest, release: () => guest.dispose() };

@@ -6,12 +6,12 @@
 import type { Guest } from '../guest.js';
 import { describeRelease } from './kernel-changes.js';
 import type { SuiteInfo } from './results.js';
-import type { RunSelection } from './runner.js';
-import { listSuites, readSuites, requireCases, selectsCase, selectSuites, shardSuites, suiteInfo } from './suites.js';
+import { withAdded, type RunSelection } from './runner.js';
+import { listSuites, readSuites, requireCases, selectsCase, shardSuites, suiteInfo } from './suites.js';
 
 /** Each selected suite with the cases the selection keeps; suites left with none are left out. */
 export async function listSelection(guest: Guest, selection: RunSelection): Promise<SuiteInfo[]> {
-  const suites = selectSuites(await readSuites(guest), selection.suites ?? [], selection.exclude ?? []);
+  const suites = withAdded(await readSuites(guest), selection);
   const listed = await listSuites(guest, suites);
   if (selection.cases?.length) requireCases(selection.cases, listed.flatMap((s) => s.cases), suites);
   const narrowed = selection.cases?.length || selection.filter;

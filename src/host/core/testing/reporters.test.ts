@@ -37,6 +37,21 @@ describe('reporters', () => {
     expect(xml).toContain('<skipped message="ENOSYS"/>');
   });
 
+  it("JUnit and TAP carry how run's program ended, its output and its kernel", () => {
+    const program = {
+      program: 't', args: [], exitCode: null, signal: 'SIGSEGV', timedOut: false, durationMs: 1500, tap: false,
+      stdout: 'out <1>', stdoutDroppedBytes: 10, stderr: 'err', stderrDroppedBytes: 0,
+    };
+    const run: RunReport = { ...report('7.2.13', [{ name: 't', cases: [{ name: 't', status: 'fail', durationMs: 1500, output: '' }] }]), program };
+    const xml = toJunit(run);
+    expect(xml).toContain('<testsuite name="t" tests="1" failures="1" skipped="0" time="1.500">\n    <properties>');
+    expect(xml).toContain('<property name="program.end" value="t was killed by SIGSEGV after 1.5 s"/>');
+    expect(xml).toContain('<property name="program.signal" value="SIGSEGV"/>');
+    expect(xml).toContain('<system-out>out &lt;1&gt;\n[… 10 more bytes not kept]</system-out>');
+    expect(xml).toContain('<system-err>err</system-err>');
+    expect(toTap(run)).toContain('# program t was killed by SIGSEGV after 1.5 s\n1..1');
+  });
+
   it('matrix diff lists only cases whose status differs, and absent ones, each with a reason', () => {
     const newer: SuiteResult[] = [
       { name: 'epoll-ctl', cases: [suites[0]!.cases[0]!, suites[0]!.cases[1]!, { ...suites[0]!.cases[2]!, status: 'pass', output: '' }] },

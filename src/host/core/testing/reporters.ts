@@ -3,7 +3,18 @@
  * run, so the CLI, CI and the browser's download button print the same.
  */
 import { matrixTable, runLabels, type MatrixReport } from './matrix.js';
+import { describeEnd, type ProgramOutcome } from './program-run.js';
 import type { CaseResult, RunReport } from './results.js';
+
+/** How `epoll-lab run`'s program ended, as one line: "t exited with status 1 after 0.3 s". */
+function programLine(p: ProgramOutcome): string {
+  return `${p.program} ${describeEnd(p, 0).replace(/:.*$/s, '')} after ${(p.durationMs / 1000).toFixed(1)} s`;
+}
+
+/** A stream kept in a report, with the count of what was not. */
+function keptStream(text: string, dropped: number): string {
+  return dropped ? `${text}\n[… ${dropped} more bytes not kept]` : text;
+}
 
 export function toJson(report: RunReport | MatrixReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
@@ -38,7 +49,7 @@ export function toMatrixText(report: MatrixReport): string {
 /** TAP 13, one flat list: "suite: case" names, diagnostics as YAML-free # lines. */
 export function toTap(report: RunReport): string {
   const cases = report.suites.flatMap((s) => s.cases.map((c) => ({ ...c, name: `${s.name}: ${c.name}` })));
-  const lines = ['TAP version 13', `# kernel ${report.kernel}`, `1..${cases.length}`];
+  const lines = ['TAP version 13', `# kernel ${report.kernel}`, ...(report.program ? [`# program ${programLine(report.program)}`] : []), `1..${cases.length}`];
   cases.forEach((c, i) => {
     for (const line of c.output ? c.output.split('\n') : []) lines.push(`# ${line}`);
     const skip = c.status === 'skip' ? ' # SKIP' : '';
@@ -88,7 +99,22 @@ export function toJunit(reports: RunReport | readonly RunReport[]): string {
       const fail = suite.cases.filter((c) => c.status === 'fail').length;
       const skip = suite.cases.filter((c) => c.status === 'skip').length;
       const seconds = suite.cases.reduce((t, c) => t + c.durationMs, 0) / 1000;
-      out.push(`  <testsuite name="${xml(name)}" tests="${suite.cases.length}" failures="${fail}" skipped="${skip}" time="${seconds.toFixed(3)}">`);
+      const p = report.program;
+      const time = p ? p.durationMs / 1000 : seconds;
+      out.push(`  <testsuite name="${xml(name)}" tests="${suite.cases.length}" failures="${fail}" skipped="${skip}" time="${time.toFixed(3)}">`);
+      if (p) {
+        // `epoll-lab run`: how the program ended on this kernel, and which kernel that was.
+        const id = report.identity;
+        const props: [string, string][] = [
+          ['kernel.release', report.kernel],
+          ...(id ? ([['kernel.name', id.name], ['kernel.source', id.source], ['kernel.configSha256', id.configSha256]] as [string, string][]) : []),
+          ['program.end', programLine(p)],
+          ['program.exitCode', p.exitCode === null ? '' : String(p.exitCode)],
+          ['program.signal', p.signal ?? ''],
+          ['program.durationMs', String(p.durationMs)],
+        ];
+        out.push('    <properties>', ...props.map(([k, v]) => `      <property name="${k}" value="${xml(v)}"/>`), '    </properties>');
+      }
       for (const c of suite.cases) {
         const open = `    <testcase classname="${xml(name)}" name="${xml(c.name)}" time="${(c.durationMs / 1000).toFixed(3)}"`;
         if (c.status === 'pass') {
@@ -99,6 +125,10 @@ export function toJunit(reports: RunReport | readonly RunReport[]): string {
         if (c.status === 'fail') out.push(`      <failure message="failed">${xml(c.output)}</failure>`);
         else out.push(`      <skipped message="${xml(splitSkip(c).reason)}"/>`);
         out.push('    </testcase>');
+      }
+      if (p) {
+        out.push(`    <system-out>${xml(keptStream(p.stdout, p.stdoutDroppedBytes))}</system-out>`);
+        out.push(`    <system-err>${xml(keptStream(p.stderr, p.stderrDroppedBytes))}</system-err>`);
       }
       out.push('  </testsuite>');
     }
@@ -128,7 +158,7 @@ export function toKtap(reports: RunReport | readonly RunReport[]): string {
   const runs = Array.isArray(reports) ? (reports as readonly RunReport[]) : [reports as RunReport];
   const out: string[] = [];
   for (const report of runs) {
-    out.push('KTAP version 1', identityComment(report), `1..${report.suites.length}`);
+    out.push('KTAP version 1', identityComment(report), ...(report.program ? [`# program ${programLine(report.program)}`] : []), `1..${report.suites.length}`);
     report.suites.forEach((suite, i) => {
       const sub = ['KTAP version 1', `# Subtest: ${suite.name}`, `1..${suite.cases.length}`];
       suite.cases.forEach((c, j) => {

@@ -6,6 +6,7 @@
  */
 
 import type { KernelChange, KernelGate } from './kernel-changes.js';
+import type { ProgramOutcome } from './program-run.js';
 
 export type CaseStatus = 'pass' | 'fail' | 'skip';
 
@@ -52,6 +53,8 @@ export interface RunReport {
   readonly identity?: KernelIdentity;
   readonly suites: readonly SuiteResult[];
   readonly summary: Summary;
+  /** `epoll-lab run`: how the program ended on this kernel, with its output (bounded). */
+  readonly program?: ProgramOutcome;
 }
 
 /** A suite and its cases, as listed before running (for pickers and filters). */

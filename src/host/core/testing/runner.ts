@@ -5,12 +5,12 @@
  * leak into the next: a crash fails the cases it cut short, with the
  * kernel's log, and the run goes on.
  */
-import { GuestFaultError } from '../errors.js';
+import { GuestFaultError, UsageError } from '../errors.js';
 import { asUser } from '../users.js';
 import type { Guest } from '../guest.js';
 import { KtapParser, type KtapCase } from './ktap.js';
 import { summarize, type CaseResult, type RunEvent, type RunReport, type SuiteResult } from './results.js';
-import { listProgram, readSuites, requireCases, selectSuites, shardSuites, type SuiteDefinition } from './suites.js';
+import { installSuiteProgram, listProgram, readSuites, requireCases, selectSuites, shardSuites, type SuiteDefinition } from './suites.js';
 
 export interface RunSelection {
   /** Suite names; empty means every suite that runs by default. */
@@ -24,6 +24,11 @@ export interface RunSelection {
   readonly shard?: { readonly index: number; readonly count: number };
   /** Run the test programs as this user of the image (name or uid), without privileges. */
   readonly user?: string;
+  /**
+   * Users' suites (`test --add`, addedSuite()): run after the image's own,
+   * whichever image suites are selected; naming one with `suites` is allowed.
+   */
+  readonly added?: readonly SuiteDefinition[];
 }
 
 export interface GuestLease {
@@ -45,9 +50,24 @@ export interface RunPlan {
   readonly programCases?: ReadonlyMap<string, readonly string[]>;
 }
 
+/** The image's suites the selection names (or runs by default), then the users' suites. */
+export function withAdded(image: readonly SuiteDefinition[], selection: RunSelection): SuiteDefinition[] {
+  const added = selection.added ?? [];
+  for (const suite of added) {
+    if (image.some((s) => s.name === suite.name)) {
+      throw new UsageError(`--add: the image already has a suite named ${suite.name}; rename your file`);
+    }
+  }
+  const names = selection.suites ?? [];
+  const imageNames = names.filter((n) => !added.some((s) => s.name === n));
+  // Only users' suites named: none of the image's.
+  const fromImage = names.length && !imageNames.length ? [] : selectSuites(image, imageNames, selection.exclude ?? []);
+  return [...fromImage, ...added];
+}
+
 /** Reads the image's suites from `guest` and resolves the selection against them (suites, named cases, shard). */
 export async function planRun(guest: Guest, selection: RunSelection): Promise<RunPlan> {
-  let suites = selectSuites(await readSuites(guest), selection.suites ?? [], selection.exclude ?? []);
+  let suites = withAdded(await readSuites(guest), selection);
   let programCases: Map<string, string[]> | undefined;
   if (selection.cases?.length) {
     // Over every selected suite, before sharding: a shard that holds none
@@ -128,6 +148,7 @@ export async function runSuite(
   };
   onEvent({ kind: 'suite-start', suite: suite.name, total: suite.programs.length });
   try {
+    await installSuiteProgram(guest, suite);
     if (suite.setup) {
       const setup = await guest.exec(suite.setup, { timeoutMs: 60_000 });
       if (setup.exitCode !== 0) {

@@ -23,6 +23,34 @@ export interface SuiteDefinition {
   readonly explicitOnly?: boolean;
   /** Upper bound for each program of the suite (the runner applies it per program), a backstop to the per-case timeouts. */
   readonly timeoutMs: number;
+  /**
+   * A user's suite (`test --add FILE.c`): its one program, compiled on the
+   * host, which installSuiteProgram() puts at programs[0] in each guest
+   * before the suite is listed or run. Image suites have none.
+   */
+  readonly binary?: Uint8Array;
+}
+
+/** Where `test --add` programs live in the guest. */
+export const ADDED_SUITES_DIR = '/tmp/epoll-lab-add';
+
+/** A user's KTAP program (ktap.h, compiled by the host) as a suite named `name`. */
+export function addedSuite(name: string, binary: Uint8Array): SuiteDefinition {
+  return { name, description: `your suite ${name} (test --add)`, format: 'ktap', programs: [`${ADDED_SUITES_DIR}/${name}`], timeoutMs: 600_000, binary };
+}
+
+/** Puts a user's suite program into the guest (once per guest); image suites need nothing. */
+export async function installSuiteProgram(guest: Guest, suite: SuiteDefinition): Promise<void> {
+  if (!suite.binary) return;
+  const target = suite.programs[0]!;
+  if ((await guest.exec(['test', '-x', target], { timeoutMs: 30_000 })).exitCode === 0) return;
+  // Into the share's root-only directory (writeFile says where), so no other user can swap it.
+  const shared = await guest.writeFile(`epoll-lab-add-${suite.name}`, suite.binary);
+  const result = await guest.exec(
+    ['sh', '-c', 'mkdir -p "$1" && chmod 755 "$1" && cp "$2" "$3" && chmod 755 "$3"; s=$?; rm -f "$2"; exit $s', 'install', ADDED_SUITES_DIR, shared, target],
+    { timeoutMs: 60_000 },
+  );
+  if (result.exitCode !== 0) throw new EpollLabError(`could not put the suite ${suite.name} into the guest: ${decoder.decode(result.stderr).trim()}`);
 }
 
 const decoder = new TextDecoder();
@@ -83,6 +111,7 @@ export async function listProgram(guest: Guest, suite: SuiteDefinition, program:
  * that declares a kernel change, a tab and the change (kernel-changes.ts).
  */
 export async function listProgramCases(guest: Guest, suite: SuiteDefinition, program: string): Promise<ListedCase[]> {
+  await installSuiteProgram(guest, suite);
   const flag = suite.format === 'ktap' ? '--list' : '-l';
   const result = await guest.exec([program, flag], { timeoutMs: 30_000 });
   const lines = decoder.decode(result.stdout).split('\n').map((l) => l.trim()).filter(Boolean);

@@ -4,7 +4,7 @@ import type { Guest } from '../../core/guest.js';
 import type { Logger } from '../../core/logger.js';
 import { asUser } from '../../core/users.js';
 import { signalNumber } from '../../core/signals.js';
-import { shareOption, startGuest } from '../start-guest.js';
+import { memoryOption, shareOption, startGuest } from '../start-guest.js';
 import { forwardStdin, stdinIsData } from '../stdin-forward.js';
 
 export interface ExecCommandOptions {
@@ -16,6 +16,8 @@ export interface ExecCommandOptions {
   readonly user?: string;
   /** The 9p share's size in bytes (default: GuestOptions' default). */
   readonly shareBytes?: number;
+  /** Guest RAM in MiB (--memory); absent: the default. */
+  readonly memoryMb?: number;
   readonly logger: Logger;
 }
 
@@ -50,7 +52,8 @@ export function shellStatus(status: ExitStatus): number {
 }
 
 export async function execCommand(options: ExecCommandOptions): Promise<number> {
-  const { guest } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), ...shareOption(options.shareBytes), logger: options.logger });
+  const guestOptions = { ...shareOption(options.shareBytes).guest, ...memoryOption(options.memoryMb).guest };
+  const { guest } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), guest: guestOptions, logger: options.logger });
   try {
     const stdin = stdinIsData();
     const mark = guest.faults.length;

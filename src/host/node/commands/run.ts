@@ -12,10 +12,17 @@ import { CROSS_CC, CROSS_PACKAGES } from '../../../images/toolchain.js';
 import { resolveCacheDir } from '../../../images/cache.js';
 import { guestCcArgs, guestLibc } from '../../../images/guest-libc.js';
 import { EpollLabError, UsageError } from '../../core/errors.js';
+import { DEFAULT_SHARE_BYTES } from '../../core/share-quota.js';
+import { PROGRAM_WORK_DIR, programArgv, stageProgram, type ProgramSpec } from '../../core/testing/program-run.js';
+import { DEFAULT_KERNEL } from '../../../images/kernel-sources.js';
+import { filesArchive } from '../files-tree.js';
+import { defaultJobs } from '../jobs/parallel-run.js';
+import { runCheck } from './run-check.js';
+import { BISECT_CANNOT_TEST, bisectStatus, buildTreeImage, type ReporterName } from './test.js';
+import { looksLikeTree } from '../../../images/user-tree.js';
 import type { Logger } from '../../core/logger.js';
 import { unpackLayerInto } from '../../core/layer.js';
 import { COMPILE_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, isPlainProgramName, startPlayground } from '../../core/playground/run.js';
-import { asUser } from '../../core/users.js';
 import { COMPILER_ROLE } from '../../../images/compiler-layer.js';
 import { loadLayer } from '../workloads/images.js';
 import { shareOption, startGuest } from '../start-guest.js';
@@ -25,7 +32,19 @@ import { explainKill, shellStatus } from './exec.js';
 export interface RunCommandOptions {
   readonly file: string;
   readonly args: readonly string[];
-  readonly kernel?: string;
+  /** The kernels to run it on (default: the default kernel). */
+  readonly kernels?: readonly string[];
+  /** What --kernel said, for the exit status under a source tree (125 when it does not boot). */
+  readonly kernelAsked?: string;
+  /** A report (--reporter/--output, or several kernels) instead of the program's own streams and status. */
+  readonly reporter?: ReporterName;
+  readonly output?: string;
+  /** Guests at once with several kernels (default one per core). */
+  readonly jobs?: number;
+  /** Directory trees copied beside the program, its working directory (--files). */
+  readonly files?: readonly string[];
+  /** Guest RAM in MiB (--memory). */
+  readonly memoryMb?: number;
   readonly timeoutMs?: number;
   /** Run it as this user of the image (see core/users.ts). */
   readonly user?: string;
@@ -51,9 +70,9 @@ export class CompileError extends UsageError {
  * (guest-libc.ts: the one every guest program links); the compiler's own
  * messages go into the error verbatim.
  */
-export async function compileForGuest(source: string, output: string, logger: Logger): Promise<void> {
+export async function compileForGuest(source: string, output: string, logger: Logger, extraArgs: readonly string[] = []): Promise<void> {
   const libc = await guestLibc({ cacheDir: resolveCacheDir(), logger });
-  const args = [...(await guestCcArgs(libc)), ...GUEST_CC.slice(1), '-o', output, source, '-pthread'];
+  const args = [...(await guestCcArgs(libc)), ...GUEST_CC.slice(1), ...extraArgs, '-o', output, source, '-pthread'];
   const { code, stderr } = await capture(GUEST_CC[0], args, { okCodes: 'any' }).catch((error: Error) => {
     throw new UsageError(
       `cannot run ${CROSS_CC} (${error.message.split('\n')[0]})`,
@@ -103,6 +122,11 @@ export async function prepareBinary(file: string, workDir: string, logger: Logge
   throw new UsageError(`${file} is neither a .c file nor an i386 ELF binary; give one of those`);
 }
 
+/** StartOptions' guest part for --share-size and --memory. */
+function guestOption(options: Pick<RunCommandOptions, 'shareBytes' | 'memoryMb'>) {
+  return { guest: { ...shareOption(options.shareBytes).guest, ...(options.memoryMb !== undefined && { memoryMb: options.memoryMb }) } };
+}
+
 const WORK_PREFIX = 'epoll-lab-run-';
 
 /** Work directories of runs that were killed outright (SIGKILL leaves no chance to clean up), an hour on. */
@@ -118,7 +142,24 @@ async function sweepStaleWorkDirs(): Promise<void> {
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
-  if (options.inGuestCompiler) return runWithGuestCompiler(options);
+  if (options.inGuestCompiler) {
+    if (options.files?.length) throw new UsageError('--files goes with a program compiled here; leave out --in-guest-compiler');
+    return runWithGuestCompiler(options);
+  }
+  const asked = options.kernelAsked;
+  if (asked !== undefined && looksLikeTree(asked)) {
+    // A source tree: built first, and judged as `test --kernel DIR` judges it (0/1, 125, 128).
+    return bisectStatus(asked, async () => {
+      const built = await buildTreeImage(asked);
+      return built ? runPrepared({ ...options, kernels: [built.name], reporter: options.reporter ?? 'pretty' }) : BISECT_CANNOT_TEST;
+    });
+  }
+  return runPrepared(options);
+}
+
+async function runPrepared(options: RunCommandOptions): Promise<number> {
+  const kernels = options.kernels ?? [DEFAULT_KERNEL];
+  const checking = options.reporter !== undefined || options.output !== undefined || kernels.length > 1;
   await sweepStaleWorkDirs();
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), WORK_PREFIX));
   // Ctrl-C or a kill: the compiled program is not left behind.
@@ -127,25 +168,42 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    const binary = await prepareBinary(options.file, workDir, options.logger);
-    const name = path.basename(binary);
-    const { guest } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), ...shareOption(options.shareBytes), logger: options.logger });
+    const binaryPath = await prepareBinary(options.file, workDir, options.logger);
+    const binary = await fs.readFile(binaryPath);
+    const files = await filesArchive(options.files ?? [], binary.length, options.shareBytes ?? DEFAULT_SHARE_BYTES);
+    const spec: ProgramSpec = {
+      name: path.basename(binaryPath),
+      binary,
+      args: options.args,
+      ...(files && { files }),
+      ...(options.user !== undefined && { user: options.user }),
+      timeoutMs: options.timeoutMs ?? 0,
+    };
+    if (checking) {
+      return await runCheck({
+        kernels,
+        asked: options.kernelAsked ?? kernels[0]!,
+        spec,
+        reporter: options.reporter ?? 'pretty',
+        ...(options.output !== undefined && { output: options.output }),
+        jobs: options.jobs ?? defaultJobs(),
+        ...(options.shareBytes !== undefined && { shareBytes: options.shareBytes }),
+        ...(options.memoryMb !== undefined && { memoryMb: options.memoryMb }),
+        logger: options.logger,
+      });
+    }
+    const { guest } = await startGuest({ kernel: kernels[0]!, ...guestOption(options), logger: options.logger });
     try {
-      const shared = await guest.writeFile(name, await fs.readFile(binary));
-      // Run from tmpfs: the share does not carry the execute bit.
-      const target = `/tmp/${name}`;
+      await stageProgram(guest, spec);
       const stdin = stdinIsData();
       const mark = guest.faults.length;
-      // 755: a program run --user reads and executes it as that user.
-      const child = guest.spawn(
-        ['sh', '-c', 'cp "$1" "$2" && chmod 755 "$2" && shift 2 && exec "$@"', 'sh', shared, target, ...asUser([target, ...options.args], options.user)],
-        {
-          ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
-          stdin,
-          onStdout: (data) => process.stdout.write(data),
-          onStderr: (data) => process.stderr.write(data),
-        },
-      );
+      const child = guest.spawn(programArgv(spec), {
+        cwd: PROGRAM_WORK_DIR,
+        ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
+        stdin,
+        onStdout: (data) => process.stdout.write(data),
+        onStderr: (data) => process.stderr.write(data),
+      });
       if (stdin) void forwardStdin(process.stdin, child);
       const status = await child.exited;
       explainKill(guest, mark, status, options.logger);
@@ -174,7 +232,7 @@ async function runWithGuestCompiler(options: RunCommandOptions): Promise<number>
   const source = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new UsageError(`${file}: cannot read it (${error.code ?? error.message})`);
   });
-  const { guest, images } = await startGuest({ ...(options.kernel && { kernel: options.kernel }), ...shareOption(options.shareBytes), logger });
+  const { guest, images } = await startGuest({ kernel: options.kernels?.[0] ?? DEFAULT_KERNEL, ...guestOption(options), logger });
   try {
     const found = await loadLayer(images, COMPILER_ROLE);
     if (!found) throw new UsageError('images/manifest.json lists no compiler layer', `run \`${COMPILER_BUILD_COMMAND}\``);

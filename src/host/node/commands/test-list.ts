@@ -12,7 +12,7 @@ import type { RunSelection } from '../../core/testing/runner.js';
 import { resolveKernelNames } from '../../../images/kernel-sources.js';
 import { looksLikeTree, userTreeNameOf } from '../../../images/user-tree.js';
 import { kernelIdentity, loadManifest, requireImages } from '../images.js';
-import { startGuest } from '../start-guest.js';
+import { memoryOption, startGuest } from '../start-guest.js';
 
 /** One kernel's listing, as --list --reporter json prints it (an array, one per kernel). */
 export interface KernelCaseList {
@@ -31,16 +31,17 @@ export async function listCases(
   selection: RunSelection,
   reporter: string,
   logger: Logger,
+  memoryMb?: number,
 ): Promise<string> {
   if (!(LIST_REPORTERS as readonly string[]).includes(reporter)) {
     throw new UsageError(`--list prints ${LIST_REPORTERS.join(' or ')}, not --reporter ${reporter}`);
   }
   const manifest = await loadManifest();
-  const kernels = looksLikeTree(kernel) ? [await userTreeNameOf(kernel)] : resolveKernelNames([kernel]);
+  const kernels = looksLikeTree(kernel) ? [await userTreeNameOf(kernel)] : resolveKernelNames(kernel.split(','));
   requireImages(manifest, kernels, kernel);
   const lists: KernelCaseList[] = [];
   for (const name of kernels) {
-    const { guest } = await startGuest({ kernel: name, logger });
+    const { guest } = await startGuest({ kernel: name, ...memoryOption(memoryMb), logger });
     try {
       lists.push({ kernel: name, release: kernelIdentity(manifest, name).release, suites: await listSelection(guest, selection) });
     } finally {

@@ -7,7 +7,7 @@ import { EpollLabError, GuestFaultError, UsageError } from '../../core/errors.js
 import { KernelBuildFailedError, UsageError as BuildUsageError } from '../../../images/errors.js';
 import { buildImages, createStreamLogger, type Manifest } from '../../../images/index.js';
 import { looksLikeTree, userTreeNameOf } from '../../../images/user-tree.js';
-import { startGuest } from '../start-guest.js';
+import { memoryOption, startGuest } from '../start-guest.js';
 import type { Logger } from '../../core/logger.js';
 import { matrixDiff, type MatrixReport } from '../../core/testing/matrix.js';
 import { toJson, toJunit, toKtap, toMatrixText, toTap } from '../../core/testing/reporters.js';
@@ -19,6 +19,7 @@ import { emptyShardNote } from '../../core/testing/suites.js';
 import { defaultJobs } from '../jobs/parallel-run.js';
 import { listCases } from './test-list.js';
 import { checkWritable, writeReport } from '../report-file.js';
+import { compileAddedSuites } from '../added-suites.js';
 import { kernelIdentity, loadManifest, requireImages } from '../images.js';
 
 /** What `git bisect run` reads as "this commit cannot be tested". */
@@ -44,6 +45,10 @@ export interface TestCommandOptions {
   readonly list?: boolean;
   /** Guests at once (--jobs); default one per core (defaultJobs()). */
   readonly jobs?: number;
+  /** Guest RAM in MiB (--memory); absent: the default. */
+  readonly memoryMb?: number;
+  /** Users' KTAP suites to compile and run beside the image's (--add FILE.c). */
+  readonly add?: readonly string[];
   readonly logger: Logger;
 }
 
@@ -129,22 +134,25 @@ export async function testCommand(options: TestCommandOptions): Promise<number> 
   if (!(REPORTERS as readonly string[]).includes(options.reporter)) {
     throw new UsageError(`--reporter must be one of ${REPORTERS.join(', ')}, not ${JSON.stringify(options.reporter)}`);
   }
+  if (options.output) await checkWritable(options.output);
+  // Every file compiles before anything runs: an error is the compiler's message and exit 2, nothing half-reported.
+  const added = options.add?.length ? await compileAddedSuites(options.add, options.logger) : [];
   const selection: RunSelection = {
     suites: options.suites,
     cases: options.cases,
+    ...(added.length && { added }),
     ...(options.filter && { filter: options.filter }),
     ...(options.shard && { shard: parseShard(options.shard)! }),
     ...(options.user !== undefined && { user: options.user }),
   };
-  if (options.output) await checkWritable(options.output);
   if (options.list) {
-    const text = await listCases(options.kernel, selection, options.reporter, options.logger);
+    const text = await listCases(options.kernel, selection, options.reporter, options.logger, options.memoryMb);
     if (options.output) await writeReport(options.output, text);
     else process.stdout.write(text);
     return 0;
   }
   if (looksLikeTree(options.kernel)) return testTree(options, selection);
-  const kernels = resolveKernelNames([options.kernel]);
+  const kernels = resolveKernelNames(options.kernel.split(','));
   // Every kernel's images must be there before the first suite starts: a
   // matrix run that stops after an hour for want of a build helps nobody.
   const manifest = await loadManifest();
@@ -161,32 +169,46 @@ export async function testCommand(options: TestCommandOptions): Promise<number> 
  * (not of the tree) exits 128, which stops the bisect instead.
  */
 async function testTree(options: TestCommandOptions, selection: RunSelection): Promise<number> {
+  return bisectStatus(options.kernel, () => judgeTree(options, selection));
+}
+
+/** Under `git bisect run`: a failure of the host (not of the tree or a usage error) exits 128, which stops the bisect. */
+export async function bisectStatus(dir: string, judge: () => Promise<number>): Promise<number> {
   try {
-    return await judgeTree(options, selection);
+    return await judge();
   } catch (error) {
     if (error instanceof UsageError || error instanceof BuildUsageError) throw error;
-    process.stderr.write(`epoll-lab: testing ${options.kernel} failed on the host, not in the kernel: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`epoll-lab: testing ${dir} failed on the host, not in the kernel: ${error instanceof Error ? error.message : String(error)}\n`);
     return BISECT_ABORT;
   }
 }
 
-async function judgeTree(options: TestCommandOptions, selection: RunSelection): Promise<number> {
-  let name: string;
-  let manifest: Manifest;
+/**
+ * `--kernel DIR`: builds the tree out of tree into the images (test and
+ * run both); undefined, said on stderr, when the tree itself does not
+ * configure or build — the commit cannot be tested. A host problem
+ * (missing packages, a locked cache) is thrown: it must stop a bisect,
+ * not skip commits.
+ */
+export async function buildTreeImage(dir: string): Promise<{ name: string; manifest: Manifest } | undefined> {
   try {
-    manifest = await buildImages({ kernels: [options.kernel] }, createStreamLogger(process.stderr));
-    name = await userTreeNameOf(options.kernel);
+    const manifest = await buildImages({ kernels: [dir] }, createStreamLogger(process.stderr));
+    return { name: await userTreeNameOf(dir), manifest };
   } catch (error) {
-    // Only the tree's own failure makes this commit untestable; a host
-    // problem (missing packages, a locked cache) must stop a bisect, not skip commits.
     if (!(error instanceof KernelBuildFailedError)) throw error;
-    process.stderr.write(`epoll-lab: the kernel in ${options.kernel} did not configure or build: ${error.message}\n`);
-    return BISECT_CANNOT_TEST;
+    process.stderr.write(`epoll-lab: the kernel in ${dir} did not configure or build: ${error.message}\n`);
+    return undefined;
   }
+}
+
+async function judgeTree(options: TestCommandOptions, selection: RunSelection): Promise<number> {
+  const built = await buildTreeImage(options.kernel);
+  if (!built) return BISECT_CANNOT_TEST;
+  const { name, manifest } = built;
   try {
     // Boot it once (this also saves its snapshot): a kernel that does not
     // come up cannot be judged, which is not the same as failing a case.
-    const { guest } = await startGuest({ kernel: name, logger: options.logger });
+    const { guest } = await startGuest({ kernel: name, ...memoryOption(options.memoryMb), logger: options.logger });
     await guest.dispose();
   } catch (error) {
     if (error instanceof UsageError || !(error instanceof EpollLabError)) throw error;
@@ -217,7 +239,7 @@ async function runAndReport(
   const runs: RunReport[] = [];
   for (const batch of batches) {
     if (live) batch.forEach(heading);
-    runs.push(...(await runOnKernels(batch, selection, { logger: options.logger, jobs, ...(live && { onEvent: live }) })));
+    runs.push(...(await runOnKernels(batch, selection, { logger: options.logger, jobs, ...(live && { onEvent: live }), ...(options.memoryMb !== undefined && { memoryMb: options.memoryMb }) })));
   }
   const text = render(options.reporter, runs);
   if (options.output) await writeReport(options.output, text);

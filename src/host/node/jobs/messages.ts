@@ -6,6 +6,8 @@
 import type { RunEvent, SuiteResult } from '../../core/testing/results.js';
 import type { RunSelection } from '../../core/testing/runner.js';
 import type { SuiteDefinition } from '../../core/testing/suites.js';
+import type { ProgramSpec } from '../../core/testing/program-run.js';
+import type { ProgramRun } from '../commands/run-check.js';
 
 export interface RunUnitMessage {
   readonly kind: 'run';
@@ -13,9 +15,19 @@ export interface RunUnitMessage {
   readonly suite: SuiteDefinition;
   readonly programCases?: ReadonlyMap<string, readonly string[]>;
   readonly selection: RunSelection;
+  /** Guest RAM in MiB (--memory); absent: the default. */
+  readonly memoryMb?: number;
 }
 
-export type ToWorker = RunUnitMessage;
+/** `epoll-lab run` as a check: one kernel's run of a user's program (program-run.ts). */
+export interface RunProgramMessage {
+  readonly kind: 'program';
+  readonly kernel: string;
+  readonly spec: ProgramSpec;
+  readonly guest: { readonly shareBytes?: number; readonly memoryMb?: number };
+}
+
+export type ToWorker = RunUnitMessage | RunProgramMessage;
 
 /** An error as it crosses the thread boundary: enough to raise the same kind again. */
 export interface ErrorReport {
@@ -34,4 +46,5 @@ export type FromWorker =
   | { readonly kind: 'log'; readonly level: LogLevel; readonly message: string }
   | { readonly kind: 'event'; readonly event: RunEvent }
   | { readonly kind: 'done'; readonly result: SuiteResult }
+  | { readonly kind: 'program-done'; readonly run: ProgramRun }
   | { readonly kind: 'failed'; readonly error: ErrorReport };

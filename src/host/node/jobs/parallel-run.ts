@@ -12,7 +12,7 @@ import { summarize, type RunEvent, type RunReport, type SuiteResult } from '../.
 import { planRun, type RunPlan, type RunSelection } from '../../core/testing/runner.js';
 import { joinParts, planUnits } from '../../core/testing/schedule.js';
 import { listProgram } from '../../core/testing/suites.js';
-import { startGuest } from '../start-guest.js';
+import { memoryOption, startGuest } from '../start-guest.js';
 import { loadDurations } from './durations-cache.js';
 import { runInWorkers, type PoolTask } from './suite-pool.js';
 
@@ -28,8 +28,8 @@ interface KernelPlan {
   readonly listed: ReadonlyMap<string, readonly string[]>;
 }
 
-async function planKernel(kernel: string, selection: RunSelection, logger: Logger): Promise<KernelPlan> {
-  const { guest } = await startGuest({ kernel, logger });
+async function planKernel(kernel: string, selection: RunSelection, logger: Logger, memoryMb: number | undefined): Promise<KernelPlan> {
+  const { guest } = await startGuest({ kernel, ...memoryOption(memoryMb), logger });
   try {
     const plan = await planRun(guest, selection);
     const listed = new Map<string, string[]>();
@@ -46,14 +46,14 @@ async function planKernel(kernel: string, selection: RunSelection, logger: Logge
 export async function runInParallel(
   kernels: readonly string[],
   selection: RunSelection,
-  options: { readonly jobs: number; readonly logger: Logger; readonly onEvent: (kernel: string, event: RunEvent) => void },
+  options: { readonly jobs: number; readonly logger: Logger; readonly onEvent: (kernel: string, event: RunEvent) => void; readonly memoryMb?: number },
 ): Promise<Omit<RunReport, 'identity'>[]> {
   const plans: KernelPlan[] = [];
-  for (const kernel of kernels) plans.push(await planKernel(kernel, selection, options.logger));
+  for (const kernel of kernels) plans.push(await planKernel(kernel, selection, options.logger, options.memoryMb));
   const tasks: PoolTask[] = [];
   for (const { kernel, plan, listed } of plans) {
     const durations = await loadDurations(kernel);
-    for (const unit of planUnits(plan, { jobs: options.jobs, listed, ...(durations && { durations }) })) tasks.push({ kernel, unit, selection });
+    for (const unit of planUnits(plan, { jobs: options.jobs, listed, ...(durations && { durations }) })) tasks.push({ kernel, unit, selection, ...(options.memoryMb !== undefined && { memoryMb: options.memoryMb }) });
   }
   // Across kernels too, longest first (a stable sort keeps each kernel's own order for ties).
   tasks.sort((a, b) => b.unit.expectedMs - a.unit.expectedMs);

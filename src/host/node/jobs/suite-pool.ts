@@ -14,13 +14,17 @@ import type { RunSelection } from '../../core/testing/runner.js';
 import type { WorkUnit } from '../../core/testing/schedule.js';
 import type { ErrorReport, FromWorker, ToWorker } from './messages.js';
 
-const BOOT = new URL('./worker-boot.js', import.meta.url);
-const ENTRY = new URL('./suite-worker.ts', import.meta.url).href;
+/** A new worker thread running suite-worker.ts (through worker-boot.js, which loads TypeScript). */
+export function startWorker(): Worker {
+  return new Worker(new URL('./worker-boot.js', import.meta.url), { workerData: { entry: new URL('./suite-worker.ts', import.meta.url).href }, name: 'epoll-lab suite worker' });
+}
 
 export interface PoolTask {
   readonly kernel: string;
   readonly unit: WorkUnit;
   readonly selection: RunSelection;
+  /** Guest RAM in MiB (--memory); absent: the default. */
+  readonly memoryMb?: number;
 }
 
 export interface PoolHooks {
@@ -47,7 +51,7 @@ export function runInWorkers(tasks: readonly PoolTask[], jobs: number, hooks: Po
     };
 
     const start = () => {
-      const worker = new Worker(BOOT, { workerData: { entry: ENTRY }, name: 'epoll-lab suite worker' });
+      const worker = startWorker();
       live.add(worker);
       let current: { task: PoolTask; cases: CaseResult[] } | undefined;
       const feed = () => {
@@ -67,6 +71,7 @@ export function runInWorkers(tasks: readonly PoolTask[], jobs: number, hooks: Po
           suite: task.unit.suite,
           ...(task.unit.programCases && { programCases: task.unit.programCases }),
           selection: task.selection,
+          ...(task.memoryMb !== undefined && { memoryMb: task.memoryMb }),
         };
         worker.postMessage(message);
       };
@@ -100,6 +105,8 @@ export function runInWorkers(tasks: readonly PoolTask[], jobs: number, hooks: Po
           case 'failed':
             finish(revive(message.error));
             break;
+          case 'program-done':
+            break;
         }
       });
       worker.on('error', (error: Error) => lost(error.stack ?? error.message));
@@ -113,7 +120,7 @@ export function runInWorkers(tasks: readonly PoolTask[], jobs: number, hooks: Po
 }
 
 /** The error a worker reported, raised again here as the same kind, so the CLI reports it as it would its own. */
-function revive(error: ErrorReport): Error {
+export function revive(error: ErrorReport): Error {
   if (error.label === UsageError.label) return new UsageError(error.message, error.hint);
   if (error.kernelLog) return new GuestFaultError(error.message, error.kernelLog, error.hint);
   if (error.ours) return new EpollLabError(error.message, error.hint);

@@ -8,8 +8,9 @@ import { parentPort } from 'node:worker_threads';
 import { EpollLabError, GuestFaultError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { runSuite } from '../../core/testing/runner.js';
-import { startGuest } from '../start-guest.js';
-import type { ErrorReport, FromWorker, RunUnitMessage, ToWorker } from './messages.js';
+import { memoryOption, startGuest } from '../start-guest.js';
+import type { ErrorReport, FromWorker, RunProgramMessage, RunUnitMessage, ToWorker } from './messages.js';
+import { runProgramOn } from '../commands/run-check.js';
 
 const port = parentPort;
 if (!port) throw new Error('suite-worker.ts runs as a worker thread (see suite-pool.ts)');
@@ -36,7 +37,7 @@ function report(error: unknown): ErrorReport {
 
 async function run(message: RunUnitMessage): Promise<void> {
   try {
-    const { guest } = await startGuest({ kernel: message.kernel, logger });
+    const { guest } = await startGuest({ kernel: message.kernel, ...memoryOption(message.memoryMb), logger });
     try {
       const result = await runSuite(guest, message.suite, message.selection, (event) => post({ kind: 'event', event }), message.programCases);
       post({ kind: 'done', result });
@@ -49,10 +50,21 @@ async function run(message: RunUnitMessage): Promise<void> {
   }
 }
 
+async function runProgram(message: RunProgramMessage): Promise<void> {
+  try {
+    post({ kind: 'program-done', run: await runProgramOn(message.kernel, message.spec, message.guest, logger) });
+  } catch (error) {
+    post({ kind: 'failed', error: report(error) });
+  }
+}
+
 port.on('message', (message: ToWorker) => {
   switch (message.kind) {
     case 'run':
       void run(message);
+      break;
+    case 'program':
+      void runProgram(message);
       break;
   }
 });
