@@ -56,9 +56,10 @@ export const HOST_PACKAGES = [
 /**
  * What the tests need beyond the build: a real browser for the e2e test
  * (never a downloaded one), QEMU for the benchmark's baseline leg, and
- * autoconf and automake for the autotools example (test/toolchain.test.ts).
+ * autoconf and automake for the autotools example and cmake for the toolchain
+ * file (test/toolchain.test.ts).
  */
-export const TEST_PACKAGES = ['chromium', 'qemu-system-x86', 'autoconf', 'automake'] as const;
+export const TEST_PACKAGES = ['chromium', 'qemu-system-x86', 'autoconf', 'automake', 'cmake'] as const;
 /** The packages the autotools example needs (part of TEST_PACKAGES). */
 export const AUTOTOOLS_PACKAGES = ['autoconf', 'automake'] as const;
 
