@@ -24,7 +24,8 @@ initramfs) from Debian packages and write images/manifest.json.
                     $XDG_CACHE_HOME/epoll-lab, else ~/.cache/epoll-lab)
   --out DIR         output directory (default images/ in the repository)
   --with-test-tools also install what the tests need (Debian's chromium for
-                    the browser test, qemu-system-x86 for the bench baseline);
+                    the browser test, qemu-system-x86 for the bench baseline,
+                    autoconf, automake and cmake for the toolchain example);
                     npm test builds with this
   --with-workloads  also build the workloads layer (redis, memcached, the
                     echo server; images/workloads/layer.cpio) for
