@@ -14,7 +14,10 @@ import type { RunSelection } from '../../core/testing/runner.js';
 import type { WorkUnit } from '../../core/testing/schedule.js';
 import type { ErrorReport, FromWorker, ToWorker } from './messages.js';
 
-const BOOT = new URL('./worker-boot.js', import.meta.url);
+// Compiled (dist/), this file is .js and so is the worker's entry, started
+// directly; from the sources, worker-boot.js registers tsx in the thread first.
+const COMPILED = import.meta.url.endsWith('.js');
+const BOOT = new URL(COMPILED ? './suite-worker.js' : './worker-boot.js', import.meta.url);
 const ENTRY = new URL('./suite-worker.ts', import.meta.url).href;
 
 export interface PoolTask {
