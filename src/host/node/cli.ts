@@ -24,7 +24,8 @@ import { parseTraceKinds } from '../core/trace/session.js';
 import { TRACE_EVENT_KINDS } from '../core/trace/probes.js';
 import { workloadCommand } from './commands/workload.js';
 import { looksLikeTree, userTreeNameOf } from '../../images/user-tree.js';
-import { loadManifest, requireImages } from './images.js';
+import { ensureImages, loadManifest } from './images.js';
+import { createStreamLogger } from '../../images/log.js';
 import { stdinIsData } from './stdin-forward.js';
 import { DEFAULT_SHARE_BYTES, MAX_SHARE_BYTES, MIN_SHARE_BYTES } from '../core/share-quota.js';
 import { GUEST_USERS } from '../../images/initramfs.js';
@@ -53,7 +54,9 @@ const MAIN_HELP = `Usage: epoll-lab <command> [options]
 Boot a real i386 Linux kernel in the v86 emulator and run epoll workloads in it.
 
 Commands:
-  build              build the guest images (kernel, initramfs, BIOS) into images/
+  build              build the guest images (kernel, initramfs, BIOS): images/ in a clone,
+                     the cache for an installed package (which builds on first use too)
+  serve [--port N]   serve the browser console for these images on localhost
   shell              an interactive shell on the guest console
   exec -- CMD [ARG…] run one command in a fresh guest; its exit status becomes ours
   run FILE [-- ARG…] compile a .c file (or take an i386 ELF) and run it in a fresh guest
@@ -140,7 +143,7 @@ async function kernelsOf(values: Values): Promise<string[]> {
   if (!looksLikeTree(asked)) {
     const kernels = resolveKernelNames([asked]);
     // All of them, before the first one runs: a missing 7.2 must not end `--kernel all` after 6.1 ran.
-    requireImages(await loadManifest(), kernels, asked);
+    await ensureImages(kernels, asked, createStreamLogger(process.stderr));
     return kernels;
   }
   const name = await userTreeNameOf(asked).catch((error: NodeJS.ErrnoException) => {
@@ -193,6 +196,26 @@ async function eachKernel(values: Values, one: (kernel: string) => Promise<numbe
 const loggerOf = (values: Record<string, string | boolean | string[] | undefined>) => createCliLogger(values['verbose'] === true);
 
 const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  serve: {
+    help: `Usage: epoll-lab serve [--kernel ${KERNEL_SPEC}] [--port N]
+
+Serves the browser console (the shell, Tests, Drivers, Trace, Workloads and
+Playground panels) on http://127.0.0.1:N/ (default 5173; 0 for any free port)
+until Ctrl-C: the same page as \`npm start\`, built when the package was made,
+with the guest assets of every kernel built here (the header's picker), each
+with its post-boot snapshot (made now if missing). --kernel is built first if
+it has no images yet (default ${DEFAULT_KERNEL}).
+`,
+    options: { ...common, port: { type: 'string' } },
+    run: async (values) => {
+      const text = typeof values['port'] === 'string' ? values['port'] : '5173';
+      if (!/^\d+$/.test(text) || Number(text) > 65535) throw new UsageError(`--port wants a port number from 0 to 65535, not ${JSON.stringify(text)}`);
+      await kernelOf(values, 'serve');
+      const { serveCommand } = await import('./commands/serve.js');
+      return serveCommand({ port: Number(text), logger: createStreamLogger(process.stderr, '[serve]'), print: (line) => process.stdout.write(`${line}\n`) });
+    },
+  },
+
   test: {
     help: `Usage: epoll-lab test [--suite NAME…] [--case NAME…] [--filter TEXT] [--kernel ${KERNEL_SERIES.join('|')}|all|DIR]
                       [--reporter ${REPORTERS.join('|')}] [--output FILE] [--shard K/N] [--user NAME|UID] [--list]
@@ -263,7 +286,9 @@ when the host failed rather than the kernel (git bisect run then stops).
                      [--locked | --update-lock]
 
 Builds the guest images from Debian packages into images/ and writes
-images/manifest.json. Each kernel is Debian's linux-source package of its
+images/manifest.json (in a clone; an installed package keeps them in the cache,
+EPOLL_LAB_CACHE/images/<version>-<inputs hash>/, and builds a kernel's images
+itself on its first use, so this only warms a cache, e.g. a CI one). Each kernel is Debian's linux-source package of its
 suite, downloaded into the cache with apt configuration of our own (the
 machine's apt setup is not changed). DIR is your own Linux source tree, built
 out of tree with the same config fragment. The kernel build tree is cached

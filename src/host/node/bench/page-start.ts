@@ -1,7 +1,7 @@
 /**
  * bench's page leg: how long the browser app takes from navigation to a
  * shell prompt, in Debian's Chromium driven by playwright-core, served from
- * the built site (dist/) by a plain local static server. Every load is a
+ * the built site (dist/site/) by a plain local static server. Every load is a
  * first visit (a fresh browser context: empty HTTP cache), as a newcomer's.
  *
  * The page marks READY_MARK with the worker's own timings (assets fetched
@@ -45,7 +45,7 @@ interface OneLoad {
 }
 
 /**
- * Builds the site into dist/ (so it is never stale), then loads it `loads`
+ * Builds the site into dist/site/ (so it is never stale), then loads it `loads`
  * times. Throws when Chromium is missing: the caller decides whether the
  * leg is optional.
  */
@@ -53,7 +53,7 @@ export async function measurePageStart(options: { readonly loads: number }): Pro
   // Loaded here, not at the top: only this leg needs the build tool.
   const { build } = await import('vite');
   await build({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn', mode: 'production' });
-  const server = await serveStatic(path.join(REPO, 'dist'));
+  const server = await serveStatic(path.join(REPO, 'dist', 'site'));
   const browser = await launchChromium().catch(async (error: unknown) => {
     await server.close();
     throw error;

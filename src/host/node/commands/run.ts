@@ -161,7 +161,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
 }
 
 /** The one command that builds the compiler layer by itself. */
-export const COMPILER_BUILD_COMMAND = 'npm run build:images -- --with-compiler';
+export const COMPILER_BUILD_COMMAND = 'npx epoll-lab build --with-compiler';
 
 /**
  * `run --in-guest-compiler FILE.c`: the Playground's path, from the CLI.

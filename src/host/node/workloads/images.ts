@@ -18,7 +18,7 @@ import { EpollLabError, ImageMismatchError, UsageError } from '../../core/errors
 import { defaultImagesDir, loadArtifact, loadImages, type LoadedImages } from '../images.js';
 
 /** The one command that builds the layer by itself. */
-export const WORKLOADS_BUILD_COMMAND = 'npm run build:images -- --with-workloads';
+export const WORKLOADS_BUILD_COMMAND = 'npx epoll-lab build --with-workloads';
 
 /** The base images with the workloads layer after the initramfs (its hash among the image hashes). */
 export type WorkloadImages = LoadedImages;
