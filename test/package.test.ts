@@ -154,6 +154,28 @@ describe('the published package', () => {
     }
   }, 300_000);
 
+  // A user who is not root, on a host without the i386 cross toolchain: the first use stops with the
+  // apt-get line to run, as the clone's build does. dpkg-query is wrapped to hide the toolchain's
+  // packages (this host has them); nobody gets an empty cache of its own, so images are missing.
+  it.runIf(process.getuid?.() === 0)('without the cross toolchain, a non-root first use stops with the exact apt-get line', async () => {
+    const fake = path.join(work, 'fakebin');
+    const cache = path.join(work, 'nobody-cache');
+    fs.mkdirSync(fake);
+    fs.mkdirSync(cache);
+    fs.writeFileSync(path.join(fake, 'dpkg-query'), "#!/bin/sh\n/usr/bin/dpkg-query \"$@\" | grep -v i686-linux-gnu\nexit 1\n", { mode: 0o755 });
+    fs.chownSync(cache, 65534, 65534);
+    fs.chmodSync(work, 0o755);
+    const result = await run(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', `HOME=${cache}`, `EPOLL_LAB_CACHE=${cache}`, `PATH=${fake}:${process.env['PATH']}`, process.execPath, 'node_modules/.bin/epoll-lab', 'exec', '--', 'true'],
+      project,
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      'epoll-lab: Missing Debian packages gcc-i686-linux-gnu, binutils-i686-linux-gnu (not root, so not installing); run: sudo apt-get update && sudo apt-get install -y --no-install-recommends gcc-i686-linux-gnu binutils-i686-linux-gnu\n',
+    );
+  }, 120_000);
+
   it('a vitest file in the project uses epoll-lab/vitest and the typed API', async () => {
     fs.writeFileSync(
       path.join(project, 'guest.test.js'),
