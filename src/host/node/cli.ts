@@ -8,21 +8,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EpollLabError, GuestFaultError, UsageError } from '../core/errors.js';
 import { createCliLogger } from './cli-logger.js';
 import { BuildError, UsageError as BuildUsageError } from '../../images/errors.js';
-import { benchCommand } from './commands/bench.js';
-import { buildCommand } from './commands/build.js';
 import { LOCK_FILE } from '../../images/debian-lock.js';
-import { execCommand } from './commands/exec.js';
-import { moduleCommand } from './commands/module.js';
-import { COMPILER_BUILD_COMMAND, runCommand } from './commands/run.js';
-import { shellCommand } from './commands/shell.js';
-import { snapshotCommand } from './commands/snapshot.js';
-import { maxJobs, parseJobs, REPORTERS, testCommand, type ReporterName } from './commands/test.js';
-import { defaultJobs } from './jobs/parallel-run.js';
-import { reportCommand } from './commands/report.js';
-import { traceCommand } from './commands/trace.js';
+import { COMPILER_BUILD_COMMAND } from './build-hints.js';
+import { maxJobs, parseJobs, REPORTERS, type ReporterName } from './commands/test-options.js';
+import { defaultJobs } from './jobs/default-jobs.js';
 import { parseTraceKinds } from '../core/trace/session.js';
 import { TRACE_EVENT_KINDS } from '../core/trace/probes.js';
-import { workloadCommand } from './commands/workload.js';
 import { looksLikeTree, userTreeNameOf } from '../../images/user-tree.js';
 import { ensureImages, loadManifest } from './images.js';
 import { createStreamLogger } from '../../images/log.js';
@@ -267,7 +258,7 @@ when the host failed rather than the kernel (git bisect run then stops).
       jobs: { type: 'string', short: 'j' },
     },
     run: async (values) =>
-      testCommand({
+      (await import('./commands/test.js')).testCommand({
         suites: (values['suite'] as string[] | undefined) ?? [],
         cases: (values['case'] as string[] | undefined) ?? [],
         ...(typeof values['filter'] === 'string' && { filter: values['filter'] }),
@@ -315,7 +306,7 @@ line naming the package and both versions) when Debian has moved on.
       'update-lock': { type: 'boolean' },
     },
     run: async (values) =>
-      buildCommand({
+      (await import('./commands/build.js')).buildCommand({
         kernels: [typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL],
         workloads: values['with-workloads'] === true,
         compiler: values['with-compiler'] === true,
@@ -332,7 +323,7 @@ console, in raw mode; window size changes reach the guest. Press Ctrl-] to quit.
 ${SHARE_SIZE_HELP}
 `,
     options: { ...common, 'share-size': { type: 'string' } },
-    run: async (values) => shellCommand({ ...(await kernelOf(values, 'shell')), ...shareSizeOf(values), logger: loggerOf(values) }),
+    run: async (values) => (await import('./commands/shell.js')).shellCommand({ ...(await kernelOf(values, 'shell')), ...shareSizeOf(values), logger: loggerOf(values) }),
   },
   exec: {
     help: `Usage: epoll-lab exec [--kernel ${KERNEL_SPEC}] [--timeout S] [--json] [--user NAME|UID]
@@ -353,8 +344,8 @@ ${SHARE_SIZE_HELP}
     run: async (values, positionals) => {
       if (positionals.length === 0) throw new UsageError('exec needs a command: epoll-lab exec -- CMD [ARG…]');
       const share = shareSizeOf(values);
-      return eachKernel(values, (kernel) =>
-        execCommand({
+      return eachKernel(values, async (kernel) =>
+        (await import('./commands/exec.js')).execCommand({
           argv: positionals,
           kernel,
           timeoutMs: timeoutMs(values['timeout'], 600),
@@ -390,8 +381,8 @@ Exit status as for exec: CMD's, 128+N for signal N, 124 on --timeout (default 60
       const json = typeof values['json'] === 'string' ? values['json'] : undefined;
       // Several kernels: one JSON file each, named after the kernel (as bench does).
       const several = (await kernelsOf(values)).length > 1;
-      return eachKernel(values, (kernel) =>
-        traceCommand({
+      return eachKernel(values, async (kernel) =>
+        (await import('./commands/trace.js')).traceCommand({
           argv: positionals,
           kernel,
           kinds,
@@ -425,8 +416,8 @@ ${SHARE_SIZE_HELP}
       const [file, ...args] = positionals;
       if (!file) throw new UsageError('run needs a file: epoll-lab run FILE [-- ARG…]');
       const share = shareSizeOf(values);
-      return eachKernel(values, (kernel) =>
-        runCommand({
+      return eachKernel(values, async (kernel) =>
+        (await import('./commands/run.js')).runCommand({
           file,
           args,
           kernel,
@@ -457,8 +448,8 @@ command afterwards (e.g. a test). --fresh never uses the running shell.
     run: async (values, positionals) => {
       const [action, target, ...args] = positionals;
       if (!action || !target) throw new UsageError('module needs an action and a target: epoll-lab module build|load DIR');
-      const one = (kernel: string) =>
-        moduleCommand({
+      const one = async (kernel: string) =>
+        (await import('./commands/module.js')).moduleCommand({
           action,
           target,
           args,
@@ -501,8 +492,8 @@ DIR/<kernel>/.
       const svgDir = typeof values['svg'] === 'string' ? values['svg'] : 'bench-results';
       const several = (await kernelsOf(values)).length > 1;
       // Several kernels: one JSON file and one plot folder each, named after the kernel.
-      return eachKernel(values, (kernel) =>
-        benchCommand({
+      return eachKernel(values, async (kernel) =>
+        (await import('./commands/bench.js')).benchCommand({
           kernel,
           json: several ? json.replace(/(\.json)?$/, `-${kernel}.json`) : json,
           svgDir: several ? path.join(svgDir, kernel) : svgDir,
@@ -543,7 +534,7 @@ Exit status: 0 when both runs passed, 1 when a server failed (its log is shown),
     run: async (values, positionals) => {
       const [workload, ...extra] = positionals;
       if (!workload || extra.length) throw new UsageError('workload needs one name: epoll-lab workload redis|memcached|echo');
-      return workloadCommand({
+      return (await import('./commands/workload.js')).workloadCommand({
         workload,
         ...(typeof values['clients'] === 'string' && { clients: values['clients'] }),
         ...(typeof values['requests'] === 'string' && { requests: values['requests'] }),
@@ -568,7 +559,7 @@ Exit status: 0 if no case failed, 1 if one did, 2 for bad arguments or files.
     run: async (values, positionals) => {
       const [action, ...files] = positionals;
       if (!action) throw new UsageError('report needs an action: epoll-lab report merge FILE…');
-      return reportCommand({
+      return (await import('./commands/report.js')).reportCommand({
         action,
         files,
         reporter: typeof values['reporter'] === 'string' ? values['reporter'] : 'pretty',
@@ -586,7 +577,7 @@ so they are replaced by themselves when any of those change.
 `,
     options: { ...common, rebuild: { type: 'boolean' } },
     run: async (values) =>
-      eachKernel(values, (kernel) => snapshotCommand({ kernel, rebuild: values['rebuild'] === true, logger: loggerOf(values) })),
+      eachKernel(values, async (kernel) => (await import('./commands/snapshot.js')).snapshotCommand({ kernel, rebuild: values['rebuild'] === true, logger: loggerOf(values) })),
   },
 };
 

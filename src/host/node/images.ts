@@ -9,7 +9,6 @@ import path from 'node:path';
 import { sha256Hex } from '../../images/hash.js';
 import { readManifest, type Manifest, type ManifestArtifact } from '../../images/manifest.js';
 import { REPO_ROOT, defaultOutDir, isClone } from '../../images/paths.js';
-import { buildImages } from '../../images/index.js';
 import { CacheLockedError } from '../../images/errors.js';
 
 /** How often a first use looks again at a cache another build holds. */
@@ -100,6 +99,8 @@ export async function ensureImages(kernels: readonly string[], asked: string, bu
     if (!missing.length) break;
     try {
       buildLogger.info(`first use of Linux ${missing.join(', ')} with this epoll-lab: building its images into ${imagesDir}`);
+      // Loaded here: the image pipeline is needed only on a first use.
+      const { buildImages } = await import('../../images/index.js');
       await buildImages({ kernels: missing, outDir: imagesDir }, buildLogger);
       break;
     } catch (error) {

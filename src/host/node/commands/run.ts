@@ -160,8 +160,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   }
 }
 
-/** The one command that builds the compiler layer by itself. */
-export const COMPILER_BUILD_COMMAND = 'npx epoll-lab build --with-compiler';
+import { COMPILER_BUILD_COMMAND } from '../build-hints.js';
+export { COMPILER_BUILD_COMMAND };
 
 /**
  * `run --in-guest-compiler FILE.c`: the Playground's path, from the CLI.
