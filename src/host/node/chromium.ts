@@ -23,7 +23,10 @@ export function chromiumPath(): string {
 export async function launchChromium(): Promise<Browser> {
   const executablePath = chromiumPath();
   if (!existsSync(executablePath)) throw new ChromiumMissingError(`no Chromium at ${executablePath}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH`);
-  const { chromium } = await import('playwright-core');
+  const { chromium } = await import('playwright-core').catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ChromiumMissingError('no playwright-core to drive Chromium with (a devDependency of epoll-lab): run `npm install -D playwright-core` in this project');
+  });
   return chromium.launch({
     executablePath,
     headless: true,

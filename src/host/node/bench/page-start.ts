@@ -13,10 +13,26 @@ import { fileURLToPath } from 'node:url';
 import { EpollLabError } from '../../core/errors.js';
 import { PROMPT_MARK, READY_MARK, type ReadyMarkDetail } from '../../../ui/shared/page-marks.js';
 import { launchChromium } from '../chromium.js';
-import { serveStatic } from '../static-server.js';
+import { serveStatic, type StaticServer } from '../static-server.js';
+import { serveConsole } from '../commands/serve.js';
+import { silentLogger } from '../../core/logger.js';
+import { existsSync } from 'node:fs';
 import { median } from './stats.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/**
+ * In the clone: the site built now into dist/site/ (vite, loaded here: only
+ * this leg needs the build tool). An installed package has no vite and no
+ * sources: its shipped console with this cache's guest assets, as `epoll-lab
+ * serve` serves them.
+ */
+async function siteServer(): Promise<StaticServer> {
+  if (!existsSync(path.join(REPO, 'vite.config.ts'))) return (await serveConsole({ port: 0, logger: silentLogger })).server;
+  const { build } = await import('vite');
+  await build({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn', mode: 'production' });
+  return serveStatic(path.join(REPO, 'dist', 'site'));
+}
 
 /** Medians over the loads, in ms from navigation start. */
 export interface PageStartFigures {
@@ -50,10 +66,7 @@ interface OneLoad {
  * leg is optional.
  */
 export async function measurePageStart(options: { readonly loads: number }): Promise<PageStartFigures> {
-  // Loaded here, not at the top: only this leg needs the build tool.
-  const { build } = await import('vite');
-  await build({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn', mode: 'production' });
-  const server = await serveStatic(path.join(REPO, 'dist', 'site'));
+  const server = await siteServer();
   const browser = await launchChromium().catch(async (error: unknown) => {
     await server.close();
     throw error;

@@ -14,7 +14,7 @@ import { REPO_ROOT } from '../../../images/paths.js';
 import { prepareGuestAssets } from '../../../ui/build/guest-assets.js';
 import { GUEST_ASSETS_DIR } from '../../../ui/shared/guest-assets.js';
 import { defaultImagesDir } from '../images.js';
-import { serveStatic } from '../static-server.js';
+import { serveStatic, type StaticServer } from '../static-server.js';
 
 export const CONSOLE_DIR = path.join(REPO_ROOT, 'dist', 'console');
 
@@ -27,7 +27,12 @@ export interface ServeCommandOptions {
   readonly until?: Promise<void>;
 }
 
-export async function serveCommand(options: ServeCommandOptions): Promise<number> {
+/**
+ * The shipped console with the guest assets of this user's images, on a
+ * local port: what `epoll-lab serve` serves, and bench's page leg loads in
+ * an installed package (which has no build tool to make dist/site/).
+ */
+export async function serveConsole(options: { readonly port: number; readonly logger: Logger }): Promise<{ server: StaticServer; release: string }> {
   if (!existsSync(path.join(CONSOLE_DIR, 'index.html'))) {
     throw new UsageError(`no browser console at ${CONSOLE_DIR}`, 'run `npm run build` in the epoll-lab clone (an installed package ships it built); `npm start` serves the sources');
   }
@@ -37,7 +42,12 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
     if (error.code === 'EADDRINUSE') throw new UsageError(`--port ${options.port} is in use; pick another (or 0 for any free port)`);
     throw error;
   });
-  options.print(`epoll-lab console: ${server.url} (Linux ${assets.manifest.release} and the other kernels built; Ctrl-C stops)`);
+  return { server, release: assets.manifest.release };
+}
+
+export async function serveCommand(options: ServeCommandOptions): Promise<number> {
+  const { server, release } = await serveConsole(options);
+  options.print(`epoll-lab console: ${server.url} (Linux ${release} and the other kernels built; Ctrl-C stops)`);
   await (options.until ??
     new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
