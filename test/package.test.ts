@@ -48,6 +48,19 @@ let work: string;
 let tarball: string;
 let packed: string[];
 let project: string;
+/** The installed package's files with their sizes and mtimes, right after the install. */
+let installedTree: string[];
+
+function tree(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .map((entry) => {
+      const file = path.join(entry.parentPath, entry.name);
+      const stat = fs.lstatSync(file);
+      return `${path.relative(dir, file)} ${stat.size} ${stat.mtimeMs}`;
+    })
+    .sort();
+}
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'epoll-lab-package-'));
@@ -113,6 +126,7 @@ describe('the published package', () => {
     expect(Object.keys(installed.dependencies)).toEqual(['v86']);
     expect(fs.existsSync(path.join(project, 'node_modules/playwright-core'))).toBe(false);
     expect(fs.existsSync(path.join(project, 'node_modules/tsx'))).toBe(false);
+    installedTree = tree(path.join(project, 'node_modules/epoll-lab'));
   }, 300_000);
 
   it('npx epoll-lab exec runs a command in the guest, from the images in the user cache', async () => {
@@ -215,4 +229,8 @@ describe('bad input', () => {
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(result.stdout).toMatch(/Tests\s+4 passed/);
   }, 300_000);
+
+  it('wrote nothing into node_modules/epoll-lab: images, snapshots and builds all went to the user cache', () => {
+    expect(tree(path.join(project, 'node_modules/epoll-lab'))).toEqual(installedTree);
+  });
 });

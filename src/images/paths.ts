@@ -49,15 +49,17 @@ export function isClone(root: string): boolean {
 
 /**
  * `<version>-<sha256 prefix>` of the package's image inputs: package.json's
- * version, the pipeline version, the Debian lock and every file under guest/
- * (the kernel fragment among them). Read once per process (about 80 small files).
+ * version, the pipeline version, the Debian lock, every file under guest/
+ * (the kernel fragment among them) and the compiled image pipeline
+ * (dist/images/). Read once per process (about 170 small files).
  */
 export function installedImagesKey(root: string): string {
   const cached = imagesKeys.get(root);
   if (cached) return cached;
   const hash = createHash('sha256').update(`pipeline ${PIPELINE_VERSION}\n`);
   const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '0';
-  const files = [path.join(root, 'debian-packages.lock.json'), ...listFiles(path.join(root, 'guest'))];
+  // The pipeline's own compiled code too: two packs of one version with different build code never share images.
+  const files = [path.join(root, 'debian-packages.lock.json'), ...listFiles(path.join(root, 'guest')), ...listFiles(path.join(root, 'dist', 'images'))];
   for (const file of files) {
     hash.update(`${path.relative(root, file)}\n`).update(existsSync(file) ? readFileSync(file) : 'missing');
   }
