@@ -1,10 +1,13 @@
 /**
- * The browser app (src/ui): `npm start` serves it, `npm run build` writes a
- * static site to dist/ that works from any static server (relative paths),
- * with the guest images and post-boot snapshot under dist/guest/.
+ * The browser app (src/ui): `npm start` serves it, `npm run build:site` writes a
+ * static site to dist/site/ that works from any static server (relative paths),
+ * with the guest images and post-boot snapshot under dist/site/guest/.
  *
  * Environment: EPOLL_LAB_UI_SNAPSHOT=0 leaves the snapshot out, so the page
- * cold-boots (to see or test that path).
+ * cold-boots (to see or test that path). EPOLL_LAB_SITE=console builds the
+ * console the package ships instead (dist/console/, `npm run build` does it):
+ * the same app without guest/, which `epoll-lab serve` adds from the user's
+ * own images when it serves it.
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
@@ -13,6 +16,7 @@ import { guestAssets } from './src/ui/build/guest-assets-plugin.js';
 import { moduleBuild } from './src/ui/build/module-build-plugin.js';
 
 const root = fileURLToPath(new URL('./src/ui/', import.meta.url));
+const consoleOnly = process.env['EPOLL_LAB_SITE'] === 'console';
 
 export default defineConfig({
   root,
@@ -20,14 +24,14 @@ export default defineConfig({
   // The app has no public/ folder; guest assets come from the plugin.
   publicDir: false,
   plugins: [
-    guestAssets({ snapshot: process.env['EPOLL_LAB_UI_SNAPSHOT'] !== '0' }),
+    ...(consoleOnly ? [] : [guestAssets({ snapshot: process.env['EPOLL_LAB_UI_SNAPSHOT'] !== '0' })]),
     benchAssets(),
     // The Drivers panel's Build: only under `npm start` (apply: 'serve'), never in dist/.
     moduleBuild(),
   ],
   worker: { format: 'es' },
   build: {
-    outDir: fileURLToPath(new URL('./dist/', import.meta.url)),
+    outDir: fileURLToPath(new URL(consoleOnly ? './dist/console/' : './dist/site/', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
     // v86's wasm (2 MB) is an asset, not something to warn about.

@@ -22,6 +22,9 @@ import { capture, formatCommand, run } from './run.js';
 /** The cross tools' prefix: kbuild's CROSS_COMPILE, and `${CROSS_PREFIX}gcc` for guest programs. */
 export const CROSS_PREFIX = 'i686-linux-gnu-';
 
+/** The guest's GNU triplet: configure's --host for programs built for it. */
+export const GUEST_HOST = 'i686-linux-gnu';
+
 /** The compiler of every guest program. */
 export const CROSS_CC = `${CROSS_PREFIX}gcc`;
 

@@ -1,7 +1,7 @@
 /**
- * The browser app end to end, in real Chromium: build dist/ (always, so it
+ * The browser app end to end, in real Chromium: build dist/site/ (always, so it
  * is never stale), serve it from a plain static server, and drive the page
- * with playwright-core. Skips only when dist/ cannot be built because the
+ * with playwright-core. Skips only when dist/site/ cannot be built because the
  * guest images are missing or stale (run `npm run build:images`).
  *
  * Each test loads the page afresh (openApp) and so depends on no other:
@@ -26,7 +26,7 @@ import { serveStatic, type StaticServer } from '../../src/host/node/static-serve
 import { collectPageProblems, terminalText } from './page-helpers.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const DIST = path.join(REPO, 'dist');
+const DIST = path.join(REPO, 'dist', 'site');
 const RESULTS = path.join(REPO, 'test-results');
 /** "suite/case" to run from the Tests panel; default: the first case of the first epoll suite. */
 const WANTED_CASE = process.env['EPOLL_LAB_E2E_CASE'];
@@ -44,7 +44,7 @@ beforeAll(async () => {
     await loadImages();
   } catch (error) {
     if (!(error instanceof UsageError || error instanceof ImageMismatchError)) throw error;
-    cannotBuild = `dist/ cannot be built: ${error.message}${error.hint ? ` (${error.hint})` : ''}`;
+    cannotBuild = `dist/site/ cannot be built: ${error.message}${error.hint ? ` (${error.hint})` : ''}`;
     return;
   }
   await build({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn', mode: 'production' });

@@ -8,26 +8,17 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EpollLabError, GuestFaultError, UsageError } from '../core/errors.js';
 import { createCliLogger } from './cli-logger.js';
 import { BuildError, UsageError as BuildUsageError } from '../../images/errors.js';
-import { benchCommand } from './commands/bench.js';
-import { buildCommand } from './commands/build.js';
 import { LOCK_FILE } from '../../images/debian-lock.js';
-import { execCommand } from './commands/exec.js';
-import { moduleCommand } from './commands/module.js';
-import { COMPILER_BUILD_COMMAND, runCommand } from './commands/run.js';
+import { COMPILER_BUILD_COMMAND } from './build-hints.js';
+import { MAX_SHARDS, maxJobs, parseJobs, REPORTERS, type ReporterName } from './commands/test-options.js';
+import { defaultJobs } from './jobs/default-jobs.js';
 import { PROGRAM_OUTPUT_BYTES, PROGRAM_WORK_DIR } from '../core/testing/program-run.js';
-import { shellCommand } from './commands/shell.js';
-import { GUEST_HOST, toolchainCommand } from './commands/toolchain.js';
-import { CROSS_CC } from '../../images/toolchain.js';
-import { snapshotCommand } from './commands/snapshot.js';
-import { MAX_SHARDS, maxJobs, parseJobs, REPORTERS, testCommand, type ReporterName } from './commands/test.js';
-import { defaultJobs } from './jobs/parallel-run.js';
-import { reportCommand } from './commands/report.js';
-import { traceCommand } from './commands/trace.js';
+import { CROSS_CC, GUEST_HOST } from '../../images/toolchain.js';
 import { parseTraceKinds } from '../core/trace/session.js';
 import { TRACE_EVENT_KINDS } from '../core/trace/probes.js';
-import { workloadCommand } from './commands/workload.js';
 import { looksLikeTree, userTreeNameOf } from '../../images/user-tree.js';
-import { loadManifest, requireImages } from './images.js';
+import { ensureImages, loadManifest } from './images.js';
+import { createStreamLogger } from '../../images/log.js';
 import { stdinIsData } from './stdin-forward.js';
 import { DEFAULT_SHARE_BYTES, MAX_SHARE_BYTES, MIN_SHARE_BYTES } from '../core/share-quota.js';
 import { defaultGuestOptions, MAX_MEMORY_MB, MIN_MEMORY_MB } from '../core/guest.js';
@@ -57,7 +48,9 @@ const MAIN_HELP = `Usage: epoll-lab <command> [options]
 Boot a real i386 Linux kernel in the v86 emulator and run epoll workloads in it.
 
 Commands:
-  build              build the guest images (kernel, initramfs, BIOS) into images/
+  build              build the guest images (kernel, initramfs, BIOS): images/ in a clone,
+                     the cache for an installed package (which builds on first use too)
+  serve [--port N]   serve the browser console for these images on localhost
   shell              an interactive shell on the guest console
   exec -- CMD [ARG…] run one command in a fresh guest; its exit status becomes ours
   run FILE [-- ARG…] compile a .c file (or take an i386 ELF) and run it in a fresh guest,
@@ -164,7 +157,7 @@ async function kernelsOf(values: Values): Promise<string[]> {
   if (!looksLikeTree(asked)) {
     const kernels = resolveKernelNames(asked.split(',').map((k) => k.trim()));
     // All of them, before the first one runs: a missing 7.2 must not end `--kernel all` after 6.1 ran.
-    requireImages(await loadManifest(), kernels, asked);
+    await ensureImages(kernels, asked, createStreamLogger(process.stderr));
     return kernels;
   }
   const name = await userTreeNameOf(asked).catch((error: NodeJS.ErrnoException) => {
@@ -217,6 +210,26 @@ async function eachKernel(values: Values, one: (kernel: string) => Promise<numbe
 const loggerOf = (values: Record<string, string | boolean | string[] | undefined>) => createCliLogger(values['verbose'] === true);
 
 const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  serve: {
+    help: `Usage: epoll-lab serve [--kernel ${KERNEL_SPEC}] [--port N]
+
+Serves the browser console (the shell, Tests, Drivers, Trace, Workloads and
+Playground panels) on http://127.0.0.1:N/ (default 5173; 0 for any free port)
+until Ctrl-C: the same page as \`npm start\`, built when the package was made,
+with the guest assets of every kernel built here (the header's picker), each
+with its post-boot snapshot (made now if missing). --kernel is built first if
+it has no images yet (default ${DEFAULT_KERNEL}).
+`,
+    options: { ...common, port: { type: 'string' } },
+    run: async (values) => {
+      const text = typeof values['port'] === 'string' ? values['port'] : '5173';
+      if (!/^\d+$/.test(text) || Number(text) > 65535) throw new UsageError(`--port wants a port number from 0 to 65535, not ${JSON.stringify(text)}`);
+      await kernelOf(values, 'serve');
+      const { serveCommand } = await import('./commands/serve.js');
+      return serveCommand({ port: Number(text), logger: createStreamLogger(process.stderr, '[serve]'), print: (line) => process.stdout.write(`${line}\n`) });
+    },
+  },
+
   test: {
     help: `Usage: epoll-lab test [--suite NAME…] [--case NAME…] [--filter TEXT] [--kernel ${KERNEL_SERIES.join('|')}|all|LIST|DIR]
                       [--reporter ${REPORTERS.join('|')}] [--output FILE] [--shard K/N] [--user NAME|UID] [--list]
@@ -280,7 +293,7 @@ when the host failed rather than the kernel (git bisect run then stops).
       add: { type: 'string', multiple: true },
     },
     run: async (values) =>
-      testCommand({
+      (await import('./commands/test.js')).testCommand({
         suites: (values['suite'] as string[] | undefined) ?? [],
         cases: (values['case'] as string[] | undefined) ?? [],
         ...(typeof values['filter'] === 'string' && { filter: values['filter'] }),
@@ -301,7 +314,9 @@ when the host failed rather than the kernel (git bisect run then stops).
                      [--locked | --update-lock]
 
 Builds the guest images from Debian packages into images/ and writes
-images/manifest.json. Each kernel is Debian's linux-source package of its
+images/manifest.json (in a clone; an installed package keeps them in the cache,
+EPOLL_LAB_CACHE/images/<version>-<inputs hash>/, and builds a kernel's images
+itself on its first use, so this only warms a cache, e.g. a CI one). Each kernel is Debian's linux-source package of its
 suite, downloaded into the cache with apt configuration of our own (the
 machine's apt setup is not changed). DIR is your own Linux source tree, built
 out of tree with the same config fragment. The kernel build tree is cached
@@ -328,7 +343,7 @@ line naming the package and both versions) when Debian has moved on.
       'update-lock': { type: 'boolean' },
     },
     run: async (values) =>
-      buildCommand({
+      (await import('./commands/build.js')).buildCommand({
         kernels: [typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL],
         workloads: values['with-workloads'] === true,
         compiler: values['with-compiler'] === true,
@@ -345,7 +360,7 @@ console, in raw mode; window size changes reach the guest. Press Ctrl-] to quit.
 ${SHARE_SIZE_HELP}
 `,
     options: { ...common, 'share-size': { type: 'string' } },
-    run: async (values) => shellCommand({ ...(await kernelOf(values, 'shell')), ...shareSizeOf(values), logger: loggerOf(values) }),
+    run: async (values) => (await import('./commands/shell.js')).shellCommand({ ...(await kernelOf(values, 'shell')), ...shareSizeOf(values), logger: loggerOf(values) }),
   },
   exec: {
     help: `Usage: epoll-lab exec [--kernel ${KERNEL_SPEC}] [--timeout S] [--json] [--user NAME|UID]
@@ -368,8 +383,8 @@ ${MEMORY_HELP}
       if (positionals.length === 0) throw new UsageError('exec needs a command: epoll-lab exec -- CMD [ARG…]');
       const share = shareSizeOf(values);
       const memory = memoryOf(values);
-      return eachKernel(values, (kernel) =>
-        execCommand({
+      return eachKernel(values, async (kernel) =>
+        (await import('./commands/exec.js')).execCommand({
           argv: positionals,
           kernel,
           timeoutMs: timeoutMs(values['timeout'], 600),
@@ -407,8 +422,8 @@ Exit status as for exec: CMD's, 128+N for signal N, 124 on --timeout (default 60
       const json = typeof values['json'] === 'string' ? values['json'] : undefined;
       // Several kernels: one JSON file each, named after the kernel (as bench does).
       const several = (await kernelsOf(values)).length > 1;
-      return eachKernel(values, (kernel) =>
-        traceCommand({
+      return eachKernel(values, async (kernel) =>
+        (await import('./commands/trace.js')).traceCommand({
           argv: positionals,
           kernel,
           kinds,
@@ -489,13 +504,13 @@ ${SHARE_SIZE_HELP}
         for (const option of ['files', 'reporter', 'output', 'jobs']) {
           if (values[option] !== undefined) throw new UsageError(`--${option} goes with a program compiled here; leave out --in-guest-compiler`);
         }
-        return eachKernel(values, (kernel) => runCommand({ ...base, kernels: [kernel], inGuestCompiler: true }), true);
+        return eachKernel(values, async (kernel) => (await import('./commands/run.js')).runCommand({ ...base, kernels: [kernel], inGuestCompiler: true }), true);
       }
       const asked = typeof values['kernel'] === 'string' ? values['kernel'] : DEFAULT_KERNEL;
       // A source tree is built by run itself, as by test (exit 125 when it does not build or boot).
       const kernels = looksLikeTree(asked) ? undefined : await kernelsOf(values);
       const reporter = values['reporter'];
-      return runCommand({
+      return (await import('./commands/run.js')).runCommand({
         ...base,
         ...(kernels && { kernels }),
         kernelAsked: asked,
@@ -529,7 +544,7 @@ Programs built this way run only in the guest (\`epoll-lab run\`), never here.
     options: { ...common, cmake: { type: 'string' }, meson: { type: 'string' }, json: { type: 'boolean' } },
     run: async (values, positionals) => {
       if (positionals.length) throw new UsageError(`toolchain takes no arguments, not ${JSON.stringify(positionals[0])}; see epoll-lab toolchain --help`);
-      return toolchainCommand({
+      return (await import('./commands/toolchain.js')).toolchainCommand({
         json: values['json'] === true,
         ...(typeof values['cmake'] === 'string' && { cmake: values['cmake'] }),
         ...(typeof values['meson'] === 'string' && { meson: values['meson'] }),
@@ -554,8 +569,8 @@ command afterwards (e.g. a test). --fresh never uses the running shell.
     run: async (values, positionals) => {
       const [action, target, ...args] = positionals;
       if (!action || !target) throw new UsageError('module needs an action and a target: epoll-lab module build|load DIR');
-      const one = (kernel: string) =>
-        moduleCommand({
+      const one = async (kernel: string) =>
+        (await import('./commands/module.js')).moduleCommand({
           action,
           target,
           args,
@@ -598,8 +613,8 @@ DIR/<kernel>/.
       const svgDir = typeof values['svg'] === 'string' ? values['svg'] : 'bench-results';
       const several = (await kernelsOf(values)).length > 1;
       // Several kernels: one JSON file and one plot folder each, named after the kernel.
-      return eachKernel(values, (kernel) =>
-        benchCommand({
+      return eachKernel(values, async (kernel) =>
+        (await import('./commands/bench.js')).benchCommand({
           kernel,
           json: several ? json.replace(/(\.json)?$/, `-${kernel}.json`) : json,
           svgDir: several ? path.join(svgDir, kernel) : svgDir,
@@ -640,7 +655,7 @@ Exit status: 0 when both runs passed, 1 when a server failed (its log is shown),
     run: async (values, positionals) => {
       const [workload, ...extra] = positionals;
       if (!workload || extra.length) throw new UsageError('workload needs one name: epoll-lab workload redis|memcached|echo');
-      return workloadCommand({
+      return (await import('./commands/workload.js')).workloadCommand({
         workload,
         ...(typeof values['clients'] === 'string' && { clients: values['clients'] }),
         ...(typeof values['requests'] === 'string' && { requests: values['requests'] }),
@@ -665,7 +680,7 @@ Exit status: 0 if no case failed, 1 if one did, 2 for bad arguments or files.
     run: async (values, positionals) => {
       const [action, ...files] = positionals;
       if (!action) throw new UsageError('report needs an action: epoll-lab report merge FILE…');
-      return reportCommand({
+      return (await import('./commands/report.js')).reportCommand({
         action,
         files,
         reporter: typeof values['reporter'] === 'string' ? values['reporter'] : 'pretty',
@@ -683,7 +698,7 @@ so they are replaced by themselves when any of those change.
 `,
     options: { ...common, rebuild: { type: 'boolean' } },
     run: async (values) =>
-      eachKernel(values, (kernel) => snapshotCommand({ kernel, rebuild: values['rebuild'] === true, logger: loggerOf(values) })),
+      eachKernel(values, async (kernel) => (await import('./commands/snapshot.js')).snapshotCommand({ kernel, rebuild: values['rebuild'] === true, logger: loggerOf(values) })),
   },
 };
 

@@ -8,7 +8,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../../images/hash.js';
 import { readManifest, type Manifest, type ManifestArtifact } from '../../images/manifest.js';
-import { REPO_ROOT } from '../../images/paths.js';
+import { REPO_ROOT, defaultOutDir, isClone } from '../../images/paths.js';
+import { CacheLockedError } from '../../images/errors.js';
+
+/** How often a first use looks again at a cache another build holds. */
+const LOCK_POLL_MS = 2000;
+import type { Logger } from '../core/logger.js';
 import { DEFAULT_KERNEL } from '../../images/kernel-sources.js';
 import { ImageMismatchError, UsageError } from '../core/errors.js';
 import type { GuestImages } from '../core/guest.js';
@@ -25,8 +30,9 @@ export interface LoadedImages {
   readonly manifest: Manifest;
 }
 
+/** <repo>/images in a clone; the user cache for an installed package (see defaultOutDir). */
 export function defaultImagesDir(): string {
-  return path.join(REPO_ROOT, 'images');
+  return defaultOutDir(REPO_ROOT);
 }
 
 /** The manifest, or a UsageError saying how to make one. */
@@ -68,6 +74,45 @@ export function requireImages(manifest: Manifest, kernels: readonly string[], as
       `run \`npx epoll-lab build --kernel ${asked}\``,
     );
   }
+}
+
+/**
+ * The manifest, with images for every kernel of `kernels`. In a clone a
+ * missing one is refused (requireImages: the clone builds with `npm run
+ * build:images`). An installed package builds what is missing into the user
+ * cache first, with its progress on `buildLogger`, as `epoll-lab build` would:
+ * the first use of a kernel takes minutes, later ones nothing.
+ */
+export async function ensureImages(kernels: readonly string[], asked: string, buildLogger: Logger): Promise<Manifest> {
+  const imagesDir = defaultImagesDir();
+  if (isClone(REPO_ROOT)) {
+    const manifest = await loadManifest(imagesDir);
+    requireImages(manifest, kernels, asked);
+    return manifest;
+  }
+  // Another project's first use may be building into the same cache: wait for
+  // its lock (it may well build what we need), then build what is still missing.
+  let waiting = false;
+  for (;;) {
+    const built = (await readManifest(imagesDir))?.kernels ?? {};
+    const missing = kernels.filter((k) => !built[k]);
+    if (!missing.length) break;
+    try {
+      buildLogger.info(`first use of Linux ${missing.join(', ')} with this epoll-lab: building its images into ${imagesDir}`);
+      // Loaded here: the image pipeline is needed only on a first use.
+      const { buildImages } = await import('../../images/index.js');
+      await buildImages({ kernels: missing, outDir: imagesDir }, buildLogger);
+      break;
+    } catch (error) {
+      if (!(error instanceof CacheLockedError)) throw error;
+      if (!waiting) buildLogger.info(`waiting for the build that holds the cache's lock (${error.message})`);
+      waiting = true;
+      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+    }
+  }
+  const manifest = await loadManifest(imagesDir);
+  requireImages(manifest, kernels, asked);
+  return manifest;
 }
 
 /** Where a built kernel came from, as the manifest records it, for reports. */

@@ -1,6 +1,7 @@
 /**
- * A tiny static file server for the e2e test and bench's page leg: serves a directory on a
- * random localhost port with the MIME types the app needs (application/wasm
+ * A tiny static file server for the e2e test, bench's page leg and `epoll-lab serve`:
+ * serves a directory (plus files held in memory, e.g. the guest assets) on a
+ * localhost port (random unless given) with the MIME types the app needs (application/wasm
  * above all), and nothing else — no compression, no Content-Encoding, so
  * the page must unpack its .gz assets itself as it would on any host.
  */
@@ -29,16 +30,31 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export interface StaticServerOptions {
-  /** Sent with every file, as a site's host would (README "Host the console yourself"). */
+export interface ServeOptions {
+  /** Default 0: any free port. */
+  readonly port?: number;
+  /** Files served from memory, by URL path (e.g. "/guest/guest-assets.json"), ahead of the directory. */
+  readonly files?: ReadonlyMap<string, Uint8Array>;
+  /** Sent with every response, as a site's host would (README "Host the console yourself"). */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export async function serveStatic(root: string, options: StaticServerOptions = {}): Promise<StaticServer> {
+export async function serveStatic(root: string, options: ServeOptions = {}): Promise<StaticServer> {
   const sent = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     void (async () => {
       const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+      const held = options.files?.get(urlPath);
+      if (held) {
+        res.writeHead(200, {
+          ...options.headers,
+          'Content-Type': MIME[path.extname(urlPath)] ?? 'application/octet-stream',
+          'Content-Length': held.byteLength,
+          'Cache-Control': 'no-cache',
+        });
+        sent.set(urlPath, (sent.get(urlPath) ?? 0) + held.byteLength);
+        return void res.end(held);
+      }
       const file = path.join(root, urlPath.endsWith('/') ? `${urlPath}index.html` : urlPath);
       if (!file.startsWith(root + path.sep)) return void res.writeHead(403).end();
       const info = await stat(file).catch(() => undefined);
@@ -53,7 +69,10 @@ export async function serveStatic(root: string, options: StaticServerOptions = {
       createReadStream(file).pipe(res);
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,

@@ -8,7 +8,7 @@ import { EpollLabError } from '../../host/core/errors.js';
 import { guestAssetsProblem, type GuestAssetFile, type GuestAssetsManifest } from '../shared/guest-assets.js';
 import { unpack } from './unpack.js';
 
-const REBUILD_HINT = 'rebuild the page with `npm run build` (or restart `npm start`) and reload';
+const REBUILD_HINT = 'rebuild the page with `npm run build:site` (or restart `npm start` or `epoll-lab serve`) and reload';
 
 export async function fetchGuestAssets(url: string): Promise<GuestAssetsManifest> {
   const response = await get(url);

@@ -1,7 +1,7 @@
 /**
  * bench's page leg: how long the browser app takes from navigation to a
  * shell prompt, in Debian's Chromium driven by playwright-core, served from
- * the built site (dist/) by a plain local static server. Every load is a
+ * the built site (dist/site/) by a plain local static server. Every load is a
  * first visit (a fresh browser context: empty HTTP cache), as a newcomer's.
  *
  * The page marks READY_MARK with the worker's own timings (assets fetched
@@ -13,10 +13,26 @@ import { fileURLToPath } from 'node:url';
 import { EpollLabError } from '../../core/errors.js';
 import { PROMPT_MARK, READY_MARK, type ReadyMarkDetail } from '../../../ui/shared/page-marks.js';
 import { launchChromium } from '../chromium.js';
-import { serveStatic } from '../static-server.js';
+import { serveStatic, type StaticServer } from '../static-server.js';
+import { serveConsole } from '../commands/serve.js';
+import { silentLogger } from '../../core/logger.js';
+import { existsSync } from 'node:fs';
 import { median } from './stats.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/**
+ * In the clone: the site built now into dist/site/ (vite, loaded here: only
+ * this leg needs the build tool). An installed package has no vite and no
+ * sources: its shipped console with this cache's guest assets, as `epoll-lab
+ * serve` serves them.
+ */
+async function siteServer(): Promise<StaticServer> {
+  if (!existsSync(path.join(REPO, 'vite.config.ts'))) return (await serveConsole({ port: 0, logger: silentLogger })).server;
+  const { build } = await import('vite');
+  await build({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn', mode: 'production' });
+  return serveStatic(path.join(REPO, 'dist', 'site'));
+}
 
 /** Medians over the loads, in ms from navigation start. */
 export interface PageStartFigures {
@@ -45,15 +61,12 @@ interface OneLoad {
 }
 
 /**
- * Builds the site into dist/ (so it is never stale), then loads it `loads`
+ * Builds the site into dist/site/ (so it is never stale), then loads it `loads`
  * times. Throws when Chromium is missing: the caller decides whether the
  * leg is optional.
  */
 export async function measurePageStart(options: { readonly loads: number }): Promise<PageStartFigures> {
-  // Loaded here, not at the top: only this leg needs the build tool.
-  const { build } = await import('vite');
-  await build({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn', mode: 'production' });
-  const server = await serveStatic(path.join(REPO, 'dist'));
+  const server = await siteServer();
   const browser = await launchChromium().catch(async (error: unknown) => {
     await server.close();
     throw error;

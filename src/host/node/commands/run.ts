@@ -217,8 +217,8 @@ async function runPrepared(options: RunCommandOptions): Promise<number> {
   }
 }
 
-/** The one command that builds the compiler layer by itself. */
-export const COMPILER_BUILD_COMMAND = 'npm run build:images -- --with-compiler';
+import { COMPILER_BUILD_COMMAND } from '../build-hints.js';
+export { COMPILER_BUILD_COMMAND };
 
 /**
  * `run --in-guest-compiler FILE.c`: the Playground's path, from the CLI.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../core/errors.js';
 import { defaultJobs } from '../jobs/parallel-run.js';
-import { MAX_SHARDS, maxJobs, parseJobs, parseShard } from './test.js';
+import { MAX_SHARDS, maxJobs, parseJobs, parseShard } from './test-options.js';
 
 describe('--jobs', () => {
   it('takes a whole number from 1 to four per core', () => {

@@ -12,12 +12,11 @@
 import fs from 'node:fs/promises';
 import { resolveCacheDir } from '../../../images/cache.js';
 import { guestCcArgs, guestLibc } from '../../../images/guest-libc.js';
-import { CROSS_CC, CROSS_PREFIX } from '../../../images/toolchain.js';
+import { CROSS_CC, CROSS_PREFIX, GUEST_HOST } from '../../../images/toolchain.js';
 import type { Logger } from '../../core/logger.js';
 import { checkWritable } from '../report-file.js';
 
 /** What configure's --host names. */
-export const GUEST_HOST = 'i686-linux-gnu';
 
 export interface GuestToolchain {
   /** The compiler and the options that make it see the guest's libc only. */

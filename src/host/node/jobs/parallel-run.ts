@@ -6,7 +6,6 @@
  * restores it — then the work is planned longest first (schedule.ts) and
  * the results put back in the order one guest would give them.
  */
-import os from 'node:os';
 import type { Logger } from '../../core/logger.js';
 import { summarize, type RunEvent, type RunReport, type SuiteResult } from '../../core/testing/results.js';
 import { planRun, type RunPlan, type RunSelection } from '../../core/testing/runner.js';
@@ -16,10 +15,7 @@ import { memoryOption, startGuest } from '../start-guest.js';
 import { loadDurations } from './durations-cache.js';
 import { runInWorkers, type PoolTask } from './suite-pool.js';
 
-/** Guests at once when not told: one per core this process may use. */
-export function defaultJobs(): number {
-  return os.availableParallelism();
-}
+export { defaultJobs } from './default-jobs.js';
 
 interface KernelPlan {
   readonly kernel: string;

@@ -14,9 +14,15 @@ import type { RunSelection } from '../../core/testing/runner.js';
 import type { WorkUnit } from '../../core/testing/schedule.js';
 import type { ErrorReport, FromWorker, ToWorker } from './messages.js';
 
-/** A new worker thread running suite-worker.ts (through worker-boot.js, which loads TypeScript). */
+// Compiled (dist/), this file is .js and so is the worker's entry, started
+// directly; from the sources, worker-boot.js registers tsx in the thread first.
+const COMPILED = import.meta.url.endsWith('.js');
+const BOOT = new URL(COMPILED ? './suite-worker.js' : './worker-boot.js', import.meta.url);
+const ENTRY = new URL('./suite-worker.ts', import.meta.url).href;
+
+/** A new worker thread running the suite worker (the .js directly, or the .ts through worker-boot.js). */
 export function startWorker(): Worker {
-  return new Worker(new URL('./worker-boot.js', import.meta.url), { workerData: { entry: new URL('./suite-worker.ts', import.meta.url).href }, name: 'epoll-lab suite worker' });
+  return new Worker(BOOT, { workerData: { entry: ENTRY }, name: 'epoll-lab suite worker' });
 }
 
 export interface PoolTask {

@@ -18,7 +18,8 @@ import { EpollLabError, ImageMismatchError, UsageError } from '../../core/errors
 import { defaultImagesDir, loadArtifact, loadImages, type LoadedImages } from '../images.js';
 
 /** The one command that builds the layer by itself. */
-export const WORKLOADS_BUILD_COMMAND = 'npm run build:images -- --with-workloads';
+import { WORKLOADS_BUILD_COMMAND } from '../build-hints.js';
+export { WORKLOADS_BUILD_COMMAND };
 
 /** The base images with the workloads layer after the initramfs (its hash among the image hashes). */
 export type WorkloadImages = LoadedImages;

@@ -234,7 +234,7 @@ export class PlaygroundPanel implements Panel {
       this.available === false
         ? h('p', { className: 'message', attrs: { 'data-testid': 'playground-no-compiler' } },
             'This build has no compiler layer, so programs cannot be compiled here. ',
-            'Run `npm run build:images -- --with-compiler`, then restart `npm start` or run `npm run build` again.')
+            'Run `npm run build:images -- --with-compiler`, then restart `npm start` or run `npm run build:site` again.')
         : null,
       this.shareNote
         ? h('p', { className: this.shareNote.bad ? 'message' : 'explain', attrs: { 'data-testid': 'playground-share-note' } },
