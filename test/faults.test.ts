@@ -325,10 +325,13 @@ describe('what an ordinary user in the guest can do to root and to the guest (is
       expect(fill.exitCode).toBe(0);
       expect(text(fill.stdout)).toBe('/tmp 1\n/dev/shm 1\n/run 1\n/home/user 1\n');
       const sizes = await sh(guest, 'df -k /tmp /dev/shm /run /home/user | awk \'NR > 1 { print $6, $2 }\'');
-      // /tmp is a fifth of the RAM (tmpfs rounds to whole pages), the others fixed.
+      // /tmp is a fifth of the RAM as the kernel counted it when /init mounted it
+      // (MemTotal now may differ by a page or two), the others fixed.
       const memKb = Number(/^MemTotal:\s+(\d+)/m.exec(text((await sh(guest, 'cat /proc/meminfo')).stdout))?.[1]);
-      const tmpKb = Math.floor(memKb / 5 / 4) * 4;
-      expect(text(sizes.stdout)).toBe(`/tmp ${tmpKb}\n/dev/shm 8192\n/run 4096\n/home/user 8192\n`);
+      const [tmp, ...fixed] = text(sizes.stdout).trimEnd().split('\n');
+      expect(tmp).toMatch(/^\/tmp \d+$/);
+      expect(Math.abs(Number(tmp!.split(' ')[1]) - memKb / 5)).toBeLessThanOrEqual(16);
+      expect(fixed).toEqual(['/dev/shm 8192', '/run 4096', '/home/user 8192']);
       // The same guest answers the next command.
       const after = await sh(guest, 'echo alive');
       expect(text(after.stdout)).toBe('alive\n');
