@@ -39,6 +39,7 @@ import {
   type ModuleBuildResponse,
 } from '../core/module-build-api.js';
 import type { Logger } from '../core/logger.js';
+import { debianKernel } from '../../images/kernel-sources.js';
 import { loadManifest } from './images.js';
 import { DRIVER_BUILD_LIMITS, SandboxUnavailableError, type ConfinedBuildLimits } from './module-sandbox.js';
 import { buildModule, ModuleBuildError } from './modules.js';
@@ -238,10 +239,16 @@ function parseRequest(body: string): ModuleBuildRequest {
   return { release, files: checked };
 }
 
-/** The image kernel whose `uname -r` is release: its tree is what the module must be built against. */
+/**
+ * The image kernel whose `uname -r` is release: its tree is what the module
+ * must be built against. A Debian kernel first: a user's tree of the same
+ * source (`--kernel DIR`) has the same release, and the tab runs the
+ * Debian images.
+ */
 async function kernelFor(release: string): Promise<string> {
   const kernels = Object.entries((await loadManifest()).kernels);
-  const match = kernels.find(([, k]) => k.release === release);
+  const matches = kernels.filter(([, k]) => k.release === release);
+  const match = matches.find(([name]) => debianKernel(name)) ?? matches[0];
   if (!match) {
     throw new Refusal(400, `no image kernel is Linux ${release}; images/manifest.json has ${kernels.map(([, k]) => k.release).join(', ') || 'none'}`);
   }

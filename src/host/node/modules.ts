@@ -52,7 +52,9 @@ export async function buildModule(dir: string, kernel = DEFAULT_KERNEL, options:
   if (options.confine) {
     // Nothing of the server's environment (its tokens, its HOME) reaches the build.
     const env = kbuildEnv({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
-    const run = await runConfined(['make', ...args], { buildDir: moduleDir, readOnly: [tree.buildDir], env, limits: options.confine.limits, ...(options.confine.signal && { signal: options.confine.signal }) });
+    // A user tree's build directory (O=) reads its source tree too.
+    const readOnly = [...new Set([tree.buildDir, ...(tree.sourceDir ? [tree.sourceDir] : [])])];
+    const run = await runConfined(['make', ...args], { buildDir: moduleDir, readOnly, env, limits: options.confine.limits, ...(options.confine.signal && { signal: options.confine.signal }) });
     ({ code, output } = run);
     output = output.trimEnd();
     const { limits } = options.confine;
