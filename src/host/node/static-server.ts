@@ -44,28 +44,26 @@ export async function serveStatic(root: string, options: ServeOptions = {}): Pro
   const server: Server = createServer((req, res) => {
     void (async () => {
       const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-      const held = options.files?.get(urlPath);
-      if (held) {
+      // One 200 for a held file and a file on disk alike: the site's headers, its type, its size.
+      const ok = (name: string, size: number) => {
         res.writeHead(200, {
           ...options.headers,
-          'Content-Type': MIME[path.extname(urlPath)] ?? 'application/octet-stream',
-          'Content-Length': held.byteLength,
+          'Content-Type': MIME[path.extname(name)] ?? 'application/octet-stream',
+          'Content-Length': size,
           'Cache-Control': 'no-cache',
         });
-        sent.set(urlPath, (sent.get(urlPath) ?? 0) + held.byteLength);
+        sent.set(urlPath, (sent.get(urlPath) ?? 0) + size);
+      };
+      const held = options.files?.get(urlPath);
+      if (held) {
+        ok(urlPath, held.byteLength);
         return void res.end(held);
       }
       const file = path.join(root, urlPath.endsWith('/') ? `${urlPath}index.html` : urlPath);
       if (!file.startsWith(root + path.sep)) return void res.writeHead(403).end();
       const info = await stat(file).catch(() => undefined);
       if (!info?.isFile()) return void res.writeHead(404).end('not found');
-      res.writeHead(200, {
-        ...options.headers,
-        'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-        'Content-Length': info.size,
-        'Cache-Control': 'no-cache',
-      });
-      sent.set(urlPath, (sent.get(urlPath) ?? 0) + info.size);
+      ok(file, info.size);
       createReadStream(file).pipe(res);
     })();
   });
