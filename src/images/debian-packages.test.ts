@@ -116,4 +116,14 @@ describe('lockModeOf', () => {
     expect(lockModeOf({ updateLock: true })).toBe('update');
     expect(() => lockModeOf({ locked: true, updateLock: true })).toThrow(UsageError);
   });
+
+  it('refuses --update-lock in an installed package (no git checkout), whose lock is the release\'s', async () => {
+    const installed = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-installed-'));
+    try {
+      expect(() => lockModeOf({ updateLock: true }, installed)).toThrow(/--update-lock rewrites debian-packages\.lock\.json in a clone of epoll-lab/);
+      expect(lockModeOf({ locked: true }, installed)).toBe('locked');
+    } finally {
+      await fs.rm(installed, { recursive: true, force: true });
+    }
+  });
 });

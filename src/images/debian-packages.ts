@@ -27,7 +27,7 @@ import { BuildError, PackageUnavailableError, UsageError } from './errors.js';
 import { sha256File } from './hash.js';
 import type { Logger } from './log.js';
 import { withStep } from './log.js';
-import { REPO_ROOT } from './paths.js';
+import { isClone, REPO_ROOT } from './paths.js';
 import { privateApt, refreshLists, type DebianMirrors, type PrivateApt } from './private-apt.js';
 import { capture, run } from './run.js';
 
@@ -35,10 +35,20 @@ export { hostDebianArch, GUEST_ARCH } from './private-apt.js';
 
 export type LockMode = 'float' | 'locked' | 'update';
 
-/** --locked and --update-lock as a lock mode (undefined: the default, float); both at once is a usage error. */
-export function lockModeOf(options: { readonly locked?: boolean; readonly updateLock?: boolean }): LockMode | undefined {
+/**
+ * --locked and --update-lock as a lock mode (undefined: the default, float);
+ * both at once is a usage error, and so is --update-lock in an installed
+ * package, whose lock is the one it was released with (rewriting it would
+ * write into node_modules).
+ */
+export function lockModeOf(options: { readonly locked?: boolean; readonly updateLock?: boolean }, repoRoot = REPO_ROOT): LockMode | undefined {
   if (options.locked && options.updateLock) {
     throw new UsageError('--locked and --update-lock contradict each other (one obeys the lock, the other rewrites it); pass one of them.');
+  }
+  if (options.updateLock && !isClone(repoRoot)) {
+    throw new UsageError(
+      `--update-lock rewrites ${LOCK_FILE} in a clone of epoll-lab; this installed package keeps the lock it was released with (${path.join(repoRoot, LOCK_FILE)}); build without it, or with --locked to hold to it.`,
+    );
   }
   return options.locked ? 'locked' : options.updateLock ? 'update' : undefined;
 }
