@@ -101,7 +101,8 @@ export interface FetchOptions {
   readonly mirrors?: DebianMirrors;
   /**
    * false: choose the versions (so they can key a cache) without
-   * downloading what is not cached yet; `debs` then holds only cached ones.
+   * downloading what is not cached yet; `debs` may then lack some, which
+   * downloadPackageSet() fetches when they are needed.
    */
   readonly download?: boolean;
 }
@@ -183,14 +184,19 @@ async function resolveNames(apt: PrivateApt, spec: PackageSetSpec): Promise<stri
   return [...seen].sort();
 }
 
+/** Our apt for a suite, its lists refreshed (once per process). */
+async function listedApt(suite: string, opts: FetchOptions): Promise<PrivateApt> {
+  const apt = await privateApt(opts.cacheDir, suite, opts.mirrors);
+  await refreshLists(apt, path.join(opts.cacheDir, 'logs'), opts.logger);
+  return apt;
+}
+
 function sameSpec(set: LockedSet, spec: PackageSetSpec): boolean {
   return set.suite === spec.suite && set.arch === spec.arch && [...set.roots].sort().join(' ') === [...spec.roots].sort().join(' ');
 }
 
-/** Download name=version (checked against `sha256`) into debsDir, unless it is there. */
+/** Download name=version into debsDir, checked against `sha256` (downloadAll asks only for what is not there). */
 async function download(apt: PrivateApt, debsDir: string, name: string, arch: string, pkg: LockedPackage, opts: FetchOptions): Promise<string> {
-  const have = await cachedDeb(debsDir, name, pkg.version, arch);
-  if (have) return have;
   await fs.mkdir(debsDir, { recursive: true });
   // Into a temporary directory first: a killed download must not leave a
   // truncated .deb under the name the next build trusts.
@@ -306,24 +312,10 @@ export async function fetchPackageSet(spec: PackageSetSpec, opts: FetchOptions):
       const deb = await cachedDeb(debsDir, name, pkg.version, spec.arch);
       if (deb) debs.set(name, deb);
     }
-    if (debs.size === Object.keys(usable.packages).length || opts.download === false) {
-      // Without downloading, the locked versions stand while the mirror is
-      // not asked; the download, when it comes, checks them.
-      if (opts.download === false && debs.size < Object.keys(usable.packages).length) {
-        const apt = await privateApt(opts.cacheDir, spec.suite, opts.mirrors);
-        await refreshLists(apt, path.join(opts.cacheDir, 'logs'), opts.logger);
-        const stillOffered = await Promise.all(
-          Object.entries(usable.packages).map(async ([name, pkg]) => (await indexSha256(apt, name, spec.arch, pkg.version)) === pkg.sha256),
-        );
-        if (stillOffered.every(Boolean)) return result({ ...usable.packages }, debs, []);
-      } else {
-        return result({ ...usable.packages }, debs, []);
-      }
-    }
+    if (debs.size === Object.keys(usable.packages).length) return result({ ...usable.packages }, debs, []);
   }
 
-  const apt = await privateApt(opts.cacheDir, spec.suite, opts.mirrors);
-  await refreshLists(apt, path.join(opts.cacheDir, 'logs'), opts.logger);
+  const apt = await listedApt(spec.suite, opts);
   const locked = mode === 'update' ? {} : (usable?.packages ?? {});
   // The locked names while every one of them is still offered; else (or
   // with no lock) the closure as the mirror resolves it now.
@@ -354,19 +346,13 @@ export async function fetchPackageSet(spec: PackageSetSpec, opts: FetchOptions):
 }
 
 /** The set's versions under "name:arch" keys ("name" for architecture-independent packages), as the manifest lists them. */
-export function qualifiedVersions(set: Pick<PackageSet, 'arch' | 'versions'>, only?: readonly string[]): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(set.versions)
-      .filter(([name]) => !only || only.includes(name))
-      .map(([name, version]) => [qualified(name, set.arch), version]),
-  );
+export function qualifiedVersions(set: Pick<PackageSet, 'arch' | 'versions'>): Record<string, string> {
+  return Object.fromEntries(Object.entries(set.versions).map(([name, version]) => [qualified(name, set.arch), version]));
 }
 
 /** The .debs of a set chosen with `download: false`, fetched now (each checked against its sha256). */
 export async function downloadPackageSet(set: PackageSet, opts: FetchOptions): Promise<ReadonlyMap<string, string>> {
   const packages = Object.fromEntries(Object.entries(set.versions).map(([n, version]) => [n, { version, sha256: set.sha256[n]! }]));
   if (set.debs.size === Object.keys(packages).length) return set.debs;
-  const apt = await privateApt(opts.cacheDir, set.suite, opts.mirrors);
-  await refreshLists(apt, path.join(opts.cacheDir, 'logs'), opts.logger);
-  return downloadAll(apt, set, packages, opts);
+  return downloadAll(await listedApt(set.suite, opts), set, packages, opts);
 }
