@@ -143,7 +143,8 @@ describe('faults found by a hostile trial', () => {
   it('a command the OOM killer ends exits 137 and says that the kernel\'s OOM killer did it', { timeout: 120_000 }, async () => {
     const result = await cli(['exec', '--', 'sh', '-c', 'a=x; while :; do a="$a$a"; done']);
     expect(result.status).toBe(137);
-    expect(result.stderr).toMatch(/the kernel's OOM killer ended it: Out of memory: Killed process \d+ \(sh\)/);
+    // Root's commands live in a cgroup with a memory limit: its OOM killer, not the whole guest's, ends it.
+    expect(result.stderr).toMatch(/the kernel's OOM killer ended it: Memory cgroup out of memory: Killed process \d+ \(sh\)/);
   });
 
   it('run refuses a directory and a dynamically linked binary up front, with exit 2', async () => {
@@ -286,6 +287,45 @@ describe('faults found by a hostile trial', () => {
     const result = await cli(['exec', '--', 'yes'], { onStdout: (_chunk, child) => child.stdout!.destroy() });
     expect(result.stderr).not.toMatch(/EPIPE|Error|at /);
     expect(result.status).toBe(141);
+  });
+});
+
+describe('what root\'s commands can do to the guest: the commands\' cgroup bounds them (issue 24)', () => {
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  const sh = (guest: Guest, line: string) => guest.exec(['sh', '-c', line], { timeoutMs: 120_000 });
+  const CGROUP = '/sys/fs/cgroup/commands';
+
+  it('every command and the console shell run in it, the agent and PID 1 outside, with a process and a memory limit', async () => {
+    const { guest } = await startGuest();
+    try {
+      const where = await sh(guest, `cat /proc/self/cgroup /proc/1/cgroup; for p in $(pidof epoll-lab-agent); do cat /proc/$p/cgroup; done; cat ${CGROUP}/pids.max`);
+      expect(text(where.stdout)).toBe('0::/commands\n0::/\n0::/\n512\n');
+      const memKb = Number(/^MemTotal:\s+(\d+)/m.exec(text((await sh(guest, 'cat /proc/meminfo')).stdout))?.[1]);
+      expect(Number(text((await sh(guest, `cat ${CGROUP}/memory.max`)).stdout))).toBe((memKb - 16384) * 1024);
+      // The console's login shell (its parent is PID 1's loop) is a member too.
+      const members = text((await sh(guest, `for p in $(cat ${CGROUP}/cgroup.procs); do echo "$(cat /proc/$p/comm) $(awk '/^PPid:/ { print $2 }' /proc/$p/status)"; done`)).stdout);
+      expect(members).toMatch(/^sh 1$/m);
+    } finally {
+      await guest.dispose();
+    }
+  });
+
+  it('a fork bomb as root stops at pids.max with its own status, and the guest answers', { timeout: 240_000 }, async () => {
+    const { guest } = await startGuest();
+    try {
+      const bomb = await sh(guest, 'n=0; while sleep 1000 & do n=$((n+1)); echo $n >/tmp/forked; done');
+      expect(bomb.exitCode).toBe(2);
+      expect(text(bomb.stderr)).toMatch(/can't fork/);
+      const forked = Number(text((await sh(guest, 'cat /tmp/forked')).stdout));
+      expect(forked).toBeLessThan(512);
+      expect(forked).toBeGreaterThan(400);
+      expect(text((await sh(guest, `cat ${CGROUP}/pids.events`)).stdout)).toMatch(/^max [1-9]\d*$/m);
+      // The sleepers went with the command's process group: the cgroup holds the console's shell and this command.
+      expect(Number(text((await sh(guest, `cat ${CGROUP}/pids.current`)).stdout))).toBeLessThan(5);
+      expect(text((await sh(guest, 'echo alive')).stdout)).toBe('alive\n');
+    } finally {
+      await guest.dispose();
+    }
   });
 });
 

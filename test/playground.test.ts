@@ -133,6 +133,31 @@ describe('the Playground in a guest with the compiler layer', () => {
     expect(hello.result).toMatchObject({ compiled: true, exitCode: 3, signal: null, droppedOutputBytes: 0 });
   }, 240_000);
 
+  it('a fork bomb stops at the commands\' process limit, the agent answers while it spins, and Stop ends it', async () => {
+    /** How many forks the cgroup's pids.max has refused so far. */
+    const refusedForks = async () => {
+      const events = new TextDecoder().decode((await guest.exec(['cat', '/sys/fs/cgroup/commands/pids.events'])).stdout);
+      return Number(/^max (\d+)$/m.exec(events)?.[1]);
+    };
+    const before = await refusedForks();
+    let reachedLimit: Promise<number> | undefined;
+    const bomb = await play('#include <unistd.h>\nint main(void)\n{\n\tfor (;;)\n\t\tfork();\n}\n', { timeoutMs: 0 }, (stop) => {
+      // While 512 processes spin, each exec is a round trip the agent must win CPU for.
+      reachedLimit = (async () => {
+        let refused = await refusedForks();
+        while (refused === before) refused = await refusedForks();
+        stop();
+        return refused;
+      })();
+    });
+    expect(await reachedLimit).toBeGreaterThan(before);
+    expect(bomb.result).toMatchObject({ compiled: true, stopped: true, signal: 'SIGKILL' });
+    const left = new TextDecoder().decode((await guest.exec(['ps', '-o', 'args'])).stdout);
+    expect(left).not.toContain('/tmp/playground/prog');
+    const hello = await play('#include <stdio.h>\nint main(void)\n{\n\tputs("still here");\n\treturn 0;\n}\n');
+    expect(hello.output).toBe('still here\n');
+  }, 240_000);
+
   it('keeps a flood of output to the bound and counts the rest', async () => {
     // 64 KiB kept of 1 MiB written, in 4 KiB writes on stdout.
     const flood = [

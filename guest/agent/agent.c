@@ -256,6 +256,21 @@ static void set_oom_score_adj(const char *value)
 	close(fd);
 }
 
+/*
+ * The cgroup /init makes for commands (its pids, memory and cpu limits: see
+ * guest/init/init), open for the children to join; -1 on a kernel without
+ * cgroups, where commands run unbounded as before.
+ */
+#define COMMANDS_CGROUP_PROCS "/sys/fs/cgroup/commands/cgroup.procs"
+static int commands_cgroup_fd = -1;
+
+/* Moves the calling process into the commands' cgroup, before it runs user code. */
+static void join_commands_cgroup(void)
+{
+	if (commands_cgroup_fd >= 0 && write(commands_cgroup_fd, "0", 1) < 0)
+		dprintf(2, "epoll-lab-agent: joining %s: %s\n", COMMANDS_CGROUP_PROCS, strerror(errno));
+}
+
 /* Default environment; the host's env entries are applied on top. */
 static const char *const base_env[] = {
 	"PATH=/sbin:/bin:/usr/sbin:/usr/bin",
@@ -280,6 +295,7 @@ static void exec_child(char **argv, char **env, int envc, const char *cwd,
 	 * exhausts memory leaves the kernel nothing to kill but the guest.
 	 */
 	set_oom_score_adj("0");
+	join_commands_cgroup();
 
 	dup2(in, 0);
 	dup2(out, 1);
@@ -733,6 +749,7 @@ static void agent_main(int argc, char **argv)
 	 * than our init: a command that fills memory must lose, not the agent.
 	 */
 	set_oom_score_adj("-1000");
+	commands_cgroup_fd = open(COMMANDS_CGROUP_PROCS, O_WRONLY | O_CLOEXEC);
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
