@@ -51,6 +51,27 @@ describe('a guest restored from the post-boot snapshot', () => {
     expect(md5(result.stdout)).toBe(md5(input));
   });
 
+  it('carries bulk stdin through the share intact between small writes, and leaves no file there', async () => {
+    // 3 MiB goes as share files (STDIN_FILE), the small writes around it as frames.
+    const parts = [new TextEncoder().encode('head\n'), Uint8Array.from({ length: 3 << 20 }, (_, i) => (i * 13 + (i >> 12)) & 0xff), new TextEncoder().encode('tail\n')];
+    const digest = createHash('md5');
+    for (const part of parts) digest.update(part);
+    const out: Uint8Array[] = [];
+    const child = guest.spawn(['md5sum'], { stdin: true, onStdout: (data) => out.push(data) });
+    await Promise.all(parts.map((part) => child.write(part)));
+    child.end();
+    expect((await child.exited).exitCode).toBe(0);
+    expect(text(Buffer.concat(out)).split(' ')[0]).toBe(digest.digest('hex'));
+    expect(text((await guest.exec('ls -A /mnt/host/from-host')).stdout)).toBe('');
+  });
+
+  it('ends a command that stops reading bulk stdin early as usual, and removes the files it did not read', async () => {
+    const result = await guest.exec(['head', '-c', '10'], { stdin: new Uint8Array(4 << 20).fill(0x61) });
+    expect(result.exitCode).toBe(0);
+    expect(text(result.stdout)).toBe('aaaaaaaaaa');
+    expect(text((await guest.exec('ls -A /mnt/host/from-host')).stdout)).toBe('');
+  });
+
   it('keeps stdout and stderr apart', async () => {
     const result = await guest.exec('echo out; echo err >&2; echo out2');
     expect(text(result.stdout)).toBe('out\nout2\n');

@@ -25,6 +25,7 @@ enum {
 	EL_PING = 0x05,		/* answered by PONG with the same payload */
 	EL_RESIZE = 0x06,	/* u16 rows, u16 cols for the console tty */
 	EL_SET_TIME = 0x07,	/* i64 seconds, u32 nanoseconds: CLOCK_REALTIME */
+	EL_STDIN_FILE = 0x08,	/* u32 bytes, path: stdin bytes in a file of the share */
 };
 
 /* Guest to host. */

@@ -12,6 +12,7 @@ import {
   encodeFrame,
   FrameDecoder,
   FrameType,
+  stdinFilePayload,
   u32Payload,
   type GuestMessage,
 } from './protocol.js';
@@ -63,6 +64,21 @@ export interface ChannelOptions {
 const STDIN_WINDOW = 16 * 1024;
 const STDIN_CHUNK = 4 * 1024;
 
+/**
+ * Bulk stdin goes through the 9p share instead (STDIN_FILE): a write of at
+ * least SHARE_STDIN_MIN bytes is cut into files of SHARE_STDIN_CHUNK, with up
+ * to SHARE_STDIN_WINDOW in flight. The console's tty hands the agent 16
+ * bytes per poll of the hvc driver, all of it emulated work, while a 9p read
+ * moves 64 KiB per request (docs/protocol.md). Smaller writes, typed input
+ * among them, stay frames: they need no file.
+ */
+const SHARE_STDIN_MIN = 16 * 1024;
+const SHARE_STDIN_CHUNK = 256 * 1024;
+const SHARE_STDIN_WINDOW = 1024 * 1024;
+
+/** Puts a file into the guest's share (Guest.writeFile) and returns its path in the guest. */
+export type ShareFileWriter = (name: string, data: Uint8Array) => Promise<string>;
+
 const encoder = new TextEncoder();
 
 function deferred<T>() {
@@ -81,10 +97,20 @@ interface Session {
   readonly options: SpawnOptions;
   readonly pid: ReturnType<typeof deferred<number>>;
   readonly exited: ReturnType<typeof deferred<ExitStatus>>;
-  /** Stdin chunks not yet sent, each with the promise of its write(). */
-  readonly queue: { data: Uint8Array; done: () => void }[];
+  /** Stdin chunks not yet sent, each with the promise of its write(); viaShare: as a STDIN_FILE. */
+  readonly queue: StdinChunk[];
   inFlight: number;
   eofPending: boolean;
+  /** A chunk is being written into the share: later ones wait, to keep the order. */
+  staging: boolean;
+  /** STDIN_FILE files made so far, for their names. */
+  filesStaged: number;
+}
+
+interface StdinChunk {
+  readonly data: Uint8Array;
+  readonly done: () => void;
+  readonly viaShare: boolean;
 }
 
 export class AgentChannel {
@@ -105,6 +131,8 @@ export class AgentChannel {
     /** Called once when the watchdog gives up on the guest. */
     private readonly onSilence: (silentMs: number) => void,
     private readonly now: () => number,
+    /** Where bulk stdin goes when the guest has a share; without it, all stdin is frames. */
+    private readonly shareFile?: ShareFileWriter,
   ) {
     this.writer = new LinkWriter(link);
   }
@@ -137,6 +165,8 @@ export class AgentChannel {
       queue: [],
       inFlight: 0,
       eofPending: false,
+      staging: false,
+      filesStaged: 0,
     };
     // Callers may only await `exited`; `pid` must not reject unobserved.
     session.pid.promise.catch(() => undefined);
@@ -201,29 +231,70 @@ export class AgentChannel {
       return Promise.reject(new EpollLabError('write() needs spawn(..., { stdin: true })'));
     }
     const bytes = typeof data === 'string' ? encoder.encode(data) : data;
-    const chunks: Promise<void>[] = [];
-    for (let at = 0; at < bytes.length; at += STDIN_CHUNK) {
-      const { promise, resolve } = deferred<void>();
-      session.queue.push({ data: bytes.subarray(at, at + STDIN_CHUNK), done: resolve });
-      chunks.push(promise);
-    }
+    const viaShare = this.shareFile !== undefined && bytes.length >= SHARE_STDIN_MIN;
+    const chunks = this.enqueue(session, bytes, viaShare, session.queue.length);
     this.pump(session);
     return Promise.all(chunks).then(() => undefined);
+  }
+
+  /** Cuts BYTES into chunks and puts them into the session's queue at AT; returns their promises. */
+  private enqueue(session: Session, bytes: Uint8Array, viaShare: boolean, at: number): Promise<void>[] {
+    const size = viaShare ? SHARE_STDIN_CHUNK : STDIN_CHUNK;
+    const chunks: StdinChunk[] = [];
+    const promises: Promise<void>[] = [];
+    for (let offset = 0; offset < bytes.length; offset += size) {
+      const { promise, resolve } = deferred<void>();
+      chunks.push({ data: bytes.subarray(offset, offset + size), done: resolve, viaShare });
+      promises.push(promise);
+    }
+    session.queue.splice(at, 0, ...chunks);
+    return promises;
   }
 
   /** Sends queued stdin while the window allows; EOF goes after the last byte. */
   private pump(session: Session): void {
     if (!this.sessions.has(session.id)) return;
-    while (session.queue.length > 0 && session.inFlight < STDIN_WINDOW) {
-      const chunk = session.queue.shift()!;
+    while (session.queue.length > 0 && !session.staging) {
+      const chunk = session.queue[0]!;
+      if (session.inFlight >= (chunk.viaShare ? SHARE_STDIN_WINDOW : STDIN_WINDOW)) break;
+      session.queue.shift();
       session.inFlight += chunk.data.length;
+      if (chunk.viaShare) {
+        this.stageFile(session, chunk);
+        break;
+      }
       this.sendFrame(FrameType.Stdin, session.id, chunk.data);
       chunk.done();
     }
-    if (session.eofPending && session.queue.length === 0) {
+    if (session.eofPending && session.queue.length === 0 && !session.staging) {
       session.eofPending = false;
       this.sendFrame(FrameType.StdinEof, session.id);
     }
+  }
+
+  /**
+   * Writes CHUNK into the share, then sends its STDIN_FILE. Should the share
+   * refuse it, its bytes go as frames instead, first in the queue: stdin is
+   * never lost or reordered. The frame goes even if the command has ended
+   * meanwhile, so the agent removes the file.
+   */
+  private stageFile(session: Session, chunk: StdinChunk): void {
+    session.staging = true;
+    const name = `stdin-${session.id}-${session.filesStaged++}`;
+    this.shareFile!(name, chunk.data).then(
+      (guestPath) => {
+        session.staging = false;
+        if (!this.failure) this.sendFrame(FrameType.StdinFile, session.id, stdinFilePayload(chunk.data.length, guestPath));
+        chunk.done();
+        this.pump(session);
+      },
+      () => {
+        session.staging = false;
+        session.inFlight -= chunk.data.length;
+        void Promise.all(this.enqueue(session, chunk.data, false, 0)).then(chunk.done);
+        this.pump(session);
+      },
+    );
   }
 
   private dispatch(message: GuestMessage): void {

@@ -180,6 +180,8 @@ export class Guest {
           ),
         ),
       () => platform.now(),
+      // Bulk stdin through the share (channel.ts): /init mounts it in every v86 guest.
+      (name, data) => this.writeFile(name, data),
     );
 
     // Once the machine exists (and a snapshot's share is restored): bound the share, watch for a reset.

@@ -25,6 +25,7 @@ export const FrameType = {
   Ping: 0x05,
   Resize: 0x06,
   SetTime: 0x07,
+  StdinFile: 0x08,
   Hello: 0x81,
   Stdout: 0x82,
   Stderr: 0x83,
@@ -126,6 +127,15 @@ export function encodeExec(request: ExecRequest): Uint8Array {
 export function u32Payload(value: number): Uint8Array {
   const payload = new Uint8Array(4);
   new DataView(payload.buffer).setUint32(0, value, true);
+  return payload;
+}
+
+/** STDIN_FILE payload: u32 byte count, then the file's guest path, NUL-terminated. */
+export function stdinFilePayload(bytes: number, guestPath: string): Uint8Array {
+  const path = new TextEncoder().encode(guestPath);
+  const payload = new Uint8Array(4 + path.length + 1);
+  new DataView(payload.buffer).setUint32(0, bytes, true);
+  payload.set(path, 4);
   return payload;
 }
 
