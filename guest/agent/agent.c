@@ -479,10 +479,11 @@ static void handle_stdin(struct session *s, const unsigned char *p, uint32_t len
  * STDIN_FILE: the next stdin bytes, in a file the host put into the share's
  * root-only directory (src/host/core/share-host-dir.ts). Bulk stdin comes
  * this way: a 9p read moves up to 64 KiB per request, where the console's
- * tty hands over 16 bytes per poll. The file is read whole, removed, and its
- * bytes join the pending ones in frame order. If it cannot be read, its
- * bytes are acknowledged as discarded, so the host is not left waiting, and
- * the command's stderr says why.
+ * tty hands over 16 bytes per poll. The file is read whole and its bytes
+ * join the pending ones in frame order; STDIN_FILE_DONE then tells the host
+ * it may refill the file (it reuses a few). If it cannot be read, its bytes
+ * are acknowledged as discarded, so the host is not left waiting, and the
+ * command's stderr says why.
  */
 #define STDIN_FILE_DIR "/mnt/host/from-host/"
 
@@ -490,17 +491,20 @@ static void handle_stdin_file(struct session *s, uint32_t id, const unsigned cha
 {
 	const char *path = (const char *)p + 4;
 	uint32_t bytes, got = 0;
-	unsigned char *grown;
 	char line[256];
-	int fd, n;
+	int fd = -1, open_errno = 0, n;
 
 	if (len < 6 || p[len - 1] || strncmp(path, STDIN_FILE_DIR, strlen(STDIN_FILE_DIR)) ||
 	    strchr(path + strlen(STDIN_FILE_DIR), '/'))
 		return send_error(id, "STDIN_FILE needs a byte count and a file of " STDIN_FILE_DIR);
 	bytes = get_u32(p);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 && s) {
-		grown = realloc(s->pending, s->pending_len + bytes);
+	if (s) {
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		open_errno = errno;
+	}
+	if (fd >= 0) {
+		unsigned char *grown = realloc(s->pending, s->pending_len + bytes);
+
 		if (!grown)
 			die("realloc");
 		s->pending = grown;
@@ -513,22 +517,20 @@ static void handle_stdin_file(struct session *s, uint32_t id, const unsigned cha
 				break;
 			got += r;
 		}
-	}
-	if (fd >= 0)
 		close(fd);
+	}
+	send_frame(EL_STDIN_FILE_DONE, id, path, strlen(path));
 	if (!s) {
 		/* The session has ended: nothing will read these bytes. */
-		unlink(path);
 		send_u32(EL_STDIN_ACK, id, bytes);
 		return;
 	}
 	if (got < bytes) {
 		n = snprintf(line, sizeof(line), "epoll-lab-agent: %u stdin bytes lost: %s: %s\n",
-			     bytes - got, path, fd < 0 ? strerror(errno) : "shorter than announced");
+			     bytes - got, path, fd < 0 ? strerror(open_errno) : "shorter than announced");
 		send_frame(EL_STDERR, id, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 		send_u32(EL_STDIN_ACK, id, bytes - got);
 	}
-	unlink(path);
 	s->pending_len += got;
 	flush_stdin(s);
 }

@@ -40,6 +40,7 @@ enum {
 	EL_STARTED = 0x88,	/* u32 pid of the session leader */
 	EL_ERROR = 0x89,	/* a request the agent could not act on */
 	EL_CHANNEL_ACK = 0x8a,	/* u32 bytes read from the channel since the last */
+	EL_STDIN_FILE_DONE = 0x8b,	/* path: a STDIN_FILE's file was read */
 };
 
 /* EXEC payload flags. */

@@ -66,17 +66,23 @@ const STDIN_CHUNK = 4 * 1024;
 
 /**
  * Bulk stdin goes through the 9p share instead (STDIN_FILE): a write of at
- * least SHARE_STDIN_MIN bytes is cut into files of SHARE_STDIN_CHUNK, with up
- * to SHARE_STDIN_WINDOW in flight. The console's tty hands the agent 16
- * bytes per poll of the hvc driver, all of it emulated work, while a 9p read
- * moves 64 KiB per request (docs/protocol.md). Smaller writes, typed input
- * among them, stay frames: they need no file.
+ * least SHARE_STDIN_MIN bytes is cut into chunks of SHARE_STDIN_CHUNK, each
+ * put into one of SHARE_STDIN_SLOTS files the channel reuses (refilled in
+ * place: v86 never reuses an inode number, and the share counts every file
+ * ever made), with up to SHARE_STDIN_WINDOW in flight. The console's tty
+ * hands the agent 16 bytes per poll of the hvc driver, all of it emulated
+ * work, while a 9p read moves 64 KiB per request (docs/protocol.md).
+ * Smaller writes, typed input among them, stay frames: they need no file.
  */
 const SHARE_STDIN_MIN = 16 * 1024;
 const SHARE_STDIN_CHUNK = 256 * 1024;
 const SHARE_STDIN_WINDOW = 1024 * 1024;
+const SHARE_STDIN_SLOTS = 4;
 
-/** Puts a file into the guest's share (Guest.writeFile) and returns its path in the guest. */
+/**
+ * Puts DATA into the share file NAME for the guest, reusing the file if it
+ * is there (Guest's refill of /mnt/host/from-host), and returns its guest path.
+ */
 export type ShareFileWriter = (name: string, data: Uint8Array) => Promise<string>;
 
 const encoder = new TextEncoder();
@@ -103,8 +109,6 @@ interface Session {
   eofPending: boolean;
   /** A chunk is being written into the share: later ones wait, to keep the order. */
   staging: boolean;
-  /** STDIN_FILE files made so far, for their names. */
-  filesStaged: number;
 }
 
 interface StdinChunk {
@@ -122,6 +126,12 @@ export class AgentChannel {
   private lastHeard = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly pingWaiters: (() => void)[] = [];
+  /** Share files for bulk stdin the agent has read (or that are unused), by slot number. */
+  private readonly freeSlots = Array.from({ length: SHARE_STDIN_SLOTS }, (_, slot) => slot);
+  /** The guest path of each slot in use, until the agent says it read it (STDIN_FILE_DONE). */
+  private readonly slotPaths = new Map<string, number>();
+  /** Sessions whose next chunk waits for a free slot. */
+  private readonly slotWaiters = new Set<Session>();
 
   constructor(
     link: Link,
@@ -166,7 +176,6 @@ export class AgentChannel {
       inFlight: 0,
       eofPending: false,
       staging: false,
-      filesStaged: 0,
     };
     // Callers may only await `exited`; `pid` must not reject unobserved.
     session.pid.promise.catch(() => undefined);
@@ -257,6 +266,10 @@ export class AgentChannel {
     while (session.queue.length > 0 && !session.staging) {
       const chunk = session.queue[0]!;
       if (session.inFlight >= (chunk.viaShare ? SHARE_STDIN_WINDOW : STDIN_WINDOW)) break;
+      if (chunk.viaShare && this.freeSlots.length === 0) {
+        this.slotWaiters.add(session);
+        break;
+      }
       session.queue.shift();
       session.inFlight += chunk.data.length;
       if (chunk.viaShare) {
@@ -273,28 +286,40 @@ export class AgentChannel {
   }
 
   /**
-   * Writes CHUNK into the share, then sends its STDIN_FILE. Should the share
-   * refuse it, its bytes go as frames instead, first in the queue: stdin is
-   * never lost or reordered. The frame goes even if the command has ended
-   * meanwhile, so the agent removes the file.
+   * Writes CHUNK into a free slot file of the share, then sends its
+   * STDIN_FILE. Should the share refuse it, its bytes go as frames instead,
+   * first in the queue: stdin is never lost or reordered. The frame goes
+   * even if the command has ended meanwhile: the agent answers every
+   * STDIN_FILE with STDIN_FILE_DONE, which frees the slot.
    */
   private stageFile(session: Session, chunk: StdinChunk): void {
     session.staging = true;
-    const name = `stdin-${session.id}-${session.filesStaged++}`;
-    this.shareFile!(name, chunk.data).then(
+    const slot = this.freeSlots.shift()!;
+    this.shareFile!(`stdin-${slot}`, chunk.data).then(
       (guestPath) => {
         session.staging = false;
-        if (!this.failure) this.sendFrame(FrameType.StdinFile, session.id, stdinFilePayload(chunk.data.length, guestPath));
+        if (this.failure) return chunk.done();
+        this.slotPaths.set(guestPath, slot);
+        this.sendFrame(FrameType.StdinFile, session.id, stdinFilePayload(chunk.data.length, guestPath));
         chunk.done();
         this.pump(session);
       },
       () => {
         session.staging = false;
+        this.freeSlot(slot);
         session.inFlight -= chunk.data.length;
         void Promise.all(this.enqueue(session, chunk.data, false, 0)).then(chunk.done);
         this.pump(session);
       },
     );
+  }
+
+  /** A slot file is free again: the sessions waiting for one go on. */
+  private freeSlot(slot: number): void {
+    this.freeSlots.push(slot);
+    const waiting = [...this.slotWaiters];
+    this.slotWaiters.clear();
+    for (const session of waiting) this.pump(session);
   }
 
   private dispatch(message: GuestMessage): void {
@@ -308,6 +333,14 @@ export class AgentChannel {
       case 'stderr':
         this.sessions.get(message.id)?.options.onStderr?.(message.data);
         return;
+      case 'stdin-file-done': {
+        const slot = this.slotPaths.get(message.path);
+        if (slot !== undefined) {
+          this.slotPaths.delete(message.path);
+          this.freeSlot(slot);
+        }
+        return;
+      }
       case 'stdin-ack': {
         const session = this.sessions.get(message.id);
         if (session) {

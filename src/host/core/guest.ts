@@ -30,7 +30,7 @@ import { detectAgentExit, detectConsolePanic, detectKmsgFault, detectShutdown, f
 import { FrameType, resizePayload, setTimePayload } from './protocol.js';
 import { signalName } from './signals.js';
 import { watchMachineReset } from './machine-reset.js';
-import { writeHostFile } from './share-host-dir.js';
+import { refillHostFile, writeHostFile } from './share-host-dir.js';
 import { DEFAULT_SHARE_BYTES, ShareQuota } from './share-quota.js';
 import { ByteBatcher, LineSplitter } from './streams.js';
 import { onVirtioConsoleOutput, virtioConsoleLink } from './virtio-console.js';
@@ -181,7 +181,12 @@ export class Guest {
         ),
       () => platform.now(),
       // Bulk stdin through the share (channel.ts): /init mounts it in every v86 guest.
-      (name, data) => this.writeFile(name, data),
+      async (name, data) => {
+        this.assertUsable();
+        const guestPath = await refillHostFile(emulator, name, data);
+        this.share?.noteHostWrite();
+        return guestPath;
+      },
     );
 
     // Once the machine exists (and a snapshot's share is restored): bound the share, watch for a reset.

@@ -36,6 +36,7 @@ export const FrameType = {
   Started: 0x88,
   Error: 0x89,
   ChannelAck: 0x8a,
+  StdinFileDone: 0x8b,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -58,7 +59,8 @@ export type GuestMessage =
   | { kind: 'stdin-ack'; id: number; bytes: number }
   | { kind: 'started'; id: number; pid: number }
   | { kind: 'error'; id: number; message: string }
-  | { kind: 'channel-ack'; bytes: number };
+  | { kind: 'channel-ack'; bytes: number }
+  | { kind: 'stdin-file-done'; id: number; path: string };
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
@@ -201,6 +203,8 @@ export function decodeGuestFrame(frame: Frame): GuestMessage | undefined {
       return { kind: 'error', id, message: textDecoder.decode(payload) };
     case FrameType.ChannelAck:
       return { kind: 'channel-ack', bytes: u32(0) };
+    case FrameType.StdinFileDone:
+      return { kind: 'stdin-file-done', id, path: textDecoder.decode(payload) };
     default:
       return undefined;
   }

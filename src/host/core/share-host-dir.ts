@@ -26,6 +26,8 @@ interface V86Inode {
   mode: number;
   uid: number;
   gid: number;
+  size: number;
+  nlinks: number;
 }
 interface V86Filesystem {
   inodes: V86Inode[];
@@ -34,6 +36,7 @@ interface V86Filesystem {
   CreateDirectory(name: string, parentid: number): number;
   CreateBinaryFile(name: string, parentid: number, data: Uint8Array): Promise<number>;
   Unlink(parentid: number, name: string): number;
+  set_data(id: number, data: Uint8Array): Promise<void>;
 }
 
 function filesystemOf(emulator: V86): V86Filesystem {
@@ -77,5 +80,23 @@ export async function writeHostFile(emulator: V86, name: string, data: Uint8Arra
   }
   const id = await fs.CreateBinaryFile(name, dir, data);
   Object.assign(fs.inodes[id]!, { uid: 0, gid: 0, mode: S_IFREG | 0o644 });
+  return `/mnt/host/${HOST_FILES_DIR}/${name}`;
+}
+
+/**
+ * Like writeHostFile, but a file of that name the host made before, still
+ * as it left it (root's, 0644, one link), gets the new bytes in place: the
+ * same inode. v86 never reuses an inode number and the share counts every
+ * file ever made (share-quota.ts), so a file the host fills again and again
+ * (bulk stdin, channel.ts) must stay one file. Only for files the guest no
+ * longer reads: an open one would see its bytes change.
+ */
+export async function refillHostFile(emulator: V86, name: string, data: Uint8Array): Promise<string> {
+  const fs = filesystemOf(emulator);
+  const id = fs.Search(hostDir(fs), name);
+  const inode = id === -1 ? undefined : fs.inodes[id];
+  if (!inode || inode.uid !== 0 || inode.mode !== (S_IFREG | 0o644) || inode.nlinks !== 1) return writeHostFile(emulator, name, data);
+  await fs.set_data(id, data);
+  inode.size = data.length;
   return `/mnt/host/${HOST_FILES_DIR}/${name}`;
 }
