@@ -58,7 +58,7 @@ describe('the snapshot cache', () => {
     expect(new Uint8Array(await fs.readFile(copy))).toEqual(state);
     // A flipped byte in the copy: not given out; the gzip is checked and the copy written again.
     const damaged = await fs.readFile(copy);
-    damaged[100] ^= 0xff;
+    damaged[100]! ^= 0xff;
     await fs.writeFile(copy, damaged);
     const problems: string[] = [];
     const loaded = await cache.load('r1', (p) => problems.push(p));
