@@ -79,6 +79,14 @@ it('bench --quick writes JSON with the documented keys, SVG plots and a summary'
     expect(run.stdout).toContain('| redis SET/GET (redis-benchmark) | 2 × 500 |');
     expect(result.timers.v86.map((row) => row.timeoutMs)).toEqual([1, 10, 100]);
     expect(run.stdout).toContain('| epoll_wait timeout: woke late by (p50 / p99 / max) |');
+    // The whole command as a user runs it, beside --help and Node alone; timers with another guest busy; npm test only when asked.
+    expect(result.wholeCommand).toMatchObject({ build: expect.stringMatching(/^(dist|sources)$/), runs: 3 });
+    for (const key of ['execTrueMs', 'helpMs', 'nodeMs'] as const) expect(result.wholeCommand[key]).toBeGreaterThan(0);
+    expect(typeof targets.get('epoll-lab exec -- true, whole process')?.met).toBe('boolean');
+    expect(run.stdout).toContain('| … `epoll-lab --help` (Node and the CLI, no guest) |');
+    expect(result.timersUnderLoad.oneMs).toMatchObject({ timeoutMs: 1, samples: 50, early: 0 });
+    expect(result.npmTest).toBeNull();
+    expect(targets.get('npm test, warm cache')).toMatchObject({ value: null, met: null });
     if (result.machine.qemu) expect(result.pingPongUs.qemu).toBeGreaterThan(0);
     else expect(result.notes.join()).toContain('QEMU leg skipped');
 
@@ -133,4 +141,7 @@ it('bench --only with anything but timers is a usage error naming what it takes'
   const run = spawnSync(process.execPath, [BIN, 'bench', '--only', 'latency'], { encoding: 'utf8' });
   expect(run.status).toBe(2);
   expect(run.stderr).toContain('--only takes timers (the one leg that runs alone), not "latency"');
+  const npmTest = spawnSync(process.execPath, [BIN, 'bench', '--only', 'timers', '--with-npm-test'], { encoding: 'utf8' });
+  expect(npmTest.status).toBe(2);
+  expect(npmTest.stderr).toContain('--with-npm-test belongs to the whole bench');
 });

@@ -584,9 +584,11 @@ command afterwards (e.g. a test). --fresh never uses the running shell.
     },
   },
   bench: {
-    help: `Usage: epoll-lab bench [--kernel ${KERNEL_SPEC}] [--json FILE] [--svg DIR] [--quick] [--only timers]
+    help: `Usage: epoll-lab bench [--kernel ${KERNEL_SPEC}] [--json FILE] [--svg DIR] [--quick] [--only timers] [--with-npm-test]
 
-Measures, in one run: v86 cold boot and snapshot restore to the first exec
+Measures, in one run: the whole command (\`node bin/epoll-lab.js exec -- true\`
+in a child process, spawn to exit, median of 10 (3 with --quick); beside it \`--help\` and
+\`node -e 0\`), v86 cold boot and snapshot restore to the first exec
 result, snapshot size, the suites' wall time; the machine channel (the virtio
 console): exec stdout and stdin throughput (5 MiB each way, 1 MiB with --quick)
 and an exec's round trip; the guest epoll benchmarks
@@ -596,19 +598,25 @@ host's gcc for its own architecture, named in the JSON's host) and, if
 qemu-system-i386 is installed, under QEMU TCG with the same kernel and
 initramfs (its agent on the second UART, the guest having no virtio
 console there); how late epoll_wait wakes after 1, 10 and 100 ms timeouts,
-natively and in v86, also with v86's own scheduling of an idle guest. Writes
+natively and in v86, also with v86's own scheduling of an idle guest, and
+1 ms timeouts while another guest (a second epoll-lab process) runs a busy
+loop: the timer target's trimmed mean (slowest 5 % out) and p95. Writes
 JSON (default bench-results/bench.json; format in the README), SVG plots and
 summary.md (default bench-results/), and prints the summary. --quick: fewer repetitions, no suite wall times. --only timers: the
-timer leg alone (about a minute; JSON with its figures and summary.md). With
---kernel all each kernel is measured in turn, into FILE-<kernel>.json and
+timer leg alone (about a minute; JSON with its figures and summary.md).
+--with-npm-test: also time \`npm test\` in this clone, last (about ten minutes;
+output in the cache's logs/bench-npm-test.log); without it that target is
+"not measured". With --kernel all each kernel is measured in turn, into FILE-<kernel>.json and
 DIR/<kernel>/.
 `,
-    options: { ...common, json: { type: 'string' }, svg: { type: 'string' }, quick: { type: 'boolean' }, only: { type: 'string' } },
+    options: { ...common, json: { type: 'string' }, svg: { type: 'string' }, quick: { type: 'boolean' }, only: { type: 'string' }, 'with-npm-test': { type: 'boolean' } },
     run: async (values) => {
       const only = values['only'];
       if (only !== undefined && only !== 'timers') {
         throw new UsageError(`--only takes timers (the one leg that runs alone), not ${JSON.stringify(only)}`);
       }
+      const withNpmTest = values['with-npm-test'] === true;
+      if (withNpmTest && only !== undefined) throw new UsageError('--with-npm-test belongs to the whole bench, not to --only timers');
       const json = typeof values['json'] === 'string' ? values['json'] : 'bench-results/bench.json';
       const svgDir = typeof values['svg'] === 'string' ? values['svg'] : 'bench-results';
       const several = (await kernelsOf(values)).length > 1;
@@ -620,6 +628,7 @@ DIR/<kernel>/.
           svgDir: several ? path.join(svgDir, kernel) : svgDir,
           quick: values['quick'] === true,
           ...(only === 'timers' && { only }),
+          withNpmTest,
           logger: loggerOf(values),
         }),
       );

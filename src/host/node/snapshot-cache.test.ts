@@ -51,6 +51,41 @@ describe('the snapshot cache', () => {
     expect(left).toContain('s0.json');
   });
 
+  it('starts from an uncompressed copy, and makes it again from the checked gzip when it is damaged', async () => {
+    const state = Uint8Array.from({ length: 20_000 }, (_, i) => (i * 7) % 253);
+    await cache.save('r1', state.buffer, meta);
+    const copy = path.join(dir, 'r1.v86state');
+    expect(new Uint8Array(await fs.readFile(copy))).toEqual(state);
+    // A flipped byte in the copy: not given out; the gzip is checked and the copy written again.
+    const damaged = await fs.readFile(copy);
+    damaged[100]! ^= 0xff;
+    await fs.writeFile(copy, damaged);
+    const problems: string[] = [];
+    const loaded = await cache.load('r1', (p) => problems.push(p));
+    expect(new Uint8Array(loaded!.state)).toEqual(state);
+    expect(problems).toEqual([]);
+    expect(new Uint8Array(await fs.readFile(copy))).toEqual(state);
+    // A copy without its check file (a write cut short) is never read.
+    await fs.rm(path.join(dir, 'r1.v86state.check'));
+    await fs.writeFile(copy, new Uint8Array(20_000));
+    expect(new Uint8Array((await cache.load('r1'))!.state)).toEqual(state);
+  });
+
+  it('never hides a replaced gzip behind an older good copy: the gzip is checked again', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const state = Uint8Array.from({ length: 8192 }, (_, i) => i % 13);
+    await cache.save('r2', state.buffer, meta);
+    expect(await cache.load('r2')).toBeDefined();
+    const other = state.slice();
+    other.fill(0xa5, 4096, 8192);
+    await fs.writeFile(cache.statePath('r2'), gzipSync(other));
+    const problems: string[] = [];
+    expect(await cache.load('r2', (p) => problems.push(p))).toBeUndefined();
+    expect(problems[0]).toMatch(/is damaged: its content does not match the checksum saved with it/);
+    // Discarding a snapshot takes its copy too.
+    expect((await fs.readdir(dir)).filter((n) => n.startsWith('r2.'))).toEqual([]);
+  });
+
   it('covers the meta file with the checksum too: an edited release is damage, not a report', async () => {
     await cache.save('m1', Uint8Array.from({ length: 4096 }, (_, i) => i % 7).buffer, meta);
     const metaFile = path.join(dir, 'm1.json');

@@ -3,6 +3,8 @@
  * images, v86 build and emulator options that made it, so all of those are
  * in its key: change any and the old file is simply never looked up again.
  * States are gzip-compressed; most of a fresh guest's RAM is zero pages.
+ * Each also has an uncompressed copy beside it (raw-state-copy.ts), which
+ * is what a start reads.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -12,6 +14,7 @@ import { gunzip, gzip } from 'node:zlib';
 import { resolveCacheDir, tryLock, writeFileAtomic } from '../../images/cache.js';
 import { KeyHasher } from '../../images/hash.js';
 import type { SnapshotMeta } from '../core/guest.js';
+import { readRawCopy, removeRawCopy, writeRawCopy, type RawCopyFiles } from './raw-state-copy.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -51,6 +54,8 @@ export interface StoredSnapshot {
   readonly meta: SnapshotMeta;
   /** Size of the compressed file on disk. */
   readonly storedBytes: number;
+  /** Read from disk for this load alone: a restore may take it without a copy (launcher.ts). */
+  readonly fresh: true;
 }
 
 export function snapshotKey(inputs: SnapshotKeyInputs): string {
@@ -72,6 +77,10 @@ export class SnapshotCache {
     return { state: path.join(this.dir, `${key}.v86state.gz`), meta: path.join(this.dir, `${key}.json`) };
   }
 
+  private rawCopy(key: string): RawCopyFiles {
+    return { gzip: this.files(key).state, raw: path.join(this.dir, `${key}.v86state`), check: path.join(this.dir, `${key}.v86state.check`) };
+  }
+
   statePath(key: string): string {
     return this.files(key).state;
   }
@@ -81,7 +90,9 @@ export class SnapshotCache {
    * records: undefined when there is none. One that is there but damaged
    * (unreadable, not gzip, or other bytes than were saved) is discarded —
    * restoring it could take the emulator down — and `report` says what was
-   * found, so the caller can say so and boot cold.
+   * found, so the caller can say so and boot cold. The uncompressed copy
+   * is read when it is good; otherwise the gzip is checked and the copy made
+   * again from it.
    */
   async load(key: string, report: (problem: string) => void = () => undefined): Promise<StoredSnapshot | undefined> {
     const files = this.files(key);
@@ -91,12 +102,15 @@ export class SnapshotCache {
     let problem: string;
     try {
       const { meta, sha256 } = JSON.parse(metaText) as StoredMeta;
+      const copied = await readRawCopy(this.rawCopy(key), meta);
+      if (copied) return { state: copied.state, meta, storedBytes: copied.gzipBytes, fresh: true };
       const compressed = await fs.readFile(files.state);
       const raw = await gunzipAsync(compressed);
       const found = snapshotSha256(raw, meta);
       if (found === sha256) {
+        await writeRawCopy(this.rawCopy(key), raw, meta);
         const state = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
-        return { state, meta, storedBytes: compressed.length };
+        return { state, meta, storedBytes: compressed.length, fresh: true };
       }
       problem = `its content does not match the checksum saved with it (sha256 ${found.slice(0, 12)}…, saved ${String(sha256).slice(0, 12)}…)`;
     } catch (error) {
@@ -128,6 +142,7 @@ export class SnapshotCache {
       const stored: StoredMeta = { meta, sha256: snapshotSha256(bytes, meta) };
       // Last: its presence means the state is whole.
       await writeFileAtomic(files.meta, `${JSON.stringify(stored)}\n`);
+      await writeRawCopy(this.rawCopy(key), bytes, meta);
       return compressed.length;
     } finally {
       await lock.release();
@@ -165,6 +180,6 @@ export class SnapshotCache {
 
   async remove(key: string): Promise<void> {
     const files = this.files(key);
-    await Promise.all([fs.rm(files.meta, { force: true }), fs.rm(files.state, { force: true })]);
+    await Promise.all([fs.rm(files.meta, { force: true }), fs.rm(files.state, { force: true }), removeRawCopy(this.rawCopy(key))]);
   }
 }

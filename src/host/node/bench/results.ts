@@ -50,9 +50,52 @@ export interface TimerRow {
   readonly early: number;
   readonly minUs: number;
   readonly p50Us: number;
+  /** null: the image's epoll-bench predates it (rebuild the images). */
+  readonly p95Us: number | null;
   readonly p99Us: number;
   readonly maxUs: number;
   readonly meanUs: number;
+  /** The mean without the slowest 5 % of the samples; null as p95Us. */
+  readonly trimmedMeanUs: number | null;
+}
+
+/**
+ * The 1 ms timeouts of `epoll-bench timers` in one restored guest while a
+ * second guest, in another epoll-lab process, runs a busy loop: the timer
+ * target's condition ("host under load: one other guest running").
+ */
+export interface TimersUnderLoadFigures {
+  /** What the other guest ran. */
+  readonly load: string;
+  /** The 1 ms row (500 samples; 50 with --quick). */
+  readonly oneMs: TimerRow;
+  readonly loadAverage: { readonly before: number; readonly after: number };
+}
+
+/**
+ * The whole command as a person runs it: `node bin/epoll-lab.js …` in a child
+ * process, spawn to exit, the three commands interleaved run by run.
+ */
+export interface WholeCommandFigures {
+  /** What the bin ran: the compiled dist/ or the TypeScript sources (bin/epoll-lab.js chooses; see Development). */
+  readonly build: 'dist' | 'sources';
+  readonly runs: number;
+  /** `epoll-lab exec -- true`: start, restore, the command, teardown. Median, min and max over the runs. */
+  readonly execTrueMs: number;
+  readonly execTrueMinMs: number;
+  readonly execTrueMaxMs: number;
+  /** `epoll-lab --help`: Node and the CLI's own modules, no guest. */
+  readonly helpMs: number;
+  /** `node -e 0`: Node's own start on this host, under both. */
+  readonly nodeMs: number;
+}
+
+/** `npm test` in this clone, timed whole (`bench --with-npm-test`). */
+export interface NpmTestFigures {
+  readonly ms: number;
+  readonly exitCode: number | null;
+  /** Where its output went. */
+  readonly log: string;
 }
 
 /** The timer leg: `epoll-bench timers` natively and in one v86 guest under both schedulings, legs alternating round by round. */
@@ -122,6 +165,12 @@ export interface BenchResult {
   readonly scaling: PerEngine<readonly ScalingRow[]>;
   /** How late epoll_wait wakes after 1, 10 and 100 ms timeouts, natively and in v86. */
   readonly timers: TimerFigures;
+  /** 1 ms timeouts in v86 while another guest runs (the timer target's condition). */
+  readonly timersUnderLoad: TimersUnderLoadFigures;
+  /** `epoll-lab exec -- true` and `--help` as whole processes. */
+  readonly wholeCommand: WholeCommandFigures;
+  /** `npm test`, timed only with --with-npm-test (it takes minutes); null otherwise. */
+  readonly npmTest: NpmTestFigures | null;
   /**
    * `epoll-lab workload` for redis, memcached and echo, guest and native
    * in the same run, in the JSON form the README documents ("Workloads").

@@ -36,6 +36,9 @@ import { targetsOf } from './targets.js';
 import { bootQemu, qemuVersion } from './qemu-guest.js';
 import type { BenchResult, ChannelFigures, Engine, PerEngine, ScalingRow, TimerBenchResult } from './results.js';
 import { measureTimers } from './timers.js';
+import { measureTimersUnderLoad } from './timers-under-load.js';
+import { measureWholeCommand } from './whole-command.js';
+import { measureNpmTest } from './npm-test.js';
 
 /** Where the benchmark program lives in the image (guest/bench). */
 export const GUEST_BENCH = '/usr/bin/epoll-bench';
@@ -153,6 +156,8 @@ export interface BenchOptions {
   readonly logger: Logger;
   /** Progress of building the workloads layer, when it is missing. */
   readonly buildLogger: Logger;
+  /** Also time `npm test` (about ten minutes); without, its row is not measured. */
+  readonly withNpmTest?: boolean;
 }
 
 /**
@@ -232,7 +237,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
   logger.info(`epoll-bench natively (${nativeBench.baseline.text})…`);
   const native = await runNative(nativeBench.binary, quick);
-  const timers = await measureTimers({ images, snapshot: stored, nativeBinary: nativeBench.binary, guestBinary: GUEST_BENCH, quick, logger });
+  const timerLeg = { images, snapshot: stored, nativeBinary: nativeBench.binary, guestBinary: GUEST_BENCH, quick, logger };
+  const timers = await measureTimers(timerLeg);
+  const timersUnderLoad = await measureTimersUnderLoad(timerLeg);
+  if (timersUnderLoad.oneMs.trimmedMeanUs === null) {
+    notes.push("the image's epoll-bench prints no p95 or trimmed mean yet: rebuild the images (npx epoll-lab build) for the timer target's figures");
+  }
+
+  logger.info('the whole command: epoll-lab exec -- true, --help, node -e 0…');
+  const wholeCommand = await measureWholeCommand(quick ? 3 : 10);
+  if (wholeCommand.build === 'sources') notes.push('the whole command ran the TypeScript sources through tsx: `npm run build` first for the figure a user gets');
 
   const qemu = qemuVersion();
   let qemuFigures: EngineFigures | null = null;
@@ -285,6 +299,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     notes.push(`page leg skipped: ${error.message}`);
   }
 
+  // Last: it boots guests of its own and takes minutes; the legs above have the host to themselves.
+  let npmTest: BenchResult['npmTest'] = null;
+  if (options.withNpmTest) {
+    logger.info('npm test (about ten minutes)…');
+    npmTest = await measureNpmTest();
+    if (npmTest.exitCode !== 0) notes.push(`npm test failed (status ${npmTest.exitCode}), so its time is no figure: see ${npmTest.log}`);
+  } else {
+    notes.push('npm test not timed: bench --with-npm-test times it (about ten minutes)');
+  }
+
   const perEngine = <K extends keyof EngineFigures>(k: K): PerEngine<EngineFigures[K]> => ({
     native: native[k],
     v86: v86[k],
@@ -314,6 +338,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     unixEchoUs: perEngine('unixEchoUs'),
     scaling: perEngine('scaling'),
     timers,
+    timersUnderLoad,
+    wholeCommand,
+    npmTest,
     workloads,
     ratios: {
       pingPongV86OverNative: v86.pingPongUs / native.pingPongUs,

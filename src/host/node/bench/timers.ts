@@ -22,6 +22,8 @@ const LEGS = ['native', 'v86', 'v86OwnScheduling'] as const;
 type Leg = (typeof LEGS)[number];
 
 const TIMER_KEYS = ['timeoutMs', 'samples', 'early', 'minUs', 'p50Us', 'p99Us', 'maxUs', 'meanUs'] as const;
+/** Figures an epoll-bench built before them does not print: null then, so an older image still runs the leg. */
+const NEWER_KEYS = ['p95Us', 'trimmedMeanUs'] as const;
 
 /** epoll-bench's `timer` lines; a line missing a figure is an error naming the leg. */
 export function parseTimerRows(leg: string, stdout: string): TimerRow[] {
@@ -35,6 +37,7 @@ export function parseTimerRows(leg: string, stdout: string): TimerRow[] {
     for (const key of TIMER_KEYS) {
       if (typeof row[key] !== 'number') throw new EpollLabError(`epoll-bench timers on ${leg}: a timer line has no ${key}`);
     }
+    for (const key of NEWER_KEYS) if (typeof row[key] !== 'number') row[key] = null;
     return row as unknown as TimerRow;
   });
 }
@@ -44,15 +47,21 @@ export function medianRows(rounds: readonly (readonly TimerRow[])[]): TimerRow[]
   return rounds[0]!.map((first, i) => {
     const same = rounds.map((round) => round[i]!);
     const mid = (key: (typeof TIMER_KEYS)[number]) => median(same.map((row) => row[key]));
+    const newer = (key: (typeof NEWER_KEYS)[number]) => {
+      const values = same.map((row) => row[key]);
+      return values.every((v) => v !== null) ? median(values as number[]) : null;
+    };
     return {
       timeoutMs: first.timeoutMs,
       samples: first.samples,
       early: Math.max(...same.map((row) => row.early)),
       minUs: mid('minUs'),
       p50Us: mid('p50Us'),
+      p95Us: newer('p95Us'),
       p99Us: mid('p99Us'),
       maxUs: mid('maxUs'),
       meanUs: mid('meanUs'),
+      trimmedMeanUs: newer('trimmedMeanUs'),
     };
   });
 }
@@ -73,7 +82,8 @@ function benchArgs(quick: boolean): string[] {
   return quick ? ['timers', '--quick'] : ['timers'];
 }
 
-async function runIn(guest: Guest, options: TimerLegOptions, leg: Leg): Promise<TimerRow[]> {
+/** `epoll-bench timers` in `guest`; `leg` names it in errors. */
+export async function timersInGuest(guest: Guest, options: Pick<TimerLegOptions, 'guestBinary' | 'quick'>, leg: string): Promise<TimerRow[]> {
   const run = await guest.exec([options.guestBinary, ...benchArgs(options.quick)], { timeoutMs: 300_000 });
   if (run.exitCode !== 0) throw new EpollLabError(`epoll-bench timers failed in the guest (${leg}): ${new TextDecoder().decode(run.stderr)}`);
   return parseTimerRows(leg, new TextDecoder().decode(run.stdout));
@@ -92,7 +102,7 @@ export async function measureTimers(options: TimerLegOptions): Promise<TimerFigu
       byRound.native.push(parseTimerRows('native', (await capture(options.nativeBinary, benchArgs(options.quick))).stdout));
       for (const leg of round % 2 ? (['v86', 'v86OwnScheduling'] as const) : (['v86OwnScheduling', 'v86'] as const)) {
         ours = leg === 'v86';
-        byRound[leg].push(await runIn(guest, options, leg));
+        byRound[leg].push(await timersInGuest(guest, options, leg));
       }
     }
     ours = true;

@@ -15,12 +15,20 @@ export interface BenchCommandOptions {
   readonly quick: boolean;
   /** 'timers': only the timer leg (a JSON with its figures and the machine, and its table). */
   readonly only?: 'timers';
+  /** Also time `npm test` (run-bench.ts). */
+  readonly withNpmTest?: boolean;
   readonly logger: Logger;
 }
 
 export async function benchCommand(options: BenchCommandOptions): Promise<number> {
   if (options.only === 'timers') return timersOnly(options);
-  const result = await runBench({ kernel: options.kernel, quick: options.quick, logger: options.logger, buildLogger: createStreamLogger(process.stderr) });
+  const result = await runBench({
+    kernel: options.kernel,
+    quick: options.quick,
+    withNpmTest: options.withNpmTest === true,
+    logger: options.logger,
+    buildLogger: createStreamLogger(process.stderr),
+  });
   await fs.mkdir(path.dirname(path.resolve(options.json)), { recursive: true });
   await fs.writeFile(options.json, `${JSON.stringify(result, null, 2)}\n`);
   await fs.mkdir(options.svgDir, { recursive: true });
