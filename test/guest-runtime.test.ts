@@ -8,6 +8,8 @@ import { GuestCrashedError, GuestHungError } from '../src/host/core/errors.js';
 import { Guest } from '../src/host/core/guest.js';
 import { nodePlatform } from '../src/host/node/node-platform.js';
 import { startGuest } from '../src/host/node/start-guest.js';
+import { restoredHeldPagesOnly } from '../src/host/core/sparse-restore.js';
+import type { V86 } from 'v86';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
@@ -123,6 +125,10 @@ describe('a guest restored from the post-boot snapshot', () => {
     const result = await guest.exec('md5sum /mnt/host/from-host/in.bin | cut -d" " -f1; cp /mnt/host/from-host/in.bin /mnt/host/out.bin');
     expect(text(result.stdout).trim()).toBe(md5(data));
     expect(md5(await guest.readFile('out.bin'))).toBe(md5(data));
+  });
+
+  it('was restored by unpacking only the pages its snapshot holds (this v86 has what that needs)', () => {
+    expect(restoredHeldPagesOnly((guest as unknown as { emulator: V86 }).emulator)).toBe(true);
   });
 
   it('runs the restored kernel the same way as a cold-booted one', async () => {

@@ -31,6 +31,7 @@ import { FrameType, resizePayload, setTimePayload } from './protocol.js';
 import { signalName } from './signals.js';
 import { watchMachineReset } from './machine-reset.js';
 import { refillHostFile, writeHostFile } from './share-host-dir.js';
+import { restoreHeldPagesOnly } from './sparse-restore.js';
 import { DEFAULT_SHARE_BYTES, ShareQuota } from './share-quota.js';
 import { ByteBatcher, LineSplitter } from './streams.js';
 import { onVirtioConsoleOutput, virtioConsoleLink } from './virtio-console.js';
@@ -279,6 +280,7 @@ export class Guest {
   ): Promise<Guest> {
     const resolved = { ...defaultGuestOptions, ...options };
     const emulator = platform.createEmulator({ ...emulatorOptions(images, resolved), initial_state: { buffer: state } });
+    restoreHeldPagesOnly(emulator);
     const guest = new Guest(emulator, resolved, platform, meta);
     try {
       // The guest's wall clock is still the moment the snapshot was saved

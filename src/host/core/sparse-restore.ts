@@ -1,0 +1,86 @@
+/**
+ * A restore whose cost follows the pages the snapshot holds, not the
+ * guest's memory size.
+ *
+ * v86's restore_state unpacks memory by zeroing all of it (128 MiB by
+ * default) and then copying back the pages the snapshot holds (~7,000 of
+ * 32,768 for the post-boot snapshot). Zeroing writes every page, so the host
+ * commits all of them: ~70 ms of a restore, and the whole RAM size in
+ * resident memory from the first moment. A new emulator's memory is zero
+ * already except where v86 itself wrote before the restore (the BIOS, and
+ * the kernel and initramfs it was handed). So the pages the snapshot holds
+ * are copied, and of the others only those that are not zero are cleared;
+ * reading an untouched page costs the host no memory.
+ *
+ * This reaches into v86's CPU object (`unpack_memory`, `mem8`,
+ * `memory_size`, `is_memory_zeroed`, `zero_memory`), so it checks for each
+ * and leaves v86's own restore in place when one is missing: a newer v86
+ * is slower to restore, never wrong.
+ */
+import type { V86 } from 'v86';
+
+/** The parts of v86's CPU this uses (src/cpu.js). */
+export interface V86Cpu {
+  mem8: Uint8Array;
+  memory_size: Uint32Array;
+  unpack_memory(bitmap: { get(index: number): number }, packed: Uint8Array): void;
+  is_memory_zeroed(address: number, length: number): boolean;
+  zero_memory(address: number, length: number): void;
+}
+
+interface V86Internals {
+  v86?: { cpu?: Partial<V86Cpu> };
+  restore_state(state: ArrayBuffer): unknown;
+}
+
+const PAGE = 4096;
+
+function isUsableCpu(cpu: Partial<V86Cpu> | undefined): cpu is V86Cpu {
+  return (
+    cpu !== undefined &&
+    cpu.mem8 instanceof Uint8Array &&
+    cpu.memory_size instanceof Uint32Array &&
+    typeof cpu.unpack_memory === 'function' &&
+    typeof cpu.is_memory_zeroed === 'function' &&
+    typeof cpu.zero_memory === 'function'
+  );
+}
+
+/** Memory unpacked as v86 does it, but clearing only the pages that need it. */
+export function unpackHeldPages(cpu: V86Cpu, bitmap: { get(index: number): number }, packed: Uint8Array): void {
+  const pages = cpu.memory_size[0]! / PAGE;
+  let held = 0;
+  for (let page = 0; page < pages; page++) {
+    const address = page * PAGE;
+    if (bitmap.get(page)) {
+      cpu.mem8.set(packed.subarray(held * PAGE, (held + 1) * PAGE), address);
+      held++;
+    } else if (!cpu.is_memory_zeroed(address, PAGE)) {
+      cpu.zero_memory(address, PAGE);
+    }
+  }
+}
+
+/**
+ * Makes the restore of EMULATOR (a new one, created with `initial_state`)
+ * unpack only what the snapshot holds. v86 calls the emulator's own
+ * restore_state once its CPU exists, so the hook goes in there. Returns
+ * whether it could be installed.
+ */
+export function restoreHeldPagesOnly(emulator: V86): boolean {
+  const internals = emulator as unknown as V86Internals;
+  const restore = internals.restore_state;
+  if (typeof restore !== 'function') return false;
+  internals.restore_state = function (this: V86Internals, state: ArrayBuffer) {
+    const cpu = this.v86?.cpu;
+    if (isUsableCpu(cpu)) cpu.unpack_memory = (bitmap, packed) => unpackHeldPages(cpu, bitmap, packed);
+    return restore.call(this, state);
+  };
+  return true;
+}
+
+/** Whether EMULATOR's memory was restored this way: for a test that pins it to this v86. */
+export function restoredHeldPagesOnly(emulator: V86): boolean {
+  const cpu = (emulator as unknown as V86Internals).v86?.cpu;
+  return isUsableCpu(cpu) && Object.hasOwn(cpu, 'unpack_memory');
+}
