@@ -28,9 +28,9 @@ export interface V86Cpu {
   zero_memory(address: number, length: number): void;
 }
 
+/** Where v86's starter keeps its machine, whose `cpu` this uses. */
 interface V86Internals {
   v86?: { cpu?: Partial<V86Cpu> };
-  restore_state(state: ArrayBuffer): unknown;
 }
 
 const PAGE = 4096;
@@ -38,8 +38,9 @@ const PAGE = 4096;
 function isUsableCpu(cpu: Partial<V86Cpu> | undefined): cpu is V86Cpu {
   return (
     cpu !== undefined &&
-    cpu.mem8 instanceof Uint8Array &&
-    cpu.memory_size instanceof Uint32Array &&
+    // v86 hands out its memory views as proxies (they follow the memory when it grows), not typed arrays.
+    typeof cpu.mem8?.set === 'function' &&
+    typeof cpu.memory_size?.[0] === 'number' &&
     typeof cpu.unpack_memory === 'function' &&
     typeof cpu.is_memory_zeroed === 'function' &&
     typeof cpu.zero_memory === 'function'
@@ -63,19 +64,25 @@ export function unpackHeldPages(cpu: V86Cpu, bitmap: { get(index: number): numbe
 
 /**
  * Makes the restore of EMULATOR (a new one, created with `initial_state`)
- * unpack only what the snapshot holds. v86 calls the emulator's own
- * restore_state once its CPU exists, so the hook goes in there. Returns
- * whether it could be installed.
+ * unpack only what the snapshot holds. v86 makes its machine (and the CPU)
+ * once the WebAssembly module is instantiated and restores right after, on
+ * that machine, so the hook is put in as the starter stores the machine in
+ * its `v86` property. Returns whether it could be installed.
  */
 export function restoreHeldPagesOnly(emulator: V86): boolean {
-  const internals = emulator as unknown as V86Internals;
-  const restore = internals.restore_state;
-  if (typeof restore !== 'function') return false;
-  internals.restore_state = function (this: V86Internals, state: ArrayBuffer) {
-    const cpu = this.v86?.cpu;
-    if (isUsableCpu(cpu)) cpu.unpack_memory = (bitmap, packed) => unpackHeldPages(cpu, bitmap, packed);
-    return restore.call(this, state);
-  };
+  const starter = emulator as unknown as V86Internals;
+  if (starter.v86 !== undefined) return false;
+  Object.defineProperty(starter, 'v86', {
+    configurable: true,
+    enumerable: true,
+    get: () => undefined,
+    set(machine: V86Internals['v86']) {
+      // From now on a plain property again, holding the machine.
+      Object.defineProperty(starter, 'v86', { value: machine, writable: true, configurable: true, enumerable: true });
+      const cpu = machine?.cpu;
+      if (isUsableCpu(cpu)) cpu.unpack_memory = (bitmap, packed) => unpackHeldPages(cpu, bitmap, packed);
+    },
+  });
   return true;
 }
 
