@@ -258,7 +258,7 @@ static void set_oom_score_adj(const char *value)
 
 /*
  * The cgroup /init makes for commands (its pids, memory and cpu limits: see
- * guest/init/init), open for the children to join; -1 on a kernel without
+ * guest/init/init.c), open for the children to join; -1 on a kernel without
  * cgroups, where commands run unbounded as before.
  */
 #define COMMANDS_CGROUP_PROCS "/sys/fs/cgroup/commands/cgroup.procs"

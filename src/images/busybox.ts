@@ -4,7 +4,7 @@
  * Its applet links are not made here: the host never runs an i386 program,
  * so it cannot ask busybox for its applet list. The initramfs carries
  * /bin/busybox and /bin/sh only, and /init makes the rest at boot with
- * `busybox --install -s` (see guest/init/init); the build checks that this
+ * `busybox --install -s` (see guest/init/init.c); the build checks that this
  * busybox has that installer.
  *
  * We take the .deb from apt rather than whatever busybox is installed on the
@@ -80,7 +80,7 @@ export async function prepareBusybox(opts: { cacheDir: string; logger: Logger; r
       if (!hasInstaller(await fs.readFile(path.join(tmp, 'busybox')))) {
         throw new BadBinaryError(
           `busybox from ${path.basename(deb)} has no installer (\`busybox --install\`, CONFIG_FEATURE_INSTALLER), ` +
-            'which guest/init/init runs to make the applet links; the guest would have no commands but sh.',
+            'which guest/init/init.c runs to make the applet links; the guest would have no commands but sh.',
         );
       }
       return { version };

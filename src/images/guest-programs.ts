@@ -23,6 +23,8 @@ export interface GuestProgram {
 }
 
 export const GUEST_PROGRAMS: readonly GuestProgram[] = [
+  // PID 1: mounts, limits, the commands' cgroup, the share, scull, then the agent and the console's shell.
+  { name: 'init', sources: ['guest/init/init.c'], dest: '/init' },
   // The machine-channel agent /init starts on hvc0 or ttyS1 (see docs/protocol.md); also epoll-lab-runas (GUEST_LINKS).
   { name: 'epoll-lab-agent', sources: ['guest/agent/agent.c', 'guest/agent/reach.c', 'guest/agent/runas.c'], dest: '/sbin/epoll-lab-agent' },
   // Prints readiness changes of one file; the browser's scullpipe demo runs it.

@@ -1,6 +1,6 @@
 /**
- * The initramfs carries busybox and the one link /init needs to start
- * (/bin/sh); /init links every other applet at boot. The host never runs
+ * The initramfs carries busybox and one link (/bin/sh); /init
+ * (guest/init/init.c) links every other applet at boot. The host never runs
  * the i386 busybox, so these checks read files and archives only.
  */
 import fs from 'node:fs/promises';
@@ -9,7 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasInstaller } from './busybox.js';
 import { assembleInitramfs, BUSYBOX_BOOT_LINKS } from './initramfs.js';
-import { GUEST_PATHS, REPO_ROOT } from './paths.js';
+import { GUEST_PROGRAMS } from './guest-programs.js';
+import { REPO_ROOT } from './paths.js';
 import { S_IFLNK, S_IFMT, readNewc } from './workloads-cpio.js';
 
 describe('the initramfs and busybox', () => {
@@ -24,7 +25,6 @@ describe('the initramfs and busybox', () => {
   it('links only /bin/sh to busybox; a project file at an applet path is archived as it is', async () => {
     const image = await assembleInitramfs({
       busybox: path.join(dir, 'busybox'),
-      init: path.join(REPO_ROOT, GUEST_PATHS.init),
       files: [{ dest: '/bin/cat', source: { content: Buffer.from('project cat\n') } }],
     });
     const members = readNewc(image.bytes);
@@ -35,12 +35,13 @@ describe('the initramfs and busybox', () => {
     expect(image.entries).toBe(members.length);
   });
 
-  it('/init makes the applet links first, by busybox\'s absolute path, before any applet is needed', async () => {
-    const init = await fs.readFile(path.join(REPO_ROOT, GUEST_PATHS.init), 'utf8');
-    const commands = init.split('\n').filter((line) => line.trim() && !line.startsWith('#'));
-    expect(commands[0]).toBe('/bin/busybox --install -s');
-    // Its interpreter is the one link the archive has.
-    expect(init.split('\n')[0]).toBe(`#!${BUSYBOX_BOOT_LINKS[0]}`);
+  it('/init is the project\'s PID 1 program, and its first act is busybox\'s installer by busybox\'s absolute path', async () => {
+    expect(GUEST_PROGRAMS.find((p) => p.dest === '/init')?.sources).toEqual(['guest/init/init.c']);
+    const source = await fs.readFile(path.join(REPO_ROOT, 'guest/init/init.c'), 'utf8');
+    const main = source.slice(source.indexOf('int main(void)'));
+    const statements = main.split('\n').filter((line) => /^\t\S/.test(line) && !/^\t(?:char|struct|pid_t|\/?\*)/.test(line));
+    expect(statements[0]).toBe('\trun(install);');
+    expect(main).toContain('char *install[] = { "/bin/busybox", "--install", "-s", NULL };');
   });
 
   it('tells a busybox with the installer from one without, by its usage text', () => {

@@ -28,8 +28,6 @@ export interface InitramfsFile {
 export interface InitramfsInputs {
   /** Host path of the static i386 busybox binary; installed as /bin/busybox, with BUSYBOX_BOOT_LINKS. */
   busybox: string;
-  /** Host path of the project's /init script (run by busybox sh). */
-  init: string;
   /**
    * Project programs and other files. They win over busybox applets of the
    * same path: `busybox --install` at boot leaves existing paths alone.
@@ -47,8 +45,8 @@ export interface InitramfsImage {
 }
 
 /**
- * The only busybox applet links in the archive: what /init needs before it
- * can run busybox itself (its interpreter). /init's first command,
+ * The only busybox applet links in the archive: /bin/sh, for the console's
+ * shell even if the installer failed. /init's first act (guest/init/init.c),
  * `/bin/busybox --install -s`, links every other applet at boot; the host
  * cannot list them, as it never runs the i386 busybox.
  */
@@ -110,7 +108,6 @@ export async function assembleInitramfs(inputs: InitramfsInputs): Promise<Initra
   };
 
   for (const [path, mode] of DIRECTORIES) add({ kind: 'directory', path, mode });
-  add({ kind: 'file', path: '/init', mode: 0o755, data: await readInput(inputs.init, 'The guest /init script') });
   add({ kind: 'file', path: '/bin/busybox', mode: 0o755, data: await readInput(inputs.busybox, 'busybox binary') });
   for (const link of BUSYBOX_BOOT_LINKS) add({ kind: 'symlink', path: link, target: '/bin/busybox' });
   add({ kind: 'file', path: '/etc/passwd', mode: 0o644, data: Buffer.from(PASSWD) });

@@ -24,7 +24,6 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url)).repla
 /** Repo-relative locations of the guest inputs. */
 export const GUEST_PATHS = {
   kernelFragment: 'guest/kernel/epoll-lab.config',
-  init: 'guest/init/init',
   include: 'guest/include',
   etc: 'guest/etc',
 } as const;

@@ -13,7 +13,6 @@ import type { LockMode } from './debian-packages.js';
 import { prepareBusybox } from './busybox.js';
 import type { CompiledProgram } from './compile.js';
 import { compilePrograms } from './compile.js';
-import { GuestSourceMissingError } from './errors.js';
 import { GUEST_LINKS, type GuestProgram } from './guest-programs.js';
 import { KeyHasher, sha256Hex } from './hash.js';
 import type { InitramfsInputs } from './initramfs.js';
@@ -44,13 +43,6 @@ export interface UserlandOptions {
 /** Fetch busybox and compile the guest programs (both cached). */
 export async function prepareUserland(opts: UserlandOptions): Promise<Userland> {
   const { repoRoot, cacheDir, logger } = opts;
-  const init = path.join(repoRoot, GUEST_PATHS.init);
-  const initContent = await fs.readFile(init).catch(() => {
-    throw new GuestSourceMissingError(
-      `The guest /init script ${GUEST_PATHS.init} is missing from ${repoRoot}; restore it ` +
-        `(\`git checkout -- ${GUEST_PATHS.init}\`) and rebuild.`,
-    );
-  });
   const busybox = await prepareBusybox({ cacheDir, logger, repoRoot, ...(opts.lockMode && { lockMode: opts.lockMode }) });
   const programs = await compilePrograms(opts.programs, {
     repoRoot,
@@ -66,8 +58,7 @@ export async function prepareUserland(opts: UserlandOptions): Promise<Userland> 
   // pipeline, so PIPELINE_VERSION stands in for it.
   const key = new KeyHasher('initramfs')
     .add('pipeline', PIPELINE_VERSION)
-    .add('busybox', busybox.version)
-    .add('init', sha256Hex(initContent));
+    .add('busybox', busybox.version);
   for (const p of programs) key.add('program', p.dest).add('key', p.key);
   for (const f of etc) key.add('etc', f.dest).add('content', sha256Hex(f.source.content));
 
@@ -76,7 +67,6 @@ export async function prepareUserland(opts: UserlandOptions): Promise<Userland> 
     programs,
     inputs: {
       busybox: busybox.binary,
-      init,
       files: [...programs.map((p) => ({ dest: p.dest, source: p.binary })), ...etc, ...GUEST_LINKS],
     },
     inputsHash: key.digest(),

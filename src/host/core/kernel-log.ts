@@ -109,7 +109,7 @@ export function detectShutdown(line: string): 'rebooted' | 'halted' | 'powered o
 }
 
 /**
- * The line guest/init/init logs when the agent ends (killed, or it gave up):
+ * The line guest/init/init.c logs when the agent ends (killed, or it gave up):
  * its exit status as the shell reports it (128+N for signal N), or undefined.
  */
 export function detectAgentExit(line: string): number | undefined {

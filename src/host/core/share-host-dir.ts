@@ -5,7 +5,7 @@
  * Root in the guest reads what the host puts there (`insmod` a module, cpio
  * a layer, the program `run` copies), and root must never read from a place
  * another user can write: /mnt/host itself is everyone's (1777, sticky, as
- * guest/init sets it), so a user could otherwise rename, replace or swap a
+ * guest/init/init.c sets it), so a user could otherwise rename, replace or swap a
  * file between the host writing it and root reading it. The host writes
  * here directly in v86's filesystem (it is the 9P server), so no guest
  * process takes part; a directory that is not root's and closed to others
