@@ -305,6 +305,15 @@ describe('what root\'s commands can do to the guest: the commands\' cgroup bound
       // The console's login shell (its parent is PID 1's loop) is a member too.
       const members = text((await sh(guest, `for p in $(cat ${CGROUP}/cgroup.procs); do echo "$(cat /proc/$p/comm) $(awk '/^PPid:/ { print $2 }' /proc/$p/status)"; done`)).stdout);
       expect(members).toMatch(/^sh 1$/m);
+      // PID 1 starts the console's shell again when it ends, in the cgroup again.
+      const consoleShell = `for p in $(cat ${CGROUP}/cgroup.procs); do [ "$(cat /proc/$p/comm)" = sh ] && [ "$(awk '/^PPid:/ { print $2 }' /proc/$p/status)" = 1 ] && echo $p; done`;
+      const first = text((await sh(guest, consoleShell)).stdout).trim();
+      expect(first).toMatch(/^\d+$/);
+      expect((await sh(guest, `kill -9 ${first}`)).exitCode).toBe(0);
+      let next = '';
+      for (let tries = 0; tries < 200 && (next === '' || next === first); tries++) next = text((await sh(guest, consoleShell)).stdout).trim();
+      expect(next).toMatch(/^\d+$/);
+      expect(next).not.toBe(first);
     } finally {
       await guest.dispose();
     }
