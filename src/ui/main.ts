@@ -6,7 +6,7 @@
 import './styles.css';
 import { byId } from './app/dom.js';
 import { FailureView } from './app/failure-view.js';
-import { GuestClient } from './app/guest-client.js';
+import { startGuestEarly } from './app/early-guest.js';
 import { HeaderView } from './app/header-view.js';
 import { LayoutView, layoutElements } from './app/layout-view.js';
 import type { Panel } from './app/panel.js';
@@ -20,18 +20,16 @@ import { PlaygroundPanel } from './panels/playground/playground-panel.js';
 import { TestsPanel } from './panels/tests/tests-panel.js';
 import { TracePanel } from './panels/trace/trace-panel.js';
 import { WorkloadsPanel } from './panels/workloads/workloads-panel.js';
-import { GUEST_ASSETS_DIR, GUEST_ASSETS_FILE, GUEST_KERNELS_FILE, type GuestKernelList } from './shared/guest-assets.js';
+import type { GuestKernelList } from './shared/guest-assets.js';
 import { PROMPT_MARK, READY_MARK, type ReadyMarkDetail } from './shared/page-marks.js';
-import type { Stage, StageEvent, StartResult } from './shared/service-api.js';
+import type { ServiceHooks, Stage, StageEvent, StartResult } from './shared/service-api.js';
 
-// ?kernel=6.12 picks a kernel (the header's picker sets it, so a link keeps it).
-const guestDir = new URL(`${GUEST_ASSETS_DIR}/`, document.baseURI);
-const askedKernel = new URLSearchParams(location.search).get('kernel');
-let assetsUrl = new URL(GUEST_ASSETS_FILE, guestDir).href;
-/** guest-kernels.json, or undefined on a site built without it or when it cannot be read. */
-const kernelList: Promise<GuestKernelList | undefined> = fetch(new URL(GUEST_KERNELS_FILE, guestDir))
-  .then((response) => (response.ok ? (response.json() as Promise<GuestKernelList>) : undefined))
-  .catch(() => undefined);
+// The guest Worker started before this module loaded (early-start.ts); ?kernel=6.12 picked its
+// kernel (the header's picker sets it, so a link keeps it).
+const early = startGuestEarly();
+const { guestDir, askedKernel, kernelList } = early;
+/** The running kernel's assets, for Reset; the first start's until the picker switches. */
+let assetsUrl = '';
 const RESET_TIMEOUT_MS = 20_000;
 /** The kernel series running, on a site that offers a choice (for the Playground's share links). */
 let runningKernel: string | undefined;
@@ -42,9 +40,9 @@ let awaitingPrompt = false;
 // Before the Worker: launch() below uses the header at once.
 const header = new HeaderView();
 
-// The guest Worker starts first, so its downloads overlap building the page. Its
-// callbacks run in later tasks, by which time everything below exists.
-const client = new GuestClient({
+// What the Worker reported so far is handed over once everything below exists (queueMicrotask).
+const client = early.client;
+const pageHooks: ServiceHooks = {
   onConsole: (bytes) => {
     terminal.write(bytes);
     if (awaitingPrompt && stage === 'ready') {
@@ -63,9 +61,15 @@ const client = new GuestClient({
     terminal.note(`epoll-lab: ${problem.message}${problem.hint ? `\n${problem.hint}` : ''}`, 'error');
   },
   onLog: (level, message) => terminal.note(`epoll-lab: ${message}`, level),
-});
+};
+queueMicrotask(() => early.attach(pageHooks));
 
-void launch(async () => client.start(await firstAssetsUrl()), 0);
+void launch(async () => {
+  const first = await early.firstAssets;
+  assetsUrl = first.url;
+  if (first.notice) terminal.note(first.notice, 'error');
+  return early.started;
+}, 0);
 
 const sizeLabel = byId('terminal-size');
 const terminal = new TerminalView(byId('terminal'), {
@@ -82,23 +86,6 @@ const layout = new LayoutView(layoutElements(), () => terminal.lastLine());
 const failure = new FailureView(byId('failure'), () => void reset());
 
 void offerKernels();
-
-/**
- * The kernel a link asked for (?kernel=), if the site has it; otherwise the
- * default kernel, with a note saying what the site offers. Without a
- * ?kernel= the page starts at once, without waiting for the list.
- */
-async function firstAssetsUrl(): Promise<string> {
-  if (!askedKernel) return assetsUrl;
-  const list = await kernelList;
-  const entry = list?.kernels.find((k) => k.kernel === askedKernel);
-  if (entry) assetsUrl = new URL(entry.file, guestDir).href;
-  else {
-    const offered = list ? `it offers ${list.kernels.map((k) => k.kernel).join(', ')}` : 'it offers one kernel';
-    terminal.note(`epoll-lab: this site has no kernel "${askedKernel}" (${offered}); starting the default one`, 'error');
-  }
-  return assetsUrl;
-}
 
 /** Fills the header's kernel picker (hidden on a site that offers one kernel). */
 async function offerKernels(): Promise<void> {
