@@ -92,6 +92,22 @@ function expectedMs(suite: string, known: Readonly<Record<string, number>> | und
 }
 
 /**
+ * Which of the pending units (longest first) a free worker takes: the
+ * first, unless it is for another kernel than the worker's guest runs and a
+ * unit for the worker's own kernel is at least half as long. Its guest can
+ * then run that one too (warm-guest.ts; a kernel switch costs a restore),
+ * while the longest work still starts about first; in a matrix run the
+ * kernels' units of one suite are about equally long and would otherwise
+ * alternate, so no guest would ever be reused.
+ */
+export function nextUnit(pending: readonly { readonly kernel: string; readonly unit: Pick<WorkUnit, 'expectedMs'> }[], kernel: string | undefined): number {
+  const head = pending[0];
+  if (!head || kernel === undefined || head.kernel === kernel) return 0;
+  const own = pending.findIndex((task) => task.kernel === kernel);
+  return own > 0 && pending[own]!.unit.expectedMs * 2 >= head.unit.expectedMs ? own : 0;
+}
+
+/**
  * `names` into `parts` groups of about equal expected time: each case, the
  * longest first, goes to the group with the least so far. Each group keeps
  * the names in their listed order (the harness runs them in its own order anyway).
