@@ -138,14 +138,9 @@ function caseArgs(suite: SuiteDefinition, selection: RunSelection, names: readon
   return names?.length ? ['-t', ...names.map((name) => name.slice(name.indexOf('.') + 1))] : [];
 }
 
-export async function runSuite(
-  guest: Guest,
-  suite: SuiteDefinition,
-  selection: RunSelection,
-  onEvent: (event: RunEvent) => void,
-  programCases?: ReadonlyMap<string, readonly string[]>,
-): Promise<SuiteResult> {
-  return (await runSuiteIn(guest, suite, selection, onEvent, programCases)).value;
+/** One suite in `guest`, as runSuiteIn() runs it, for callers that do not keep the guest. */
+export async function runSuite(...args: Parameters<typeof runSuiteIn>): Promise<SuiteResult> {
+  return (await runSuiteIn(...args)).value;
 }
 
 /**
