@@ -39,7 +39,7 @@ const STATIC_ESTIMATE_MS: Readonly<Record<string, number>> = {
   'epoll-limits': 4_800,
 };
 const DEFAULT_ESTIMATE_MS = 1_500;
-/** A fresh guest per unit: the restore, the program's start and the report's way back. */
+/** Each unit's own cost: a fingerprint or a restore (warm-guest.ts), the program's start and the report's way back. */
 const UNIT_OVERHEAD_MS = 500;
 
 /** The durations a report's cases took, to plan the next run with. */
