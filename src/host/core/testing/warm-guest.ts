@@ -47,6 +47,9 @@ interface Kept {
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** How a task is named in logs and in the next use's `after`. */
+const labelOf = (task: GuestTask) => (task.part ? `${task.suite} (part ${task.part})` : task.suite);
+
 export class WarmGuest {
   private kept: Kept | undefined;
 
@@ -62,7 +65,7 @@ export class WarmGuest {
     const { kept, use } = await this.take(factory, task);
     onUse(use);
     kept.faultMark = kept.lease.guest.faults.length;
-    kept.last = task.part ? `${task.suite} (part ${task.part})` : task.suite;
+    kept.last = labelOf(task);
     try {
       const outcome = await work(kept.lease.guest);
       if (outcome.spoiled) kept.spoiled = outcome.spoiled;
@@ -87,7 +90,7 @@ export class WarmGuest {
 
   private async take(factory: GuestFactory, task: GuestTask): Promise<{ kept: Kept; use: GuestUse }> {
     const previous = this.kept;
-    const label = task.part ? `${task.suite} (part ${task.part})` : task.suite;
+    const label = labelOf(task);
     const use = (guest: GuestUse['guest'], reasons: readonly string[] = []): GuestUse => ({
       suite: task.suite,
       ...(task.part && { part: task.part }),
