@@ -1,7 +1,8 @@
 /**
  * `epoll-lab test --jobs`: suites in several guests at once, each on its own
  * worker thread. The report is the one a single guest gives, whatever the
- * number of guests; a guest that crashes fails its own cases and no others.
+ * number of guests; a guest that crashes fails its own cases and no others,
+ * and its worker restores a fresh one for the next suite.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -17,8 +18,12 @@ import { startGuest } from '../src/host/node/start-guest.js';
 import { DEFAULT_KERNEL, KERNEL_SERIES } from '../src/images/kernel-sources.js';
 import { cli } from './cli-process.js';
 
-/** A report as text, every duration zeroed: what must not depend on the number of guests. */
-const withoutTimings = (report: unknown) => JSON.stringify(report, (key, value: unknown) => (key === 'durationMs' ? 0 : value), 2);
+/**
+ * A report as text, every duration zeroed and without the guests' story
+ * (which worker ran what, which suite found a reused guest): what must not
+ * depend on the number of guests.
+ */
+const withoutTimings = (report: unknown) => JSON.stringify(report, (key, value: unknown) => (key === 'durationMs' ? 0 : key === 'guests' ? undefined : value), 2);
 
 describe('suites on several guests at once', () => {
   let dir: string;
@@ -57,6 +62,15 @@ describe('suites on several guests at once', () => {
     const two = await runOnKernels(KERNEL_SERIES, selection, { jobs: 2 });
     expect(two.map((r) => r.identity?.name)).toEqual([...KERNEL_SERIES]);
     expect(withoutTimings(two)).toBe(withoutTimings(one));
+    // A worker's guest serves one kernel: one it reuses ran a suite of the same kernel,
+    // and one it replaces says why (hello-poll's module, or the next suite's other kernel).
+    for (const run of two) {
+      expect(run.guests!.map((use) => use.suite).sort()).toEqual(['epoll-abi', 'hello-poll']);
+      for (const use of run.guests!) {
+        if (use.guest === 'reused') expect(['epoll-abi', 'hello-poll']).toContain(use.after);
+        else if (use.after) expect(use.reasons!.join('\n')).toMatch(/module hello_poll still loaded|^the next suite needs Linux /);
+      }
+    }
   });
 
   it("a guest whose kernel panics fails its own suite's cases, with the kernel log; the other guests' suites run on", { timeout: 300_000 }, async () => {

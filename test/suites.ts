@@ -1,4 +1,4 @@
-/** Shared by the suite tests: run suites in fresh restored guests, keep the report as a CI artifact. */
+/** Shared by the suite tests: run suites in restored guests (kept while clean, warm-guest.ts), keep the report as a CI artifact. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { toJson } from '../src/host/core/testing/reporters.js';

@@ -236,17 +236,22 @@ it has no images yet (default ${DEFAULT_KERNEL}).
                       [--jobs N] [--memory MB] [--add FILE.c…]
 
 Runs the guest's test suites (the epoll conformance programs, kselftest-epoll,
-scull), each suite in a fresh guest restored from the post-boot snapshot, and
-reports every case. --suite and --case may repeat (a case is found in whichever
+scull) in guests restored from the post-boot snapshot, and reports every case.
+Suites run one after another in the same guest while it stays as it was after
+its restore; one that leaves something behind (a module, a mount, a process, a
+changed sysctl, a file in /tmp …), makes the kernel report a fault, runs into
+its timeout or crashes the guest is followed by a freshly restored one. The
+JSON report's "guests" and --verbose say which suite got which guest and why
+one was restored. --suite and --case may repeat (a case is found in whichever
 suite has it); --filter keeps cases whose name contains TEXT; --user runs the
 test programs as that user of the image, without privileges (cases that need
 root then fail or skip: that is the point of running them both ways).
 --jobs N runs N guests at once, each on its own worker thread (default: one per
 core this process may use, here ${defaultJobs()}); the longest suites start first and
 kselftest-epoll is cut into N parts. The report is the same whatever N is (only
-durations differ); progress lines then name their suite. --jobs 1 runs one guest
-at a time in the main thread, as before; at most four per core (here
-${maxJobs()}): more only slow each other. With several kernels the jobs serve
+durations and "guests" differ); progress lines then name their suite. --jobs 1
+runs one guest at a time in the main thread, as before; at most four per core
+(here ${maxJobs()}): more only slow each other. With several kernels the jobs serve
 them all.
 --kernel all runs every kernel (${KERNEL_SERIES.join(', ')}), a LIST such as 6.1,7.2 those, and prints the matrix:
 suite × kernel with pass/fail/skip counts, then every case whose result or

@@ -1,6 +1,7 @@
 /**
- * The suites on kernels of the matrix, in Node: fresh restored guests per
- * suite, and each report stamped with the kernel's identity from the
+ * The suites on kernels of the matrix, in Node: guests restored from the
+ * snapshot, each kept for the next suite while it stays clean (warm-guest.ts),
+ * and each report stamped with the kernel's identity from the
  * manifest. What `epoll-lab test`, the bench and the test suites run.
  * With one job, one guest at a time in this thread; with more, that many
  * at once, each on a worker thread (jobs/parallel-run.ts).
@@ -31,13 +32,13 @@ export async function runOnKernels(kernels: readonly string[], selection: RunSel
   const runs: Omit<RunReport, 'identity'>[] = [];
   const memoryMb = options.memoryMb;
   if (jobs > 1) runs.push(...(await runInParallel(kernels, selection, { jobs, logger, onEvent, ...(memoryMb !== undefined && { memoryMb }) })));
-  else for (const kernel of kernels) runs.push(await runSuites(restoredGuestFactory({ kernel, logger, ...memoryOption(memoryMb) }), selection, (event) => onEvent(kernel, event)));
+  else for (const kernel of kernels) runs.push(await runSuites(restoredGuestFactory({ kernel, logger, ...memoryOption(memoryMb) }), selection, (event) => onEvent(kernel, event), logger));
   return Promise.all(
     runs.map(async (run, i) => {
       const kernel = kernels[i]!;
       // For the next run's plan; a cache that cannot be written costs only balance.
       await rememberDurations(kernel, run.suites).catch((error: Error) => logger.debug(`could not keep the case durations: ${error.message}`));
-      return { kernel: run.kernel, identity: kernelIdentity(manifest, kernel), suites: run.suites, summary: run.summary };
+      return { kernel: run.kernel, identity: kernelIdentity(manifest, kernel), suites: run.suites, summary: run.summary, ...(run.guests && { guests: run.guests }) };
     }),
   );
 }

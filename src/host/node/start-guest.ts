@@ -94,7 +94,7 @@ export function snapshotKeyFor(images: LoadedImages, memoryMb: number): string {
   return snapshotKey({ imageHashes: images.hashes, v86Version, cmdline: images.images.cmdline, memoryMb, machine: machineSignature() });
 }
 
-/** Fresh guests restored from the snapshot, one per suite: how every Node-side suite run gets its guests. */
+/** Fresh guests restored from the snapshot: where every Node-side suite run gets its guests (a WarmGuest decides when it needs one). */
 export function restoredGuestFactory(options: Pick<StartOptions, 'kernel' | 'logger' | 'guest'> = {}): GuestFactory {
   return async () => {
     const { guest } = await startGuest(options);

@@ -20,6 +20,23 @@ describe('report merge', () => {
     expect(merged.summary).toEqual({ pass: 1, fail: 1, skip: 0 });
   });
 
+  it("keeps each shard's guests, one shard after another, and checks their fields", () => {
+    const a: RunReport = {
+      ...run('6.1.176', [suite('hello-poll'), suite('epoll-ctl')]),
+      guests: [
+        { suite: 'hello-poll', guest: 'reused' },
+        { suite: 'epoll-ctl', guest: 'restored', after: 'hello-poll', reasons: ['module hello_poll still loaded'] },
+      ],
+    };
+    const b: RunReport = { ...run('6.1.176', [suite('scull')]), guests: [{ suite: 'scull', guest: 'reused' }] };
+    const merged = mergeReports([
+      { name: 'a.json', report: asReport(JSON.parse(JSON.stringify(a)), 'a.json') },
+      { name: 'b.json', report: b },
+    ]) as RunReport;
+    expect(merged.guests).toEqual([...a.guests!, ...b.guests!]);
+    expect(() => asReport({ ...b, guests: [{ suite: 'scull', guest: 'warm' }] }, 'b.json')).toThrow(/guests\[0\].guest should be one of "restored", "reused"/);
+  });
+
   it('makes a matrix with its diff from several kernels, matrix files included', () => {
     const matrix: MatrixReport = { runs: [run('6.12.117', [suite('epoll-ctl')])], diff: [] };
     const merged = mergeReports([

@@ -6,7 +6,7 @@
 import { UsageError } from '../errors.js';
 import { matrixDiff, type MatrixReport } from './matrix.js';
 import { checkReport, ReportSchemaError } from './report-schema.js';
-import { summarize, type RunReport, type SuiteResult } from './results.js';
+import { summarize, type GuestUse, type RunReport, type SuiteResult } from './results.js';
 
 /** A parsed JSON report: one kernel's run, or a matrix of them. */
 export type AnyReport = RunReport | MatrixReport;
@@ -30,12 +30,13 @@ export function asReport(value: unknown, name: string): AnyReport {
 
 /** One kernel's run per kernel (by release and source), suites of its shards together in first-seen order. */
 export function mergeReports(reports: readonly { readonly name: string; readonly report: AnyReport }[]): RunReport | MatrixReport {
-  const byKernel = new Map<string, { run: RunReport; suites: SuiteResult[]; from: Map<string, string> }>();
+  const byKernel = new Map<string, { run: RunReport; suites: SuiteResult[]; guests: GuestUse[]; from: Map<string, string> }>();
   for (const { name, report } of reports) {
     for (const run of isMatrix(report) ? report.runs : [report]) {
       const key = `${run.kernel}\0${run.identity?.source ?? ''}\0${run.identity?.configSha256 ?? ''}`;
-      const entry = byKernel.get(key) ?? { run, suites: [], from: new Map<string, string>() };
+      const entry = byKernel.get(key) ?? { run, suites: [], guests: [], from: new Map<string, string>() };
       byKernel.set(key, entry);
+      entry.guests.push(...(run.guests ?? []));
       for (const suite of run.suites) {
         const earlier = entry.from.get(suite.name);
         if (earlier) {
@@ -47,6 +48,7 @@ export function mergeReports(reports: readonly { readonly name: string; readonly
     }
   }
   if (!byKernel.size) throw new UsageError('report merge needs at least one report file');
-  const runs = [...byKernel.values()].map(({ run, suites }) => ({ ...run, suites, summary: summarize(suites) }));
+  // Each shard's guests, one shard after another.
+  const runs = [...byKernel.values()].map(({ run, suites, guests }) => ({ ...run, suites, summary: summarize(suites), ...(guests.length && { guests }) }));
   return runs.length === 1 ? runs[0]! : { runs, diff: matrixDiff(runs) };
 }

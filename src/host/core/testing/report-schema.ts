@@ -69,7 +69,11 @@ const caseResult = object(
 const suiteResult = object({ name: string, cases: arrayOf(caseResult) });
 const identity = object({ name: string, release: string, source: string, configSha256: string, gcc: string, binutils: string });
 const summary = object({ pass: count, fail: count, skip: count });
-const runReport = object({ kernel: string, suites: arrayOf(suiteResult), summary }, { identity });
+const guestUse = object(
+  { suite: string, guest: oneOf('restored', 'reused') },
+  { part: string, worker: count, after: string, reasons: arrayOf(string) },
+);
+const runReport = object({ kernel: string, suites: arrayOf(suiteResult), summary }, { identity, guests: arrayOf(guestUse) });
 // The diff is worked out again from the runs on every merge, so only its place is checked.
 const matrixReport = object({ runs: arrayOf(runReport, true), diff: arrayOf(() => undefined) });
 

@@ -25,6 +25,25 @@ export interface SuiteResult {
   readonly cases: readonly CaseResult[];
 }
 
+/**
+ * How a suite (or a part of a split one) got its guest: a worker runs suite
+ * after suite in one guest and restores a fresh one only when the last
+ * suite left something behind or its guest failed (warm-guest.ts).
+ */
+export interface GuestUse {
+  readonly suite: string;
+  /** "2/3": the part of a split suite; absent for a whole suite. */
+  readonly part?: string;
+  /** Which of the run's guest workers (1-based) ran it; absent with one guest at a time. */
+  readonly worker?: number;
+  /** 'reused': the guest `after` ran in, unchanged; 'restored': a fresh guest from the snapshot. */
+  readonly guest: 'restored' | 'reused';
+  /** The suite that ran before on the same worker, if any. */
+  readonly after?: string;
+  /** Why that suite's guest was not reused: what it left behind, or how it ended. Absent when reused, and for a worker's first guest. */
+  readonly reasons?: readonly string[];
+}
+
 export interface Summary {
   readonly pass: number;
   readonly fail: number;
@@ -53,6 +72,8 @@ export interface RunReport {
   readonly identity?: KernelIdentity;
   readonly suites: readonly SuiteResult[];
   readonly summary: Summary;
+  /** Each suite's guest, in the order they were handed out (see GuestUse); absent for `epoll-lab run`. */
+  readonly guests?: readonly GuestUse[];
   /** `epoll-lab run`: how the program ended on this kernel, with its output (bounded). */
   readonly program?: ProgramOutcome;
 }

@@ -1,16 +1,21 @@
 /**
  * Runs suites inside guests and turns their KTAP into the result model.
- * Each suite gets a fresh guest from the factory (a snapshot restore costs
- * a fraction of a second), so one suite's leftovers or a kernel crash never
- * leak into the next: a crash fails the cases it cut short, with the
- * kernel's log, and the run goes on.
+ * Suites run one after another in one guest for as long as none leaves
+ * anything behind (warm-guest.ts checks after each; any leftover, fault or
+ * timeout means a fresh restore), so one suite's leftovers or a kernel
+ * crash never leak into the next: a crash fails the cases it cut short,
+ * with the kernel's log, and the run goes on.
  */
 import { GuestFaultError, UsageError } from '../errors.js';
 import { asUser } from '../users.js';
+import type { ExitStatus } from '../channel.js';
 import type { Guest } from '../guest.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
 import { KtapParser, type KtapCase } from './ktap.js';
-import { summarize, type CaseResult, type RunEvent, type RunReport, type SuiteResult } from './results.js';
+import { summarize, type CaseResult, type GuestUse, type RunEvent, type RunReport, type SuiteResult } from './results.js';
 import { installSuiteProgram, listProgram, readSuites, requireCases, selectSuites, shardSuites, type SuiteDefinition } from './suites.js';
+import { WarmGuest, type GuestWork } from './warm-guest.js';
 
 export interface RunSelection {
   /** Suite names; empty means every suite that runs by default. */
@@ -36,7 +41,7 @@ export interface GuestLease {
   release(): Promise<void>;
 }
 
-/** Hands out a clean guest; release() disposes it (or returns it to a pool). */
+/** Hands out a fresh guest; release() disposes it (or returns it to a pool). */
 export type GuestFactory = () => Promise<GuestLease>;
 
 const decoder = new TextDecoder();
@@ -79,28 +84,27 @@ export async function planRun(guest: Guest, selection: RunSelection): Promise<Ru
   return { kernel: guest.info.release, suites: shardSuites(suites, selection.shard), ...(programCases && { programCases }) };
 }
 
+/** The selection's suites, one after another, in a guest kept warm while it stays clean (WarmGuest). */
 export async function runSuites(
   factory: GuestFactory,
   selection: RunSelection,
   onEvent: (event: RunEvent) => void = () => undefined,
+  logger: Logger = silentLogger,
 ): Promise<RunReport> {
-  const first = await factory();
-  let plan: RunPlan;
+  const guests = new WarmGuest(logger);
   try {
-    plan = await planRun(first.guest, selection);
-  } finally {
-    await first.release();
-  }
-  const results: SuiteResult[] = [];
-  for (const suite of plan.suites) {
-    const lease = await factory();
-    try {
-      results.push(await runSuite(lease.guest, suite, selection, onEvent, plan.programCases));
-    } finally {
-      await lease.release();
+    const plan = await guests.read(factory, (guest) => planRun(guest, selection));
+    const results: SuiteResult[] = [];
+    const uses: GuestUse[] = [];
+    for (const suite of plan.suites) {
+      const { value, use } = await guests.run(factory, { suite: suite.name }, (guest) => runSuiteIn(guest, suite, selection, onEvent, plan.programCases));
+      results.push(value);
+      uses.push(use);
     }
+    return { kernel: plan.kernel, suites: results, summary: summarize(results), guests: uses };
+  } finally {
+    await guests.dispose();
   }
-  return { kernel: plan.kernel, suites: results, summary: summarize(results) };
 }
 
 /**
@@ -134,14 +138,25 @@ function caseArgs(suite: SuiteDefinition, selection: RunSelection, names: readon
   return names?.length ? ['-t', ...names.map((name) => name.slice(name.indexOf('.') + 1))] : [];
 }
 
-export async function runSuite(
+/** One suite in `guest`, as runSuiteIn() runs it, for callers that do not keep the guest. */
+export async function runSuite(...args: Parameters<typeof runSuiteIn>): Promise<SuiteResult> {
+  return (await runSuiteIn(...args)).value;
+}
+
+/**
+ * runSuite(), and whether the guest may run anything after it: not once a
+ * program was killed at its timeout (the agent kills what it can find of
+ * it, but a hung program may have held anything).
+ */
+export async function runSuiteIn(
   guest: Guest,
   suite: SuiteDefinition,
   selection: RunSelection,
   onEvent: (event: RunEvent) => void,
   programCases?: ReadonlyMap<string, readonly string[]>,
-): Promise<SuiteResult> {
+): Promise<GuestWork<SuiteResult>> {
   const cases: CaseResult[] = [];
+  const timedOut: string[] = [];
   const record = (result: CaseResult) => {
     cases.push(result);
     onEvent({ kind: 'case', suite: suite.name, result });
@@ -158,7 +173,8 @@ export async function runSuite(
     }
     for (const program of suite.programs) {
       if (programCases && !programCases.has(program)) continue;
-      await runProgram(guest, suite, program, caseArgs(suite, selection, programCases?.get(program)), selection.user, record);
+      const status = await runProgram(guest, suite, program, caseArgs(suite, selection, programCases?.get(program)), selection.user, record);
+      if (status.timedOut) timedOut.push(program);
     }
   } catch (error) {
     if (!(error instanceof GuestFaultError)) throw error;
@@ -166,11 +182,11 @@ export async function runSuite(
   }
   return finish();
 
-  function finish(): SuiteResult {
+  function finish() {
     const kept = selection.filter && suite.format === 'kselftest' ? cases.filter((c) => c.name.includes(selection.filter!)) : cases;
     const result = { name: suite.name, cases: kept };
     onEvent({ kind: 'suite-end', suite: suite.name, result });
-    return result;
+    return { value: result, ...(timedOut.length && { spoiled: `${timedOut.join(', ')} timed out after ${suite.timeoutMs / 1000} s` }) };
   }
 }
 
@@ -181,7 +197,7 @@ async function runProgram(
   args: readonly string[],
   user: string | undefined,
   record: (result: CaseResult) => void,
-): Promise<void> {
+): Promise<ExitStatus> {
   const stderr: string[] = [];
   const parser = new KtapParser(
     ({ number: _number, ...result }: KtapCase) => record(result),
@@ -206,6 +222,7 @@ async function runProgram(
         : `exited with status ${status.exitCode}`;
     record(failure(`${name}: incomplete`, `${name} ${how} after ${got} of ${planned} cases\n${trailing}\n${stderr.join('')}`.trim()));
   }
+  return status;
 }
 
 function failure(name: string, output: string): CaseResult {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseResult } from './results.js';
 import type { RunPlan } from './runner.js';
-import { joinParts, planUnits, splitCases } from './schedule.js';
+import { joinParts, nextUnit, planUnits, splitCases } from './schedule.js';
 import type { SuiteDefinition } from './suites.js';
 
 const ktap = (name: string): SuiteDefinition => ({ name, description: '', format: 'ktap', programs: [`/t/${name}`], timeoutMs: 1000 });
@@ -53,5 +53,22 @@ describe('schedule', () => {
       { name: 'kselftest-epoll', cases: [result('global.epoll1'), result('global.epoll62'), result('global.epoll2')] },
     ]);
     expect(joined.cases.map((c) => c.name)).toEqual(['global.epoll1', 'global.epoll2', 'global.epoll60', 'global.epoll62', 'epoll_wakeup_test: incomplete']);
+  });
+
+  it("keeps a worker on its guest's kernel while that kernel's next unit is at least half as long as the longest", () => {
+    const pending = [
+      { kernel: '6.12', unit: { expectedMs: 10_000 } },
+      { kernel: '7.2', unit: { expectedMs: 9_000 } },
+      { kernel: '6.1', unit: { expectedMs: 6_000 } },
+      { kernel: '6.1', unit: { expectedMs: 1_000 } },
+    ];
+    expect(nextUnit(pending, undefined)).toBe(0);
+    expect(nextUnit(pending, '6.12')).toBe(0);
+    expect(nextUnit(pending, '7.2')).toBe(1);
+    expect(nextUnit(pending, '6.1')).toBe(2);
+    // Nothing long enough of its own kernel, or none at all: the longest.
+    expect(nextUnit(pending.slice(1).map((t, i) => (i === 1 ? { ...t, unit: { expectedMs: 4_000 } } : t)), '6.1')).toBe(0);
+    expect(nextUnit(pending, '5.10')).toBe(0);
+    expect(nextUnit([], '6.1')).toBe(0);
   });
 });

@@ -39,7 +39,7 @@ const STATIC_ESTIMATE_MS: Readonly<Record<string, number>> = {
   'epoll-limits': 4_800,
 };
 const DEFAULT_ESTIMATE_MS = 1_500;
-/** A fresh guest per unit: the restore, the program's start and the report's way back. */
+/** Each unit's own cost: a fingerprint or a restore (warm-guest.ts), the program's start and the report's way back. */
 const UNIT_OVERHEAD_MS = 500;
 
 /** The durations a report's cases took, to plan the next run with. */
@@ -89,6 +89,22 @@ function expectedMs(suite: string, known: Readonly<Record<string, number>> | und
   if (!known) return UNIT_OVERHEAD_MS + (STATIC_ESTIMATE_MS[suite] ?? DEFAULT_ESTIMATE_MS);
   const names = wanted ?? Object.keys(known);
   return UNIT_OVERHEAD_MS + names.reduce((sum, name) => sum + (known[name] ?? 0), 0);
+}
+
+/**
+ * Which of the pending units (longest first) a free worker takes: the
+ * first, unless it is for another kernel than the worker's guest runs and a
+ * unit for the worker's own kernel is at least half as long. Its guest can
+ * then run that one too (warm-guest.ts; a kernel switch costs a restore),
+ * while the longest work still starts about first; in a matrix run the
+ * kernels' units of one suite are about equally long and would otherwise
+ * alternate, so no guest would ever be reused.
+ */
+export function nextUnit(pending: readonly { readonly kernel: string; readonly unit: Pick<WorkUnit, 'expectedMs'> }[], kernel: string | undefined): number {
+  const head = pending[0];
+  if (!head || kernel === undefined || head.kernel === kernel) return 0;
+  const own = pending.findIndex((task) => task.kernel === kernel);
+  return own > 0 && pending[own]!.unit.expectedMs * 2 >= head.unit.expectedMs ? own : 0;
 }
 
 /**

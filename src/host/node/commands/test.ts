@@ -1,7 +1,7 @@
 /**
- * `epoll-lab test`: runs suites in guests restored from the snapshot, one
- * fresh guest per suite (several at once with --jobs), for one kernel or the
- * whole matrix, and writes a report. The exit status is 0 only if nothing failed.
+ * `epoll-lab test`: runs suites in guests restored from the snapshot, kept
+ * from suite to suite while they stay clean (several at once with --jobs),
+ * for one kernel or the whole matrix, and writes a report. The exit status is 0 only if nothing failed.
  */
 import { EpollLabError, GuestFaultError, UsageError } from '../../core/errors.js';
 import { KernelBuildFailedError, UsageError as BuildUsageError } from '../../../images/errors.js';

@@ -3,7 +3,7 @@
  * other: one unit of work at a time, its live events and log lines back,
  * then its result or the error that stopped it.
  */
-import type { RunEvent, SuiteResult } from '../../core/testing/results.js';
+import type { GuestUse, RunEvent, SuiteResult } from '../../core/testing/results.js';
 import type { RunSelection } from '../../core/testing/runner.js';
 import type { SuiteDefinition } from '../../core/testing/suites.js';
 import type { ProgramSpec } from '../../core/testing/program-run.js';
@@ -17,6 +17,10 @@ export interface RunUnitMessage {
   readonly selection: RunSelection;
   /** Guest RAM in MiB (--memory); absent: the default. */
   readonly memoryMb?: number;
+  /** "2/3" for a part of a split suite, for the report's guest list. */
+  readonly part?: string;
+  /** This worker's number in the pool (1-based), for the same list. */
+  readonly worker: number;
 }
 
 /** `epoll-lab run` as a check: one kernel's run of a user's program (program-run.ts). */
@@ -45,6 +49,8 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type FromWorker =
   | { readonly kind: 'log'; readonly level: LogLevel; readonly message: string }
   | { readonly kind: 'event'; readonly event: RunEvent }
+  /** The guest a unit got (reused or restored, and why), before its first event. */
+  | { readonly kind: 'guest'; readonly use: GuestUse }
   | { readonly kind: 'done'; readonly result: SuiteResult }
   | { readonly kind: 'program-done'; readonly run: ProgramRun }
   | { readonly kind: 'failed'; readonly error: ErrorReport };

@@ -1,13 +1,14 @@
 /**
  * Suites on every core: a run for one or more kernels spread over several
- * guests at once, each on its own worker thread (suite-pool.ts). The
+ * guests at once, each on its own worker thread (suite-pool.ts) and kept
+ * from suite to suite while it stays clean (warm-guest.ts). The
  * suites are read and the selection resolved here first, from one guest per
  * kernel — which also makes the post-boot snapshot, once, before any worker
  * restores it — then the work is planned longest first (schedule.ts) and
  * the results put back in the order one guest would give them.
  */
 import type { Logger } from '../../core/logger.js';
-import { summarize, type RunEvent, type RunReport, type SuiteResult } from '../../core/testing/results.js';
+import { summarize, type GuestUse, type RunEvent, type RunReport, type SuiteResult } from '../../core/testing/results.js';
 import { planRun, type RunPlan, type RunSelection } from '../../core/testing/runner.js';
 import { joinParts, planUnits } from '../../core/testing/schedule.js';
 import { listProgram } from '../../core/testing/suites.js';
@@ -58,8 +59,11 @@ export async function runInParallel(
   const parts = new Map<string, SuiteResult[]>();
   const key = (task: PoolTask) => `${task.kernel}\0${task.unit.suiteIndex}`;
   const joined = new Map<string, SuiteResult>();
+  // Each kernel's guest uses in the order the units got their guests.
+  const guests = new Map<string, GuestUse[]>(kernels.map((kernel) => [kernel, []]));
   await runInWorkers(tasks, options.jobs, {
     logger: options.logger,
+    onGuest: (task, use) => guests.get(task.kernel)!.push(use),
     onEvent: (task, event) => {
       if (event.kind === 'case') options.onEvent(task.kernel, event);
       else if (event.kind === 'suite-start' && !parts.has(key(task))) {
@@ -80,6 +84,6 @@ export async function runInParallel(
   });
   return plans.map(({ kernel, plan }) => {
     const suites = plan.suites.map((_, i) => joined.get(`${kernel}\0${i}`)!);
-    return { kernel: plan.kernel, suites, summary: summarize(suites) };
+    return { kernel: plan.kernel, suites, summary: summarize(suites), guests: guests.get(kernel)! };
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Up to N suite workers (suite-worker.ts), each a worker thread with its own
- * guest, fed tasks in the order given: each free worker takes the next. A
+ * guest, fed tasks in the order given: each free worker takes the next, or
+ * one for the kernel its guest already runs (nextUnit()). A
  * worker that dies (its thread crashed, or v86 took it down) fails the task
  * it held, with the cases it had reported, and is replaced; the run goes on.
  * Workers are threads of this process, so ending the process (Ctrl-C, a
@@ -9,9 +10,9 @@
 import { Worker } from 'node:worker_threads';
 import { EpollLabError, GuestFaultError, UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { CaseResult, RunEvent, SuiteResult } from '../../core/testing/results.js';
+import type { CaseResult, GuestUse, RunEvent, SuiteResult } from '../../core/testing/results.js';
 import type { RunSelection } from '../../core/testing/runner.js';
-import type { WorkUnit } from '../../core/testing/schedule.js';
+import { nextUnit, type WorkUnit } from '../../core/testing/schedule.js';
 import type { ErrorReport, FromWorker, ToWorker } from './messages.js';
 
 // Compiled (dist/), this file is .js and so is the worker's entry, started
@@ -39,13 +40,16 @@ export interface PoolHooks {
   onEvent(task: PoolTask, event: RunEvent): void;
   /** A task's result, when its guest is done (or its worker died). */
   onResult(task: PoolTask, result: SuiteResult): void;
+  /** The guest a task got, before its first event (none when its worker died first). */
+  onGuest?(task: PoolTask, use: GuestUse): void;
 }
 
 /** Runs every task on at most `jobs` workers at once; resolves when all are done. */
 export function runInWorkers(tasks: readonly PoolTask[], jobs: number, hooks: PoolHooks): Promise<void> {
   return new Promise((resolve, reject) => {
     const live = new Set<Worker>();
-    let next = 0;
+    const pending = [...tasks];
+    let started = 0;
     let settled = false;
     const finish = (error?: Error) => {
       if (settled) return;
@@ -58,10 +62,12 @@ export function runInWorkers(tasks: readonly PoolTask[], jobs: number, hooks: Po
 
     const start = () => {
       const worker = startWorker();
+      const number = ++started;
       live.add(worker);
       let current: { task: PoolTask; cases: CaseResult[] } | undefined;
+      let kernel: string | undefined;
       const feed = () => {
-        const task = tasks[next];
+        const [task] = pending.splice(nextUnit(pending, kernel), 1);
         if (!task) {
           current = undefined;
           live.delete(worker);
@@ -69,8 +75,8 @@ export function runInWorkers(tasks: readonly PoolTask[], jobs: number, hooks: Po
           if (live.size === 0) finish();
           return;
         }
-        next++;
         current = { task, cases: [] };
+        kernel = task.kernel;
         const message: ToWorker = {
           kind: 'run',
           kernel: task.kernel,
@@ -78,6 +84,8 @@ export function runInWorkers(tasks: readonly PoolTask[], jobs: number, hooks: Po
           ...(task.unit.programCases && { programCases: task.unit.programCases }),
           selection: task.selection,
           ...(task.memoryMb !== undefined && { memoryMb: task.memoryMb }),
+          ...(task.unit.parts > 1 && { part: `${task.unit.part + 1}/${task.unit.parts}` }),
+          worker: number,
         };
         worker.postMessage(message);
       };
@@ -90,13 +98,16 @@ export function runInWorkers(tasks: readonly PoolTask[], jobs: number, hooks: Po
           hooks.onEvent(task, { kind: 'case', suite: task.unit.suite.name, result: failure });
           hooks.onResult(task, { name: task.unit.suite.name, cases: [...cases, failure] });
         }
-        if (next < tasks.length) start();
+        if (pending.length) start();
         else if (live.size === 0) finish();
       };
       worker.on('message', (message: FromWorker) => {
         switch (message.kind) {
           case 'log':
             hooks.logger[message.level](message.message);
+            break;
+          case 'guest':
+            if (current) hooks.onGuest?.(current.task, message.use);
             break;
           case 'event':
             if (!current) break;

@@ -1,14 +1,16 @@
 /**
  * A suite worker's entry: a worker thread that runs units of a test run,
- * one at a time, each in a fresh guest restored from the snapshot, with the
- * same runSuite() as one guest in the main thread. v86 is single-threaded,
- * so several of these keep several cores busy.
+ * one at a time, in a guest it keeps from unit to unit while the units
+ * leave it clean (WarmGuest, as one guest in the main thread does), with
+ * the same runSuiteIn(). v86 is single-threaded, so several of these keep
+ * several cores busy. The guest goes with the thread when the pool ends it.
  */
 import { parentPort } from 'node:worker_threads';
 import { EpollLabError, GuestFaultError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { runSuite } from '../../core/testing/runner.js';
-import { memoryOption, startGuest } from '../start-guest.js';
+import { runSuiteIn } from '../../core/testing/runner.js';
+import { WarmGuest } from '../../core/testing/warm-guest.js';
+import { memoryOption, restoredGuestFactory } from '../start-guest.js';
 import type { ErrorReport, FromWorker, RunProgramMessage, RunUnitMessage, ToWorker } from './messages.js';
 import { runProgramOn } from '../commands/run-check.js';
 
@@ -35,17 +37,27 @@ function report(error: unknown): ErrorReport {
   };
 }
 
+const guests = new WarmGuest(logger);
+
 async function run(message: RunUnitMessage): Promise<void> {
   try {
-    const { guest } = await startGuest({ kernel: message.kernel, ...memoryOption(message.memoryMb), logger });
-    try {
-      const result = await runSuite(guest, message.suite, message.selection, (event) => post({ kind: 'event', event }), message.programCases);
-      post({ kind: 'done', result });
-    } finally {
-      await guest.dispose();
-    }
+    const factory = restoredGuestFactory({ kernel: message.kernel, logger, ...memoryOption(message.memoryMb) });
+    const task = {
+      suite: message.suite.name,
+      worker: message.worker,
+      ...(message.part && { part: message.part }),
+      // A guest is reused only for the same kernel and memory size.
+      key: `Linux ${message.kernel}${message.memoryMb !== undefined ? ` with ${message.memoryMb} MiB` : ''}`,
+    };
+    const { value } = await guests.run(
+      factory,
+      task,
+      (guest) => runSuiteIn(guest, message.suite, message.selection, (event) => post({ kind: 'event', event }), message.programCases),
+      (use) => post({ kind: 'guest', use }),
+    );
+    post({ kind: 'done', result: value });
   } catch (error) {
-    // runSuite already turned a guest fault into failed cases: this is the host's own failure.
+    // runSuiteIn already turned a guest fault into failed cases: this is the host's own failure.
     post({ kind: 'failed', error: report(error) });
   }
 }
