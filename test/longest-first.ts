@@ -6,10 +6,10 @@
  * vitest's own order (BaseSequencer) is longest first only when it has the
  * durations of an earlier run (node_modules/.vite); without them — a fresh
  * clone, CI — it starts the largest files first, and so started
- * kselftest.test.ts (18 lines, over four minutes) last of all. Here the files that take
- * long say so themselves: an estimate each, which wins over vitest's memory
- * of the last run (that may be of one test alone, `-t NAME`). Files without
- * an estimate follow in vitest's own order for them.
+ * kselftest.test.ts (18 lines, over four minutes) after every other guest
+ * test. Here the files that take long say so themselves: an estimate each,
+ * which wins over vitest's memory of the last run (that may be of one test
+ * alone, `-t NAME`). Files without an estimate follow in vitest's own order.
  */
 import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
