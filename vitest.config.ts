@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './test/longest-first.js';
 
 export default defineConfig({
   test: {
@@ -8,6 +9,8 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Two cores: one emulator per core.
     maxWorkers: 2,
+    // Longest files first, so that both workers finish together (test/longest-first.ts).
+    sequence: { sequencer: LongestFirstSequencer },
     reporters: ['default'],
   },
 });

@@ -9,28 +9,31 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KERNEL_SERIES } from '../src/images/kernel-sources.js';
+import type { Guest } from '../src/host/core/guest.js';
 import { matrixDiff } from '../src/host/core/testing/matrix.js';
 import { toJson } from '../src/host/core/testing/reporters.js';
 import type { RunReport } from '../src/host/core/testing/results.js';
 import { kernelIdentity, loadManifest } from '../src/host/node/images.js';
 import { startGuest } from '../src/host/node/start-guest.js';
-import { RESULTS_DIR, failures, listedCases, ranCases, runInGuests } from './suites.js';
+import { RESULTS_DIR, casesListedBy, failures, ranCases, runInGuests } from './suites.js';
 
 const runs: RunReport[] = [];
 
 describe.each(KERNEL_SERIES)('Linux %s', (kernel) => {
+  // The tests below only read from this guest: one per kernel, not one per test.
+  let guest: Guest;
+  beforeAll(async () => {
+    ({ guest } = await startGuest({ kernel }));
+  });
+  afterAll(() => guest?.dispose());
+
   it('carries its own .config at /boot/config-$(uname -r), as the manifest records it', async () => {
-    const { guest } = await startGuest({ kernel });
-    try {
-      const result = await guest.exec(['sh', '-c', 'sha256sum /boot/config-$(uname -r)']);
-      expect(result.exitCode).toBe(0);
-      const identity = kernelIdentity(await loadManifest(), kernel);
-      expect(new TextDecoder().decode(result.stdout).split(' ')[0]).toBe(identity.configSha256);
-    } finally {
-      await guest.dispose();
-    }
+    const result = await guest.exec(['sh', '-c', 'sha256sum /boot/config-$(uname -r)']);
+    expect(result.exitCode).toBe(0);
+    const identity = kernelIdentity(await loadManifest(), kernel);
+    expect(new TextDecoder().decode(result.stdout).split(' ')[0]).toBe(identity.configSha256);
   });
 
   it('passes exactly the cases its image lists, in every default suite but kselftest', { timeout: 900_000 }, async () => {
@@ -38,7 +41,7 @@ describe.each(KERNEL_SERIES)('Linux %s', (kernel) => {
     const report = await runInGuests(selection, `suites-${kernel}.json`, kernel);
     runs.push(report);
     expect(failures(report)).toEqual([]);
-    expect(ranCases(report)).toEqual(await listedCases(kernel, selection));
+    expect(ranCases(report)).toEqual(await casesListedBy(guest, selection));
     expect(report.summary.fail).toBe(0);
     expect(report.identity?.source).toMatch(new RegExp(`^linux-source-${kernel.replace('.', '\\.')} `));
   });

@@ -1,7 +1,7 @@
 /**
- * The browser app end to end, in real Chromium: build dist/site/ (always, so it
- * is never stale), serve it from a plain static server, and drive the page
- * with playwright-core. Skips only when dist/site/ cannot be built because the
+ * The browser app end to end, in real Chromium: build the site (always, so it
+ * is never stale) into a directory of its own (site-build.ts), serve it from
+ * a plain static server, and drive the page with playwright-core. Skips only when the site cannot be built because the
  * guest images are missing or stale (run `npm run build:images`).
  *
  * Each test loads the page afresh (openApp) and so depends on no other:
@@ -10,11 +10,10 @@
  * Needs Debian's chromium at /usr/bin/chromium (`apt-get install -y chromium`),
  * or CHROMIUM_PATH; no browser is ever downloaded.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageMismatchError, UsageError } from '../../src/host/core/errors.js';
 import { launchChromium } from '../../src/host/node/chromium.js';
@@ -24,14 +23,16 @@ import { KERNEL_SERIES } from '../../src/images/kernel-sources.js';
 import { PROMPT_MARK, READY_MARK } from '../../src/ui/shared/page-marks.js';
 import { serveStatic, type StaticServer } from '../../src/host/node/static-server.js';
 import { collectPageProblems, terminalText } from './page-helpers.js';
+import { buildSite } from './site-build.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const DIST = path.join(REPO, 'dist', 'site');
 const RESULTS = path.join(REPO, 'test-results');
 /** "suite/case" to run from the Tests panel; default: the first case of the first epoll suite. */
 const WANTED_CASE = process.env['EPOLL_LAB_E2E_CASE'];
 
 let cannotBuild: string | undefined;
+/** The built site. */
+let site: string | undefined;
 let server: StaticServer | undefined;
 let browser: Browser | undefined;
 let page: Page;
@@ -44,12 +45,12 @@ beforeAll(async () => {
     await loadImages();
   } catch (error) {
     if (!(error instanceof UsageError || error instanceof ImageMismatchError)) throw error;
-    cannotBuild = `dist/site/ cannot be built: ${error.message}${error.hint ? ` (${error.hint})` : ''}`;
+    cannotBuild = `the site cannot be built: ${error.message}${error.hint ? ` (${error.hint})` : ''}`;
     return;
   }
-  await build({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn', mode: 'production' });
-  assets = JSON.parse(await readFile(path.join(DIST, 'guest', 'guest-assets.json'), 'utf8')) as GuestAssetsManifest;
-  server = await serveStatic(DIST);
+  site = await buildSite();
+  assets = JSON.parse(await readFile(path.join(site, 'guest', 'guest-assets.json'), 'utf8')) as GuestAssetsManifest;
+  server = await serveStatic(site);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   collectPageProblems(page, pageProblems, { responses: true });
@@ -58,6 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  if (site) await rm(site, { recursive: true, force: true });
 });
 
 describe('the browser app', () => {
@@ -200,7 +202,7 @@ describe('the browser app', () => {
   it('switches the guest to each other kernel from the header picker', { timeout: 300_000 }, async (ctx) => {
     if (cannotBuild) return ctx.skip(cannotBuild);
     await openApp();
-    const list = JSON.parse(await readFile(path.join(DIST, 'guest', GUEST_KERNELS_FILE), 'utf8')) as GuestKernelList;
+    const list = JSON.parse(await readFile(path.join(site!, 'guest', GUEST_KERNELS_FILE), 'utf8')) as GuestKernelList;
     const picker = page.locator('#kernel-picker');
     expect(await picker.isVisible()).toBe(list.kernels.length > 1);
     // npm test builds every kernel of the matrix, and the site offers each.

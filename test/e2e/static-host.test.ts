@@ -10,12 +10,9 @@
  *
  * Skips only when the guest images are missing or stale, as browser.test.ts.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageMismatchError, UsageError } from '../../src/host/core/errors.js';
 import { launchChromium } from '../../src/host/node/chromium.js';
@@ -25,8 +22,7 @@ import { KERNEL_SERIES } from '../../src/images/kernel-sources.js';
 import { GUEST_ASSETS_DIR, GUEST_KERNELS_FILE, type GuestKernelList } from '../../src/ui/shared/guest-assets.js';
 import { PROMPT_MARK } from '../../src/ui/shared/page-marks.js';
 import { collectPageProblems, terminalText } from './page-helpers.js';
-
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
+import { buildSite } from './site-build.js';
 
 let cannotBuild: string | undefined;
 let site: string | undefined;
@@ -42,9 +38,7 @@ beforeAll(async () => {
     cannotBuild = `the site cannot be built: ${error.message}${error.hint ? ` (${error.hint})` : ''}`;
     return;
   }
-  // Its own directory, so this file and browser.test.ts (dist/) may run side by side.
-  site = await mkdtemp(path.join(tmpdir(), 'epoll-lab-site-'));
-  await build({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn', mode: 'production', build: { outDir: site, emptyOutDir: true } });
+  site = await buildSite();
   // The policy is written once, in index.html's <meta>; the host repeats it as a header.
   const html = await readFile(path.join(site, 'index.html'), 'utf8');
   policy = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)![1]!;
