@@ -26,7 +26,7 @@ import {
   GuestRebootedError,
   UsageError,
 } from './errors.js';
-import { detectAgentExit, detectConsolePanic, detectKmsgFault, detectShutdown, formatKmsgRecord, isFatal, KernelLog, type KernelFault } from './kernel-log.js';
+import { detectAgentExit, detectConsolePanic, detectKmsgFault, detectShutdown, formatKmsgRecord, isFatal, KernelLog, kernelRecordIn, type KernelFault } from './kernel-log.js';
 import { FrameType, resizePayload, setTimePayload } from './protocol.js';
 import { signalName } from './signals.js';
 import { watchMachineReset } from './machine-reset.js';
@@ -208,11 +208,12 @@ export class Guest {
     // The console is where a panic is still printed once userspace is dead.
     const consoleLines = new LineSplitter((line) => {
       this.consoleTail.add(line);
-      const fault = detectConsolePanic(line);
+      const record = kernelRecordIn(line);
+      const fault = detectConsolePanic(record);
       if (fault) this.handleFault(fault);
-      const shutdown = detectShutdown(line);
+      const shutdown = detectShutdown(record);
       if (shutdown) this.shutDown(shutdown);
-      const agentStatus = detectAgentExit(line);
+      const agentStatus = detectAgentExit(record);
       if (agentStatus !== undefined) this.agentExited(agentStatus);
     });
     this.unwatchAborts = platform.watchAborts?.((error) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectAgentExit, detectConsolePanic, detectKmsgFault, formatKmsgRecord, isFatal, parseKmsgRecord } from './kernel-log.js';
+import { detectAgentExit, detectConsolePanic, detectKmsgFault, detectShutdown, formatKmsgRecord, isFatal, kernelRecordIn, parseKmsgRecord } from './kernel-log.js';
 
 /** A /dev/kmsg record as the agent forwards it: level (facility 0: the kernel), sequence, usec, flags; text. */
 const kmsg = (level: number, text: string, facility = 0) => `${facility * 8 + level},42,5100000,-;${text}\n`;
@@ -56,6 +56,22 @@ describe('a panic on the console', () => {
     expect(detectConsolePanic("[    5.1] process '/tmp/Kernel panic - not syncing' started with executable stack")).toBeUndefined();
     expect(detectConsolePanic('sh: /tmp/Kernel panic - not syncing: not found')).toBeUndefined();
     expect(detectConsolePanic('[    5.1] Oops: 0002 [#1] PREEMPT')).toBeUndefined();
+  });
+});
+
+describe('a kernel record that shares a console line with the shell\'s prompt', () => {
+  // The console's shell at its prompt, its line editor's cursor-position query sent, no newline: then the kernel prints.
+  const prompt = 'root@epoll-lab:/# \x1b[6n';
+
+  it('is read from its printk time on', () => {
+    expect(detectAgentExit(kernelRecordIn(`${prompt}[    3.578017] epoll-lab: the agent exited, status 137`))).toBe(137);
+    expect(detectShutdown(kernelRecordIn(`${prompt}[   12.000001] reboot: Power down`))).toBe('powered off');
+    expect(detectConsolePanic(kernelRecordIn(`${prompt}[    5.100000] Kernel panic - not syncing: sysrq triggered crash`))?.kind).toBe('panic');
+  });
+
+  it('leaves a line without printk time, or one that starts with it, as it is', () => {
+    expect(kernelRecordIn('root@epoll-lab:/# ls')).toBe('root@epoll-lab:/# ls');
+    expect(kernelRecordIn('[    1.000000] reboot: Power down')).toBe('[    1.000000] reboot: Power down');
   });
 });
 

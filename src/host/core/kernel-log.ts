@@ -97,6 +97,18 @@ export function detectConsolePanic(line: string): KernelFault | undefined {
 }
 
 /**
+ * The kernel's record in a console line: a record the kernel prints while
+ * the console's shell sits at its prompt (`root@epoll-lab:/# ` and the
+ * cursor-position query ESC[6n its line editor sends, no newline) shares
+ * that line, so the record starts at its printk time (CONFIG_PRINTK_TIME),
+ * not at the line's start. A line without one is returned as it is.
+ */
+export function kernelRecordIn(consoleLine: string): string {
+  const at = consoleLine.search(/\[ *\d+\.\d{6}\] /);
+  return at > 0 ? consoleLine.slice(at) : consoleLine;
+}
+
+/**
  * The kernel's last words before it restarts, halts or powers the machine
  * off (kernel/reboot.c prints them at emergency level, so they reach the
  * console even with `quiet`): what happened, or undefined.
