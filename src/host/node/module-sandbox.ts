@@ -76,7 +76,8 @@ const SYSTEM_DIRS = ['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 
 /** bwrap's arguments for the namespace described above. */
 async function bwrapArgs(options: ConfinedRunOptions, asRoot: boolean): Promise<string[]> {
-  const args = ['--die-with-parent', '--new-session'];
+  // fd 3: bwrap writes {"child-pid": N} there, the pid of the namespace's first process (see runConfined's stop).
+  const args = ['--die-with-parent', '--new-session', '--info-fd', '3'];
   args.push(...(asRoot ? ['--unshare-pid', '--unshare-ipc', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try'] : ['--unshare-all']));
   for (const name of SYSTEM_DIRS) {
     const at = `/${name}`;
@@ -114,7 +115,14 @@ export async function runConfined(argv: readonly string[], options: ConfinedRunO
     ...argv,
   ];
   // Its own process group: a stop kills prlimit's exec, bwrap, whose death takes its namespace along.
-  const child = spawn(command[0]!, command.slice(1), { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command[0]!, command.slice(1), { env: options.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+  let namespaceInit: number | undefined;
+  let info = '';
+  child.stdio[3]?.on('data', (chunk: Buffer) => {
+    info += chunk.toString();
+    const pid = /"child-pid":\s*(\d+)/.exec(info)?.[1];
+    if (pid) namespaceInit = Number(pid);
+  });
   const kept: Buffer[] = [];
   let size = 0;
   let tail = Buffer.alloc(0);
@@ -129,14 +137,21 @@ export async function runConfined(argv: readonly string[], options: ConfinedRunO
       if (tail.length > TAIL_BYTES) tail = tail.subarray(tail.length - TAIL_BYTES);
     }
   };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
+  // Both 'pipe' above, so both there.
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
 
   let stopped: ConfinedRun['stopped'];
   const stop = (why: NonNullable<ConfinedRun['stopped']>): void => {
     stopped ??= why;
+    // The namespace's first process: when it dies the kernel kills everything else in the
+    // namespace, and bwrap, which waits for it, exits only once all of it is gone, so the
+    // build has ended when the run resolves. (Killing bwrap first left a compiler that
+    // kbuild had started with its output on /dev/null, holding none of our pipes, alive
+    // for a moment after.) The group, in case bwrap has not said the pid yet.
     try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      if (namespaceInit) process.kill(namespaceInit, 'SIGKILL');
+      else if (child.pid) process.kill(-child.pid, 'SIGKILL');
     } catch {
       // Already gone.
     }
