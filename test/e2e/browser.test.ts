@@ -15,15 +15,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImageMismatchError, UsageError } from '../../src/host/core/errors.js';
 import { launchChromium } from '../../src/host/node/chromium.js';
-import { loadImages } from '../../src/host/node/images.js';
 import { GUEST_KERNELS_FILE, type GuestAssetsManifest, type GuestKernelList } from '../../src/ui/shared/guest-assets.js';
 import { KERNEL_SERIES } from '../../src/images/kernel-sources.js';
 import { PROMPT_MARK, READY_MARK } from '../../src/ui/shared/page-marks.js';
 import { serveStatic, type StaticServer } from '../../src/host/node/static-server.js';
 import { collectPageProblems, terminalText } from './page-helpers.js';
-import { buildSite } from './site-build.js';
+import { buildSiteOrSkip } from './site-build.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = path.join(REPO, 'test-results');
@@ -40,15 +38,12 @@ let assets: GuestAssetsManifest;
 const pageProblems: string[] = [];
 
 beforeAll(async () => {
-  // Only missing or mismatched guest images excuse a skip; any build failure after that is a failure.
-  try {
-    await loadImages();
-  } catch (error) {
-    if (!(error instanceof UsageError || error instanceof ImageMismatchError)) throw error;
-    cannotBuild = `the site cannot be built: ${error.message}${error.hint ? ` (${error.hint})` : ''}`;
+  const built = await buildSiteOrSkip();
+  if ('cannotBuild' in built) {
+    cannotBuild = built.cannotBuild;
     return;
   }
-  site = await buildSite();
+  site = built.site;
   assets = JSON.parse(await readFile(path.join(site, 'guest', 'guest-assets.json'), 'utf8')) as GuestAssetsManifest;
   server = await serveStatic(site);
   browser = await launchChromium();

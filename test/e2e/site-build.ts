@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
+import { ImageMismatchError, UsageError } from '../../src/host/core/errors.js';
+import { loadImages } from '../../src/host/node/images.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -16,4 +18,19 @@ export async function buildSite(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'epoll-lab-site-'));
   await build({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn', mode: 'production', build: { outDir: dir, emptyOutDir: true } });
   return dir;
+}
+
+/**
+ * The site built from images/, or why it cannot be built: only missing or
+ * mismatched guest images excuse a skip; any build failure after that is a
+ * failure.
+ */
+export async function buildSiteOrSkip(): Promise<{ site: string } | { cannotBuild: string }> {
+  try {
+    await loadImages();
+  } catch (error) {
+    if (!(error instanceof UsageError || error instanceof ImageMismatchError)) throw error;
+    return { cannotBuild: `the site cannot be built: ${error.message}${error.hint ? ` (${error.hint})` : ''}` };
+  }
+  return { site: await buildSite() };
 }

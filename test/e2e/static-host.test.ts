@@ -14,15 +14,13 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImageMismatchError, UsageError } from '../../src/host/core/errors.js';
 import { launchChromium } from '../../src/host/node/chromium.js';
-import { loadImages } from '../../src/host/node/images.js';
 import { serveStatic, type StaticServer } from '../../src/host/node/static-server.js';
 import { KERNEL_SERIES } from '../../src/images/kernel-sources.js';
 import { GUEST_ASSETS_DIR, GUEST_KERNELS_FILE, type GuestKernelList } from '../../src/ui/shared/guest-assets.js';
 import { PROMPT_MARK } from '../../src/ui/shared/page-marks.js';
 import { collectPageProblems, terminalText } from './page-helpers.js';
-import { buildSite } from './site-build.js';
+import { buildSiteOrSkip } from './site-build.js';
 
 let cannotBuild: string | undefined;
 let site: string | undefined;
@@ -31,14 +29,12 @@ let browser: Browser | undefined;
 let policy: string;
 
 beforeAll(async () => {
-  try {
-    await loadImages();
-  } catch (error) {
-    if (!(error instanceof UsageError || error instanceof ImageMismatchError)) throw error;
-    cannotBuild = `the site cannot be built: ${error.message}${error.hint ? ` (${error.hint})` : ''}`;
+  const built = await buildSiteOrSkip();
+  if ('cannotBuild' in built) {
+    cannotBuild = built.cannotBuild;
     return;
   }
-  site = await buildSite();
+  site = built.site;
   // The policy is written once, in index.html's <meta>; the host repeats it as a header.
   const html = await readFile(path.join(site, 'index.html'), 'utf8');
   policy = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)![1]!;
