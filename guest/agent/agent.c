@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "commands-cgroup.h"
 #include "protocol.h"
 #include "reach.h"
 #include "runas.h"
@@ -261,7 +262,6 @@ static void set_oom_score_adj(const char *value)
  * guest/init/init.c), open for the children to join; -1 on a kernel without
  * cgroups, where commands run unbounded as before.
  */
-#define COMMANDS_CGROUP_PROCS "/sys/fs/cgroup/commands/cgroup.procs"
 static int commands_cgroup_fd = -1;
 
 /* Moves the calling process into the commands' cgroup, before it runs user code. */

@@ -38,7 +38,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define COMMANDS_CGROUP "/sys/fs/cgroup/commands"
+#include "commands-cgroup.h"
+
 #define AGENT "/sbin/epoll-lab-agent"
 #define CONSOLE_TTY "/dev/ttyS0"
 
@@ -264,7 +265,7 @@ static pid_t start_console_shell(void)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		int cgroup = open(COMMANDS_CGROUP "/cgroup.procs", O_WRONLY | O_CLOEXEC);
+		int cgroup = open(COMMANDS_CGROUP_PROCS, O_WRONLY | O_CLOEXEC);
 
 		if (cgroup >= 0 && write(cgroup, "0", 1) < 0)
 			say("joining %s: %s", COMMANDS_CGROUP, strerror(errno));
