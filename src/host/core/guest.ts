@@ -182,12 +182,7 @@ export class Guest {
         ),
       () => platform.now(),
       // Bulk stdin through the share (channel.ts): /init mounts it in every v86 guest.
-      async (name, data) => {
-        this.assertUsable();
-        const guestPath = await refillHostFile(emulator, name, data);
-        this.share?.noteHostWrite();
-        return guestPath;
-      },
+      (name, data) => this.putInShare(refillHostFile, name, data),
     );
 
     // Once the machine exists (and a snapshot's share is restored): bound the share, watch for a reset.
@@ -352,9 +347,14 @@ export class Guest {
    * /mnt/host/from-host, which only root can write (see share-host-dir.ts);
    * NAME is a plain file name. Returns the file's path in the guest.
    */
-  async writeFile(name: string, data: Uint8Array): Promise<string> {
+  writeFile(name: string, data: Uint8Array): Promise<string> {
+    return this.putInShare(writeHostFile, name, data);
+  }
+
+  /** Puts a file into the share's host directory with PUT (a new file, or one refilled in place), keeping the share's count. */
+  private async putInShare(put: typeof writeHostFile, name: string, data: Uint8Array): Promise<string> {
     this.assertUsable();
-    const guestPath = await writeHostFile(this.emulator, name, data);
+    const guestPath = await put(this.emulator, name, data);
     this.share?.noteHostWrite();
     return guestPath;
   }
