@@ -168,19 +168,32 @@ describe('faults found by a hostile trial', () => {
     expect(result.stderr).toMatch(/the kernel's OOM killer ended it: Memory cgroup out of memory: Killed process \d+ \(sh\)/);
   });
 
-  it('run refuses a directory and a dynamically linked binary up front, with exit 2', async () => {
+  it('run refuses a directory and a program for another loader up front (exit 2); one linked against glibc runs', { timeout: 120_000 }, async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-run-fault-'));
     try {
       const directory = await cli(['run', dir]);
       expect(directory.status).toBe(2);
       expect(directory.stderr).toMatch(/is a directory; give a \.c file or an i386 ELF binary/);
-      await fs.writeFile(path.join(dir, 'dyn.c'), 'int main(void) { return 0; }\n');
+      await fs.writeFile(path.join(dir, 'dyn.c'), '#include <stdio.h>\nint helper(void);\nint main(void) { printf("dynamic %d\\n", helper()); return 3; }\n');
+      await fs.writeFile(path.join(dir, 'helper.c'), 'int helper(void) { return 42; }\n');
       // Against the images' own i386 libc (the host need have none), linked dynamically.
       const libc = await guestLibc({ cacheDir: resolveCacheDir(), logger: silentLogger });
-      execFileSync(CROSS_CC, [...(await guestCcArgs(libc)), '-o', path.join(dir, 'dyn'), path.join(dir, 'dyn.c')]);
-      const dynamic = await cli(['run', path.join(dir, 'dyn')]);
-      expect(dynamic.status).toBe(2);
-      expect(dynamic.stderr).toMatch(/is dynamically linked.*rebuild it with i686-linux-gnu-gcc -static/);
+      const libcArgs = await guestCcArgs(libc);
+      const cc = (out: string, source: string, ...args: string[]) => execFileSync(CROSS_CC, [...libcArgs, '-o', path.join(dir, out), path.join(dir, source), ...args]);
+      cc('libhelper.so', 'helper.c', '-shared', '-fPIC');
+      cc('dyn', 'dyn.c', `-L${dir}`, '-lhelper');
+      // The program needs a library of its own that nobody sent: glibc's loader in the guest says which.
+      const missing = await cli(['run', path.join(dir, 'dyn')]);
+      expect(missing.status).toBe(127);
+      expect(missing.stderr).toMatch(/libhelper\.so: cannot open shared object file/);
+      cc('dyn', 'dyn.c', path.join(dir, 'helper.c'));
+      const ok = await cli(['run', path.join(dir, 'dyn')]);
+      expect(ok.stdout).toContain('dynamic 42');
+      expect(ok.status).toBe(3);
+      cc('musl', 'dyn.c', path.join(dir, 'helper.c'), '-Wl,--dynamic-linker=/lib/ld-musl-i386.so.1');
+      const musl = await cli(['run', path.join(dir, 'musl')]);
+      expect(musl.status).toBe(2);
+      expect(musl.stderr).toMatch(/asks for the loader \/lib\/ld-musl-i386\.so\.1, which the guest does not have .*rebuild it with i686-linux-gnu-gcc -static/);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

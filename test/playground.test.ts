@@ -17,6 +17,7 @@ import { loadImages } from '../src/host/node/images.js';
 import { startGuest } from '../src/host/node/start-guest.js';
 import { loadLayer } from '../src/host/node/workloads/images.js';
 import { assembleCompilerLayer, COMPILER_ROLE, compilerPackages } from '../src/images/compiler-layer.js';
+import { guestLibc } from '../src/images/guest-libc.js';
 import { sha256Hex } from '../src/images/hash.js';
 import { resolveCacheDir, silentLogger } from '../src/images/index.js';
 import { spawnSync } from 'node:child_process';
@@ -29,8 +30,9 @@ describe('the compiler layer', () => {
     const work = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-compiler-'));
     try {
       const set = await compilerPackages({ cacheDir: resolveCacheDir(), logger: silentLogger });
-      const first = await assembleCompilerLayer(set, path.join(work, 'a'), silentLogger);
-      const second = await assembleCompilerLayer(set, path.join(work, 'b'), silentLogger);
+      const { runtime } = await guestLibc({ cacheDir: resolveCacheDir(), logger: silentLogger });
+      const first = await assembleCompilerLayer(set, path.join(work, 'a'), silentLogger, runtime);
+      const second = await assembleCompilerLayer(set, path.join(work, 'b'), silentLogger, runtime);
       expect(first.headers).toBeGreaterThan(400);
       expect(Buffer.compare(first.bytes, second.bytes)).toBe(0);
       const built = (await loadImages()).manifest.artifacts.find((a) => a.role === COMPILER_ROLE);

@@ -8,6 +8,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { cli } from './cli-process.js';
+import { loadImages } from '../src/host/node/images.js';
+import { elf32Interpreter, parseElfIdent } from '../src/images/elf.js';
+import { GUEST_LOADER } from '../src/images/guest-runtime.js';
+import { GUEST_PROGRAMS } from '../src/images/guest-programs.js';
+import { KSELFTEST_DEST } from '../src/images/suites.js';
+import { readNewc, S_IFMT, S_IFREG } from '../src/images/workloads-cpio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe('the guest userland', () => {
@@ -65,6 +71,29 @@ describe('the guest userland', () => {
     expect(result.stderr).not.toMatch(/error/);
     expect(result.stdout.trim().split('\n').sort()).toEqual(['127.0.0.1', '::1']);
     expect(result.status).toBe(0);
+  });
+
+  it('the image\'s own programs load its one glibc; busybox is Debian\'s static build', async () => {
+    const loaded = await loadImages();
+    const members = readNewc(new Uint8Array(loaded.images.initrd));
+    const elves = members.filter((m) => (m.mode & S_IFMT) === S_IFREG && parseElfIdent(m.data));
+    const loaders = Object.fromEntries(elves.map((m) => [`/${m.name}`, elf32Interpreter(m.data) ?? 'static']));
+    for (const program of [...GUEST_PROGRAMS.map((p) => p.dest), KSELFTEST_DEST, '/usr/lib/epoll-lab/bin/epoll-lab-tests']) {
+      expect(loaders[program], program).toBe(GUEST_LOADER);
+    }
+    expect(loaders['/bin/busybox']).toBe('static');
+    // One libc.so.6, and no other copy of glibc's code: the ELF files without a loader are busybox, the loader and the modules.
+    expect(elves.filter((m) => m.name.endsWith('libc.so.6')).map((m) => m.name)).toEqual(['lib/i386-linux-gnu/libc.so.6']);
+    expect(Object.keys(loaders).filter((name) => loaders[name] === 'static').sort()).toEqual([
+      '/bin/busybox',
+      '/lib/i386-linux-gnu/ld-linux.so.2',
+      '/lib/modules/hello_poll.ko',
+      '/lib/modules/scull.ko',
+    ]);
+    // In the guest: the agent's own process maps the image's libc.
+    const maps = await cli(['exec', '--', 'sh', '-c', 'grep -c libc.so.6 /proc/1/maps; /lib/ld-linux.so.2 --version | head -1']);
+    expect(Number(maps.stdout.split('\n')[0])).toBeGreaterThan(0);
+    expect(maps.stdout).toMatch(/ld\.so \(Debian GLIBC 2\.\d+/);
   });
 
   it('has /dev/fd and the stdio links, and no legacy BSD ptys', async () => {

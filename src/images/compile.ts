@@ -1,15 +1,14 @@
 /**
- * Compiling guest C programs: `i686-linux-gnu-gcc -static` (Debian's cross
- * compiler, on any host), one cache entry each.
+ * Compiling guest C programs: `i686-linux-gnu-gcc` (Debian's cross compiler,
+ * on any host) against the guest libc, linked dynamically against the one
+ * libc.so.6 the image carries (guest-runtime.ts), one cache entry each.
  *
- * Static, because the initramfs carries no i386 shared libraries (busybox is
- * static too). Each program's cache key covers its sources and every local
- * header they include (as reported by the compiler's `-MM`, so a header next
- * to the source or in guest/include both count), the exact compiler
- * arguments, and the cross gcc and its i386 libc's versions, since static
- * linking copies libc into the binary. Editing one program's source
- * therefore recompiles that program only. System headers are covered by the
- * libc version.
+ * Each program's cache key covers its sources and every local header they
+ * include (as reported by the compiler's `-MM`, so a header next to the
+ * source or in guest/include both count), the exact compiler arguments, and
+ * the cross gcc and the i386 libc's versions (its headers, crt files and
+ * libc_nonshared.a go into the binary). Editing one program's source
+ * therefore recompiles that program only.
  */
 import { logCached } from '../host/core/logger.js';
 import fs from 'node:fs/promises';
@@ -23,7 +22,8 @@ import type { Logger } from './log.js';
 import { withStep } from './log.js';
 import { guestCcArgs, type GuestLibc } from './guest-libc.js';
 import { PIPELINE_VERSION } from './paths.js';
-import { hasGuestInclude, programArgs, programDependencies } from './program-args.js';
+import { assertRuntimeProvides } from './guest-runtime.js';
+import { GUEST_LINK, hasGuestInclude, programArgs, programDependencies } from './program-args.js';
 import { run } from './run.js';
 import { CROSS_CC } from './toolchain.js';
 
@@ -42,7 +42,7 @@ export interface CompileOptions {
   cacheDir: string;
   /** The cross compiler's version line (toolchain.ts gccVersion()). */
   gccVersion: string;
-  /** The i386 C library every program links statically (guest-libc.ts). */
+  /** The i386 C library every program links against (guest-libc.ts). */
   libc: GuestLibc;
   logger: Logger;
 }
@@ -55,21 +55,23 @@ async function compileOne(program: GuestProgram, hasInclude: boolean, libcArgs: 
   // (the sysroot's, covered by the libc's versions) nor the output path is
   // an input, so hash the arguments with placeholders: a clone elsewhere
   // reuses the same binary.
-  for (const arg of programArgs(program, '<repo>', hasInclude, '<out>')) key.add('arg', arg);
+  for (const arg of programArgs(program, GUEST_LINK, '<repo>', hasInclude, '<out>')) key.add('arg', arg);
   for (const file of await programDependencies([CROSS_CC, ...libcArgs], program, repoRoot, hasInclude)) {
     key.add('file', file).add('content', await fs.readFile(path.resolve(repoRoot, file)));
   }
   const digest = key.digest();
   const dir = path.join(opts.cacheDir, 'programs', `${program.name}-${shortKey(digest)}`);
   const { cached } = await cachedDir(dir, async (tmp) => {
-    await withStep(logger, `program ${program.name}: ${CROSS_CC} -static`, async (step) => {
-      const args = [...libcArgs, `-ffile-prefix-map=${opts.libc.sysroot}=/`, ...programArgs(program, repoRoot, hasInclude, path.join(tmp, program.name))];
+    await withStep(logger, `program ${program.name}: ${CROSS_CC}`, async (step) => {
+      const output = path.join(tmp, program.name);
+      const args = [...libcArgs, `-ffile-prefix-map=${opts.libc.sysroot}=/`, ...programArgs(program, GUEST_LINK, repoRoot, hasInclude, output)];
       await run(CROSS_CC, args, {
         cwd: repoRoot,
         env: { ...process.env, LC_ALL: 'C' },
         step,
         logFile: path.join(opts.cacheDir, 'logs', `program-${program.name}.log`),
       });
+      await assertRuntimeProvides(opts.libc.runtime, output, program.name);
     });
     return { name: program.name, key: digest, sources: program.sources };
   });

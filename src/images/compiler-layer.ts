@@ -5,10 +5,11 @@
  * `epoll-lab run --in-guest-compiler`). Never part of the base image or
  * its snapshot: every start would pay for it.
  *
- * Programs are linked dynamically, against libc.so.6 and the loader. tcc
- * is itself a dynamic program, so those two are in the layer anyway, while
- * static linking would add libc.a (5 MB) for nothing; and tcc links against
- * the shared glibc the way it is most used and tested.
+ * Programs are linked dynamically, against libc.so.6 and the loader, which
+ * the base image carries (guest-runtime.ts) and the layer leaves out: tcc
+ * is itself a dynamic program, static linking would add libc.a (5 MB) for
+ * nothing, and tcc links against the shared glibc the way it is most used
+ * and tested.
  *
  * What goes in, all found by what tcc really opens (strace of tcc compiling
  * an epoll, timerfd, signalfd, pthread and socket program):
@@ -43,9 +44,11 @@ import { PIPELINE_VERSION } from './paths.js';
 import { capture } from './run.js';
 import { fetchPackageSet, qualifiedVersions, type FloatedPackage, type LockMode, type PackageSet, type PackageSetSpec } from './debian-packages.js';
 import { GUEST_ARCH } from './private-apt.js';
+import type { GuestLibc } from './guest-libc.js';
+import { omitRuntime, type GuestRuntime } from './guest-runtime.js';
 
 /** Bump when this file turns the same packages into a different layer. */
-const COMPILER_LAYER_VERSION = 1;
+const COMPILER_LAYER_VERSION = 2;
 
 export const COMPILER_ROLE = 'compiler-layer';
 export const COMPILER_LAYER_PATH = 'compiler/layer.cpio';
@@ -108,6 +111,8 @@ export interface CompilerLayerOptions {
   lockMode?: LockMode;
   /** Base initramfs files (host paths) the layer goes on top of; none of their files may be replaced. */
   baseInitramfs: readonly string[];
+  /** The base image's libc, whose loader and libc.so.6 the layer leaves out (guest-runtime.ts). */
+  libc: GuestLibc;
 }
 
 interface LayerStamp {
@@ -141,7 +146,7 @@ export async function buildCompilerLayer(opts: CompilerLayerOptions): Promise<Co
   const digest = layerKey(packages);
   const dir = path.join(cacheDir, 'compiler', `layer-${shortKey(digest)}`);
   const { stamp, cached } = await cachedDir<LayerStamp>(dir, async (tmp) => {
-    const assembled = await assembleCompilerLayer(set, tmp, logger);
+    const assembled = await assembleCompilerLayer(set, tmp, logger, opts.libc.runtime);
     await fs.writeFile(path.join(tmp, 'layer.cpio'), assembled.bytes);
     return { key: digest, entries: assembled.entries, headers: assembled.headers, sha256: sha256Hex(assembled.bytes) };
   });
@@ -163,7 +168,12 @@ export async function keptCompilerLayer(previous: Manifest | undefined, outDir: 
  * once), extracted under workDir. The same packages give the same bytes:
  * the reproducibility test calls this twice.
  */
-export async function assembleCompilerLayer(set: PackageSet, workDir: string, logger: Logger): Promise<{ bytes: Buffer; entries: number; headers: number }> {
+export async function assembleCompilerLayer(
+  set: PackageSet,
+  workDir: string,
+  logger: Logger,
+  runtime: GuestRuntime,
+): Promise<{ bytes: Buffer; entries: number; headers: number }> {
   const { debs } = set;
   return withStep(
     logger,
@@ -181,6 +191,7 @@ export async function assembleCompilerLayer(set: PackageSet, workDir: string, lo
       const before = entries.size;
       await addHeaderClosure(entries, extracted, await glibcHeaders(debs.get('libc6-dev')!));
       const headers = entries.size - before + tccHeaders.length;
+      omitRuntime(entries, runtime, 'compiler layer');
       addParentDirs(entries);
       await fs.rm(extracted, { recursive: true, force: true });
       const list = [...entries.values()];

@@ -35,22 +35,28 @@ export function parseElfIdent(header: Uint8Array): ElfIdent | undefined {
 const PT_INTERP = 3;
 
 /**
- * Whether a little-endian ELF32 file asks for a program interpreter (the
- * dynamic loader): its program headers hold a PT_INTERP entry. `file` is the
- * whole file, or at least through its program header table.
+ * The program interpreter (dynamic loader) a little-endian ELF32 file asks
+ * for in its PT_INTERP entry, e.g. "/lib/ld-linux.so.2"; undefined for a
+ * static program. `file` is the whole file, or at least through the
+ * interpreter's name (which follows the program headers in any usual
+ * layout); a name beyond `file` reads as "" (asked for, not known).
  */
-export function elf32NeedsInterpreter(file: Uint8Array): boolean {
+export function elf32Interpreter(file: Uint8Array): string | undefined {
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  if (file.byteLength < 52) return false;
+  if (file.byteLength < 52) return undefined;
   const phoff = view.getUint32(28, true);
   const phentsize = view.getUint16(42, true);
   const phnum = view.getUint16(44, true);
   for (let i = 0; i < phnum; i++) {
     const at = phoff + i * phentsize;
-    if (at + 4 > file.byteLength) break;
-    if (view.getUint32(at, true) === PT_INTERP) return true;
+    if (at + 20 > file.byteLength) break;
+    if (view.getUint32(at, true) !== PT_INTERP) continue;
+    const offset = view.getUint32(at + 4, true);
+    const size = view.getUint32(at + 16, true);
+    if (offset + size > file.byteLength) return '';
+    return Buffer.from(file.subarray(offset, offset + size)).toString('latin1').replace(/\0.*$/s, '');
   }
-  return false;
+  return undefined;
 }
 
 /** Throw BadBinaryError unless `file` is a little-endian ELF32 i386 binary. */

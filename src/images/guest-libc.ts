@@ -2,9 +2,12 @@
  * The one i386 C library: bookworm's glibc for i386 (libc6, libc6-dev,
  * linux-libc-dev, the "compiler" set of debian-packages.lock.json), unpacked
  * into the cache as a sysroot. Every guest program the host compiles links
- * it statically, and the compiler layer gives the same packages to tcc in
+ * against it, and the compiler layer gives the same packages to tcc in
  * the guest, so the guest has one libc and its version is locked like every
  * other Debian package of the images.
+ *
+ * The image carries the library's shared objects (guest-runtime.ts): its
+ * programs link against them dynamically.
  *
  * Not the host's libc6-dev-i386-cross: that comes from the machine's apt at
  * whatever version it has, outside the lock. guestCcArgs() makes the cross
@@ -16,6 +19,7 @@ import path from 'node:path';
 import { logCached } from '../host/core/logger.js';
 import { cachedDir, exists } from './cache.js';
 import { compilerPackages } from './compiler-layer.js';
+import { readGuestRuntime, type GuestRuntime } from './guest-runtime.js';
 import type { LockMode } from './debian-packages.js';
 import { KeyHasher, shortKey } from './hash.js';
 import type { Logger } from './log.js';
@@ -33,6 +37,8 @@ export interface GuestLibc {
   readonly sysroot: string;
   /** Package -> version, for cache keys and the manifest. */
   readonly versions: Readonly<Record<string, string>>;
+  /** Its loader and libc.so.6, as the base image carries them. */
+  readonly runtime: GuestRuntime;
 }
 
 export interface GuestLibcOptions {
@@ -56,7 +62,8 @@ export async function guestLibc(opts: GuestLibcOptions): Promise<GuestLibc> {
     }),
   );
   if (cached) logCached(opts.logger, `guest libc ${versions.libc6}`);
-  return { sysroot: path.join(dir, 'root'), versions };
+  const sysroot = path.join(dir, 'root');
+  return { sysroot, versions, runtime: await readGuestRuntime(sysroot, versions.libc6!) };
 }
 
 let gccIncludes: Promise<string[]> | undefined;

@@ -281,7 +281,7 @@ export async function buildImages(options: BuildOptions, logger: Logger): Promis
     // The native baselines' packages are not part of the images, but --update-lock locks every set.
     if (options.workloads && options.lockMode === 'update') await fetchPackageSet(await nativeWorkloadsSet(), { cacheDir, logger, repoRoot, lockMode: 'update' });
     const compiler = options.compiler
-      ? await buildCompilerLayer({ cacheDir, outDir, logger, repoRoot, ...lockMode, baseInitramfs: baseInitramfs(outDir, [...kept.artifacts, ...artifacts]) })
+      ? await buildCompilerLayer({ cacheDir, outDir, logger, repoRoot, libc, ...lockMode, baseInitramfs: baseInitramfs(outDir, [...kept.artifacts, ...artifacts]) })
       : await keptCompilerLayer(previous, outDir);
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,

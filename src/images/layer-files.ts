@@ -96,7 +96,7 @@ export function addParentDirs(entries: Map<string, CpioEntry>): void {
 }
 
 /** An i386 ELF's NEEDED entries, read by the cross binutils (the host's objdump may know no i386). */
-async function neededLibraries(file: string): Promise<string[]> {
+export async function neededLibraries(file: string): Promise<string[]> {
   const { stdout } = await capture(`${CROSS_PREFIX}objdump`, ['-p', file], { env: { ...process.env, LC_ALL: 'C' } });
   return [...stdout.matchAll(/^\s+NEEDED\s+(\S+)$/gm)].map((m) => m[1]!);
 }

@@ -24,7 +24,7 @@ import { KeyHasher, shortKey } from './hash.js';
 import type { Logger } from './log.js';
 import { withStep } from './log.js';
 import { PIPELINE_VERSION, REPO_ROOT } from './paths.js';
-import { COMPILER_ENV, hasGuestInclude, programArgs, programDependencies } from './program-args.js';
+import { COMPILER_ENV, hasGuestInclude, NATIVE_LINK, programArgs, programDependencies } from './program-args.js';
 import { capture, run } from './run.js';
 import { installedVersions } from './toolchain.js';
 
@@ -77,7 +77,7 @@ export async function buildNativePrograms(programs: readonly GuestProgram[], opt
       .add('gcc', compiler)
       .add(HOST_LIBC_PACKAGE, libc);
     // Placeholders for the repo and output paths, as for the guest: a clone elsewhere reuses the binary.
-    for (const arg of programArgs(program, '<repo>', hasInclude, '<out>')) key.add('arg', arg);
+    for (const arg of programArgs(program, NATIVE_LINK, '<repo>', hasInclude, '<out>')) key.add('arg', arg);
     for (const file of await programDependencies(HOST_CC, program, repoRoot, hasInclude)) {
       key.add('file', file).add('content', await fs.readFile(path.resolve(repoRoot, file)));
     }
@@ -85,7 +85,7 @@ export async function buildNativePrograms(programs: readonly GuestProgram[], opt
     const dir = path.join(opts.cacheDir, 'native-programs', `${program.name}-${shortKey(digest)}`);
     const { cached } = await cachedDir(dir, async (tmp) => {
       await withStep(opts.logger, `native program ${program.name} for ${arch}: ${HOST_CC} -static`, async (step) => {
-        await run(HOST_CC, programArgs(program, repoRoot, hasInclude, path.join(tmp, program.name)), {
+        await run(HOST_CC, programArgs(program, NATIVE_LINK, repoRoot, hasInclude, path.join(tmp, program.name)), {
           cwd: repoRoot,
           env: COMPILER_ENV,
           step,

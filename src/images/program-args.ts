@@ -14,12 +14,20 @@ import { GUEST_PATHS } from './paths.js';
 import { capture } from './run.js';
 
 /**
- * Every program's flags. Static: the initramfs carries no shared libraries,
- * and a static host binary does not depend on the host's libraries either.
- * -s: symbols are of no use in the guest, and every byte of the initramfs is
- * copied by emulated code at each cold boot.
+ * Every program's flags. -s: symbols are of no use in the guest, and every
+ * byte of the initramfs is copied by emulated code at each cold boot.
  */
-export const PROGRAM_CFLAGS = ['-static', '-O2', '-s', '-Wall', '-Wextra', '-Werror'] as const;
+export const PROGRAM_CFLAGS = ['-O2', '-s', '-Wall', '-Wextra', '-Werror'] as const;
+
+/**
+ * How each side links. The guest's programs load the image's one libc
+ * (guest-runtime.ts); -no-pie keeps their own code as it was when static:
+ * i386 position-independent code gives up a register (ebx) to reach its
+ * data, which costs under emulation as on any i386. A native baseline is
+ * static, so it does not depend on the host's libraries.
+ */
+export const GUEST_LINK = ['-no-pie'] as const;
+export const NATIVE_LINK = ['-static'] as const;
 
 /** The compiler's environment: messages in English, whatever the host's locale. */
 export const COMPILER_ENV = { ...process.env, LC_ALL: 'C' };
@@ -32,9 +40,10 @@ export const COMPILER_ENV = { ...process.env, LC_ALL: 'C' };
  * -I to a missing directory is a warning under some flag sets, and -Werror
  * would make it fatal).
  */
-export function programArgs(program: GuestProgram, repoRoot: string, hasInclude: boolean, output: string): string[] {
+export function programArgs(program: GuestProgram, link: readonly string[], repoRoot: string, hasInclude: boolean, output: string): string[] {
   return [
     ...PROGRAM_CFLAGS,
+    ...link,
     `-ffile-prefix-map=${repoRoot}=.`,
     ...(hasInclude ? ['-I', GUEST_PATHS.include] : []),
     ...(program.cflags ?? []),

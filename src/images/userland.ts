@@ -1,6 +1,7 @@
 /**
  * Everything that goes into the initramfs, gathered but not yet archived:
- * busybox, the compiled guest programs, /init.
+ * busybox, the compiled guest programs (/init among them) and the shared
+ * libc they load.
  *
  * Split from the archive writer so that a test can gather the inputs once
  * and call assembleInitramfs() on them twice to check reproducibility,
@@ -17,6 +18,7 @@ import { GUEST_LINKS, type GuestProgram } from './guest-programs.js';
 import { KeyHasher, sha256Hex } from './hash.js';
 import type { InitramfsInputs } from './initramfs.js';
 import type { GuestLibc } from './guest-libc.js';
+import { runtimeFiles } from './guest-runtime.js';
 import type { Logger } from './log.js';
 import { GUEST_PATHS, PIPELINE_VERSION } from './paths.js';
 
@@ -34,7 +36,7 @@ export interface UserlandOptions {
   cacheDir: string;
   programs: readonly GuestProgram[];
   gccVersion: string;
-  /** The i386 C library, statically linked into every program. */
+  /** The i386 C library every program links against; the image carries its runtime. */
   libc: GuestLibc;
   logger: Logger;
   lockMode?: LockMode;
@@ -61,13 +63,15 @@ export async function prepareUserland(opts: UserlandOptions): Promise<Userland> 
     .add('busybox', busybox.version);
   for (const p of programs) key.add('program', p.dest).add('key', p.key);
   for (const f of etc) key.add('etc', f.dest).add('content', sha256Hex(f.source.content));
+  const runtime = runtimeFiles(opts.libc.runtime);
+  for (const f of runtime) key.add('runtime', f.dest).add('source', JSON.stringify(typeof f.source === 'object' && 'symlink' in f.source ? f.source : sha256Hex((f.source as { content: Uint8Array }).content)));
 
   return {
     busybox,
     programs,
     inputs: {
       busybox: busybox.binary,
-      files: [...programs.map((p) => ({ dest: p.dest, source: p.binary })), ...etc, ...GUEST_LINKS],
+      files: [...programs.map((p) => ({ dest: p.dest, source: p.binary })), ...runtime, ...etc, ...GUEST_LINKS],
     },
     inputsHash: key.digest(),
   };

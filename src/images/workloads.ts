@@ -15,7 +15,8 @@
  * ELF's NEEDED entries (objdump -p) are looked up where the i386 loader
  * looks (Debian's glibc searches the multiarch directories without an
  * ld.so.cache) and followed, symlinks included. Nothing else of the
- * packages (docs, configs, maintainer scripts, locales) goes in.
+ * packages (docs, configs, maintainer scripts, locales) goes in, nor the
+ * loader and libc.so.6, which the base image has (guest-runtime.ts).
  *
  * Cached by the versions of every package involved, the programs' own
  * cache keys and the layer pipeline version, in <cache>/workloads/.
@@ -28,6 +29,7 @@ import { compilePrograms } from './compile.js';
 import type { CpioEntry } from './cpio.js';
 import { writeNewc } from './cpio.js';
 import { WORKLOAD_PROGRAMS } from './guest-programs.js';
+import { omitRuntime } from './guest-runtime.js';
 import { KeyHasher, sha256Hex, shortKey } from './hash.js';
 import type { GuestLibc } from './guest-libc.js';
 import type { Logger } from './log.js';
@@ -40,7 +42,7 @@ import { fetchPackageSet, qualifiedVersions, type FloatedPackage, type LockMode 
 import { WORKLOAD_PACKAGES, WORKLOADS_SET } from './workloads-packages.js';
 
 /** Bump when this file turns the same packages into a different layer. */
-const WORKLOADS_LAYER_VERSION = 1;
+const WORKLOADS_LAYER_VERSION = 2;
 
 export const WORKLOADS_ROLE = 'workloads-layer';
 /** Where the layer and its description go, relative to images/. */
@@ -126,7 +128,7 @@ export async function buildWorkloadsLayer(opts: WorkloadsLayerOptions): Promise<
       async () => {
         const extracted = path.join(tmp, 'extract');
         for (const deb of [...debs.values()].sort()) await capture('dpkg-deb', ['-x', deb, extracted]);
-        const entries = await pickFiles(extracted, programs);
+        const entries = await pickFiles(extracted, programs, opts.libc);
         const bytes = writeNewc(entries);
         await fs.writeFile(path.join(tmp, 'layer.cpio'), bytes);
         await fs.rm(extracted, { recursive: true, force: true });
@@ -168,9 +170,10 @@ function manifestPackages(packages: Readonly<Record<string, string>>): Record<st
  * project programs, and every directory on the way. The base image's /etc
  * (hosts, nsswitch.conf, passwd) serves the programs; the layer adds none.
  */
-async function pickFiles(extracted: string, programs: readonly CompiledProgram[]): Promise<CpioEntry[]> {
+async function pickFiles(extracted: string, programs: readonly CompiledProgram[], libc: GuestLibc): Promise<CpioEntry[]> {
   const entries = new Map<string, CpioEntry>();
   await addElfClosure(entries, extracted, WORKLOAD_BINARIES, `the workloads packages (${WORKLOAD_PACKAGES.join(', ')} and their libraries, ${WORKLOADS_SET.arch})`);
+  omitRuntime(entries, libc.runtime, 'workloads layer');
   for (const p of programs) entries.set(p.dest, { kind: 'file', path: p.dest, mode: 0o755, data: await fs.readFile(p.binary) });
   addParentDirs(entries);
   return [...entries.values()];

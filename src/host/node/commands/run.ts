@@ -6,7 +6,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { elf32NeedsInterpreter, parseElfIdent } from '../../../images/elf.js';
+import { elf32Interpreter, parseElfIdent } from '../../../images/elf.js';
+import { GUEST_LOADER } from '../../../images/guest-runtime.js';
 import { capture } from '../../../images/run.js';
 import { CROSS_CC, CROSS_PACKAGES } from '../../../images/toolchain.js';
 import { resolveCacheDir } from '../../../images/cache.js';
@@ -59,7 +60,7 @@ export interface RunCommandOptions {
 export const GUEST_CC = [CROSS_CC, '-static', '-O2', '-Wall'] as const;
 
 /** How to make a binary the guest can run, for the messages that refuse one. */
-const REBUILD_HINT = `rebuild it with ${CROSS_CC} -static`;
+const REBUILD_HINT = `rebuild it with ${CROSS_CC} -static, or against glibc`;
 
 export class CompileError extends UsageError {
   static override readonly label: string = 'CompileError';
@@ -109,10 +110,15 @@ export async function prepareBinary(file: string, workDir: string, logger: Logge
   const elf = parseElfIdent(header);
   if (elf) {
     if (elf.elfClass === 1 && elf.machine === 3) {
-      // The guest has no shared i386 libraries (its programs are static): a
-      // dynamic one would only fail there with 127.
-      if (elf32NeedsInterpreter(header)) {
-        throw new UsageError(`${file} is dynamically linked, and the guest has no shared libraries for it; ${REBUILD_HINT}`);
+      // The guest has glibc's loader and libc.so.6 (its own programs use
+      // them): a program linked against glibc runs, and the loader names
+      // any other library it lacks. Another loader (musl's, say) is not
+      // there, and the program would only fail with 127.
+      const loader = elf32Interpreter(header);
+      if (loader !== undefined && loader !== GUEST_LOADER) {
+        throw new UsageError(
+          `${file} asks for the loader ${loader || '(unreadable)'}, which the guest does not have (it has glibc's ${GUEST_LOADER} and libc.so.6); ${REBUILD_HINT}`,
+        );
       }
       return file;
     }
