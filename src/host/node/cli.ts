@@ -447,7 +447,9 @@ Exit status as for exec: CMD's, 128+N for signal N, 124 on --timeout (default 60
 
 FILE is a C source file (compiled here with i686-linux-gnu-gcc -static -O2 -Wall,
 Debian's i386 cross compiler; compiler errors are shown as gcc prints them) or a
-static 32-bit i386 ELF (never run on this machine). It is copied into a fresh
+32-bit i386 ELF (never run on this machine), static or linked against glibc (the
+image has glibc's loader and libc.so.6; another loader is refused, and the guest's
+loader names any other library it lacks, exit 127). It is copied into a fresh
 guest through the 9p share and run with ARGs (as --user, see exec) from its
 work directory, ${PROGRAM_WORK_DIR}, which it may write; the exit status is as for exec.
 --files DIR (repeatable) copies the tree DIR into that work directory beside
@@ -538,7 +540,7 @@ cmake or meson:
   npx epoll-lab run --kernel all --reporter junit ./tests/check_prog
 CC is ${CROSS_CC} with the options that make it see that C library only
 (--sysroot, -nostdinc, -isystem, -B, -L); CFLAGS is -O2; LDFLAGS is
--static -pthread (the guest has no shared i386 libraries of its own); AR,
+-static -pthread (a test binary then needs nothing of the image's own libc.so.6); AR,
 RANLIB, STRIP are the cross binutils; EPOLL_LAB_HOST is ${GUEST_HOST}, for
 --host; PKG_CONFIG_LIBDIR is empty, so no host library is found.
 --cmake FILE writes a cmake toolchain file (cmake -DCMAKE_TOOLCHAIN_FILE=FILE);

@@ -22,7 +22,7 @@ export interface GuestToolchain {
   /** The compiler and the options that make it see the guest's libc only. */
   readonly cc: readonly string[];
   readonly cflags: readonly string[];
-  /** Static, as every guest program is: the guest has no shared i386 libraries of its own. */
+  /** Static: the binary needs nothing of the image's libc.so.6, so it runs on any image it is sent to. */
   readonly ldflags: readonly string[];
   readonly ar: string;
   readonly ranlib: string;
