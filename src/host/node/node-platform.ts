@@ -1,12 +1,12 @@
-/** The Node half of GuestPlatform: v86 from node_modules, the wasm beside it. */
+/** The Node half of GuestPlatform: v86 from node_modules, its wasm compiled once (v86-wasm.ts). */
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { V86 } from 'v86';
 import type { GuestPlatform } from '../core/guest.js';
+import { instantiateV86 } from './v86-wasm.js';
 import { wakeGuestOnTime } from './v86-wakeups.js';
 
 const require = createRequire(import.meta.url);
-const wasmPath = require.resolve('v86/build/v86.wasm');
 
 /**
  * v86 runs its machine from timer callbacks, so an abort inside it (a Rust
@@ -38,7 +38,7 @@ function onUncaught(error: Error): void {
 export function createNodePlatform({ wakeOnTime }: { readonly wakeOnTime: () => boolean }): GuestPlatform {
   return {
     createEmulator: (options) => {
-      const emulator = new V86({ ...options, wasm_path: wasmPath });
+      const emulator = new V86({ ...options, wasm_fn: instantiateV86 });
       void wakeGuestOnTime(emulator, wakeOnTime);
       return emulator;
     },
