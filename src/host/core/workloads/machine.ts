@@ -26,6 +26,8 @@ export interface BackgroundServer {
   log(): string;
   readonly running: boolean;
   readonly exited: Promise<ServerExit>;
+  /** Its process id on that machine (undefined if it never started). */
+  readonly pid: Promise<number | undefined>;
   kill(signal: 'SIGTERM' | 'SIGKILL'): void;
 }
 
@@ -71,6 +73,7 @@ export function guestMachine(guest: Guest): Machine {
           return running;
         },
         exited,
+        pid: process.pid.catch(() => undefined),
         kill: (signal) => process.kill(signal),
       };
     },
