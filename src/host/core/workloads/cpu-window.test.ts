@@ -105,6 +105,9 @@ describe('adding and showing windows', () => {
       server: { user: 0.4, system: 0.5 },
       load: { user: 0.2, system: 0.8 },
     });
+    expect(addCpuWindows([{ ...window, instructions: 5 }, { ...window, instructions: 7 }])?.instructions).toBe(12);
+    // A window without the emulator's count leaves the sum without one, not short of it.
+    expect(addCpuWindows([{ ...window, instructions: 5 }, window])).not.toHaveProperty('instructions');
     expect(addCpuWindows([window, undefined])).toBeUndefined();
     expect(addCpuWindows([])).toBeUndefined();
   });
@@ -116,6 +119,12 @@ describe('adding and showing windows', () => {
     expect(cpuSplitText('redis', json)).toBe(
       'user 29.3 %, system 50.5 %, softirq 19.2 %, idle 1 % of 99 ticks; redis-server 40.9 %, redis-benchmark 45.5 % of 1.1 s, 90 % of it timed by the load tool',
     );
+  });
+
+  it('gives the emulated instructions a second of the window', () => {
+    expect(cpuSplitJson({ ...window, seconds: 1.25, instructions: 105_000_000 }, 1)).toMatchObject({ instructions: 105_000_000, mips: 84 });
+    expect(cpuSplitJson(window, 1)).not.toHaveProperty('mips');
+    expect(cpuSplitText('echo', cpuSplitJson({ ...window, instructions: 84_200_000 }, 1))).toMatch(/; v86 ran 84.2 million guest instructions a second$/);
   });
 
   it('never makes the timed share more than the window', () => {

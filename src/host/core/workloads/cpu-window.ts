@@ -50,6 +50,11 @@ export interface CpuWindow {
   readonly server: ProcessTime;
   /** The load generator's, as its waiting shell's cutime and cstime. */
   readonly load: ProcessTime;
+  /**
+   * Guest instructions the emulator ran from just before the load's
+   * command was sent to just after its result came back (Machine.countInstructions).
+   */
+  readonly instructions?: number;
 }
 
 /** /proc's clock tick on x86: fixed by the ABI, whatever the kernel's HZ. */
@@ -148,6 +153,7 @@ export function addCpuWindows(windows: readonly (CpuWindow | undefined)[]): CpuW
     },
     server: { user: sum((w) => w.server.user), system: sum((w) => w.server.system) },
     load: { user: sum((w) => w.load.user), system: sum((w) => w.load.system) },
+    ...(all.every((w) => w.instructions !== undefined) && { instructions: sum((w) => w.instructions!) }),
   };
 }
 
@@ -167,6 +173,9 @@ export interface CpuSplitJson {
   readonly loadPct: number;
   /** The time the load tool itself measured its requests over, as a share of `seconds` (at most 100). */
   readonly timedPct: number;
+  /** Guest instructions v86 ran in the window, and how many million a second of it. */
+  readonly instructions?: number;
+  readonly mips?: number;
 }
 
 /** `timedSeconds`: how long the load tool's figures say its requests took. */
@@ -187,5 +196,9 @@ export function cpuSplitJson(w: CpuWindow, timedSeconds: number): CpuSplitJson {
     loadPct: share(w.load.user + w.load.system, w.seconds),
     // The tool's clock and /proc/uptime are read a moment apart: never more than the whole window.
     timedPct: Math.min(100, share(timedSeconds, w.seconds)),
+    ...(w.instructions !== undefined && {
+      instructions: w.instructions,
+      mips: w.seconds > 0 ? Math.round(w.instructions / w.seconds / 1e5) / 10 : 0,
+    }),
   };
 }

@@ -35,12 +35,15 @@ export interface Machine {
   readonly kind: 'guest' | 'native';
   run(command: ToolCommand, timeoutMs: number): Promise<TextResult>;
   start(command: ToolCommand): BackgroundServer;
+  /** An emulated machine's count of the instructions it runs from now; the function returned stops it. */
+  countInstructions?(): () => number;
 }
 
 export function guestMachine(guest: Guest): Machine {
   const decoder = new TextDecoder();
   return {
     kind: 'guest',
+    countInstructions: () => guest.countInstructions(),
     async run(command, timeoutMs) {
       const result = await guest.exec([command.path, ...command.args], { timeoutMs });
       return { ...result, stdout: decoder.decode(result.stdout), stderr: decoder.decode(result.stderr) };

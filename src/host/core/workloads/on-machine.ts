@@ -145,9 +145,12 @@ export async function runOnMachine(machine: Machine, port: number, run: MachineR
       const serverPid = machine.kind === 'guest' ? await server.pid : undefined;
       const measured = async (n: number): Promise<{ figures: LoadFigures; cpu: CpuWindow | undefined }> => {
         if (serverPid === undefined) return { figures: await load(n), cpu: undefined };
+        const counted = machine.countInstructions?.();
         const result = await machine.run(cpuWindowCommand(definition.load(port, clients, n), serverPid), LOAD_TIMEOUT_MS);
-        const window = splitCpuWindow(result.stdout);
-        return { figures: definition.figures({ ...result, stdout: window.stdout }, n), cpu: window.window };
+        const instructions = counted?.();
+        const { stdout, window } = splitCpuWindow(result.stdout);
+        const cpu = window && instructions !== undefined ? { ...window, instructions } : window;
+        return { figures: definition.figures({ ...result, stdout }, n), cpu };
       };
       report({ kind: 'phase', phase: 'warming-up' });
       warmup = await warmUp(load, run, (batch, batchFigures) => {

@@ -106,12 +106,14 @@ export function latencyText(microseconds: number): string {
 /**
  * A guest CPU split as people read it: "user 30.4 %, system 50.4 %, softirq
  * 19.2 %, idle 0 % of 125 ticks; redis-server 45.6 %, redis-benchmark 50.4 %
- * of 1.3 s, 93 % of it timed by the load tool".
+ * of 1.3 s, 93 % of it timed by the load tool; v86 ran 84.2 million guest
+ * instructions a second".
  * irq is named only when it counted anything (the guest kernel charges
  * hard interrupts to what they interrupted unless built to count them).
  */
 export function cpuSplitText(workload: WorkloadName, cpu: CpuSplitJson): string {
   const { serverName, loadName } = WORKLOADS[workload];
   const kinds = [`user ${cpu.userPct} %`, `system ${cpu.systemPct} %`, ...(cpu.irqPct ? [`irq ${cpu.irqPct} %`] : []), `softirq ${cpu.softirqPct} %`, `idle ${cpu.idlePct} %`];
-  return `${kinds.join(', ')} of ${cpu.ticks} ticks; ${serverName} ${cpu.serverPct} %, ${loadName} ${cpu.loadPct} % of ${cpu.seconds} s, ${cpu.timedPct} % of it timed by the load tool`;
+  const speed = cpu.mips === undefined ? '' : `; v86 ran ${cpu.mips} million guest instructions a second`;
+  return `${kinds.join(', ')} of ${cpu.ticks} ticks; ${serverName} ${cpu.serverPct} %, ${loadName} ${cpu.loadPct} % of ${cpu.seconds} s, ${cpu.timedPct} % of it timed by the load tool${speed}`;
 }
