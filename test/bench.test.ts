@@ -74,6 +74,12 @@ it('bench --quick writes JSON with the documented keys, SVG plots and a summary'
       expect(w.host).toEqual(result.host);
       expect(w.baseline.text).toContain(`for ${ARCH}`);
       expect(run.stdout).toContain(`- ${w.workload}, natively on ${ARCH}: ${w.baseline.text}`);
+      // Where the guest's CPU went while it was measured, in the JSON and the summary.
+      expect(Object.keys(w.guest.cpu ?? {})).toEqual(
+        ['seconds', 'ticks', 'userPct', 'systemPct', 'irqPct', 'softirqPct', 'idlePct', 'serverPct', 'loadPct', 'timedPct', 'instructions', 'mips'],
+      );
+      expect(w.native.cpu).toBeUndefined();
+      expect(run.stdout).toContain(`- ${w.workload}, guest CPU during the measured load: user `);
     }
     expect(Object.keys(result.workloads[0]!.baseline.packages)).toEqual(['redis-server', 'redis-tools']);
     expect(run.stdout).toContain('| redis SET/GET (redis-benchmark) | 2 × 500 |');

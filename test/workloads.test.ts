@@ -17,6 +17,7 @@ import { guestMachine } from '../src/host/core/workloads/machine.js';
 import { runOnMachine, WorkloadError, workloadDefinition } from '../src/host/core/workloads/on-machine.js';
 import { ensureWorkloadImages, type WorkloadImages } from '../src/host/node/workloads/images.js';
 import { runWorkload } from '../src/host/node/workloads/run.js';
+import { reportJson } from '../src/host/core/workloads/report.js';
 
 const CLIENTS = 3;
 const REQUESTS = 300;
@@ -60,6 +61,22 @@ describe('workloads', () => {
       expect(Object.keys(report.baseline.packages)).toEqual(BASELINE[workload].packages);
       expect(Object.keys(report.baseline.programs)).toEqual(BASELINE[workload].programs);
       expect(report.baseline.text).toContain(`for ${ARCH}`);
+      // The guest counted where its CPU went during the measured load; natively nothing is counted.
+      const window = report.guest.cpu!;
+      const [server, load] = [window.server.user + window.server.system, window.load.user + window.load.system];
+      expect(server).toBeGreaterThan(0);
+      expect(load).toBeGreaterThan(0);
+      // Both run on the guest's one CPU: together they ran no longer than the window lasted
+      // (give or take a tick of each clock, both read to 1/100 s).
+      expect(server + load).toBeLessThanOrEqual(window.seconds + 0.02);
+      expect(Object.values(window.ticks).reduce((a, b) => a + b)).toBeGreaterThan(0);
+      // v86 counted what it ran: a request through the guest's TCP stack, server and client takes thousands of instructions.
+      expect(window.instructions).toBeGreaterThan(1000 * report.guest.load.ops);
+      expect(report.native.cpu).toBeUndefined();
+      const json = reportJson(report);
+      const cpu = json.guest.cpu!;
+      expect(cpu.userPct + cpu.systemPct + cpu.irqPct + cpu.softirqPct + cpu.idlePct).toBeCloseTo(100, 0);
+      expect(json.native.cpu).toBeUndefined();
     }, 240_000);
   }
 

@@ -658,6 +658,9 @@ Each server must start, answer a known request correctly, shut down cleanly
 with no errors in its log, and the guest kernel must report no warnings.
 Before the measured run each machine warms up: v86 compiles guest code to
 WebAssembly only after it has run a while, and a restored guest starts cold.
+In the guest the report also says where its CPU went during the measured
+load: user, system, irq, softirq and idle, and the server's and the load
+generator's shares (the kernel's counters read around the load).
   --clients N     concurrent connections (default ${DEFAULT_CLIENTS})
   --requests N    requests: per command for redis, in all otherwise (default ${DEFAULT_REQUESTS})
   --warmup MODE   steady (default): batches of ${WARMUP_BATCH_REQUESTS} requests until two in a row are

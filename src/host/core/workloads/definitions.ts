@@ -28,6 +28,8 @@ export interface WorkloadDefinition {
   readonly name: WorkloadName;
   /** The server's program, for messages. */
   readonly serverName: string;
+  /** The load generator's program, for reports. */
+  readonly loadName: string;
   /** One sentence for people: the server, its event loop, the load and how answers are checked. */
   readonly about: string;
   /** What --requests counts for this workload, for reports. */
@@ -87,6 +89,7 @@ function request(port: number, text: string, expect: string): ToolCommand {
 const redis: WorkloadDefinition = {
   name: 'redis',
   serverName: 'redis-server',
+  loadName: 'redis-benchmark',
   about: "Debian's redis-server 7.0 (its ae event loop on epoll), loaded by redis-benchmark: SET then GET, each request checked for an error.",
   requestMeaning: 'requests per command (redis-benchmark -t set,get -n)',
   guestPort: 6379,
@@ -128,6 +131,7 @@ const redis: WorkloadDefinition = {
 const memcached: WorkloadDefinition = {
   name: 'memcached',
   serverName: 'memcached',
+  loadName: 'memaslap',
   about: "Debian's memcached 1.6 (libevent on epoll, one worker thread), loaded by memaslap: 90 % get, 10 % set, every value read back verified.",
   requestMeaning: 'requests (memaslap -x: 90 % get, 10 % set, every get verified)',
   guestPort: 11211,
@@ -172,6 +176,7 @@ const memcached: WorkloadDefinition = {
 const echo: WorkloadDefinition = {
   name: 'echo',
   serverName: 'epoll-echo-server',
+  loadName: 'epoll-echo-load',
   about: "The project's edge-triggered, non-blocking epoll echo server, loaded by epoll-echo-load: 64-byte messages, every echoed byte compared.",
   requestMeaning: 'messages of 64 bytes in all (epoll-echo-load)',
   guestPort: 7000,

@@ -26,6 +26,8 @@ export interface BackgroundServer {
   log(): string;
   readonly running: boolean;
   readonly exited: Promise<ServerExit>;
+  /** Its process id on that machine (undefined if it never started). */
+  readonly pid: Promise<number | undefined>;
   kill(signal: 'SIGTERM' | 'SIGKILL'): void;
 }
 
@@ -33,12 +35,15 @@ export interface Machine {
   readonly kind: 'guest' | 'native';
   run(command: ToolCommand, timeoutMs: number): Promise<TextResult>;
   start(command: ToolCommand): BackgroundServer;
+  /** An emulated machine's count of the instructions it runs from now; the function returned stops it. */
+  countInstructions?(): () => number;
 }
 
 export function guestMachine(guest: Guest): Machine {
   const decoder = new TextDecoder();
   return {
     kind: 'guest',
+    countInstructions: () => guest.countInstructions(),
     async run(command, timeoutMs) {
       const result = await guest.exec([command.path, ...command.args], { timeoutMs });
       return { ...result, stdout: decoder.decode(result.stdout), stderr: decoder.decode(result.stderr) };
@@ -71,6 +76,7 @@ export function guestMachine(guest: Guest): Machine {
           return running;
         },
         exited,
+        pid: process.pid.catch(() => undefined),
         kill: (signal) => process.kill(signal),
       };
     },

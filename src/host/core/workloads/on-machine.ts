@@ -16,11 +16,17 @@
  * faster than the best batch before them (the rule guest/bench uses too),
  * and the report keeps each batch's figure: the cold start is part of the
  * story, not hidden. The native run gets the same warm-up.
+ *
+ * In the guest the measured load also counts where the CPU went
+ * (cpu-window.ts). Natively it does not: the host's /proc/stat is every
+ * core's and everyone's, and the native load is over within a few of the
+ * kernel's 10 ms ticks.
  */
 import { EpollLabError, UsageError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { indent, WORKLOAD_NAMES, WORKLOADS, WorkloadCheckError, type WorkloadDefinition, type WorkloadName } from './definitions.js';
 import type { BackgroundServer, Machine, ServerExit } from './machine.js';
+import { addCpuWindows, cpuWindowCommand, splitCpuWindow, type CpuWindow } from './cpu-window.js';
 import { combineFigures, serverLogErrors, type LoadFigures } from './parse.js';
 
 /** Small enough to finish well within a minute in the guest, big enough to measure. */
@@ -54,6 +60,8 @@ export interface Warmup {
 export interface MachineFigures {
   readonly load: LoadFigures;
   readonly warmup: Warmup;
+  /** Where the guest's CPU went during the measured load (guest only; see above). */
+  readonly cpu?: CpuWindow;
 }
 
 /** A server failed: it did not start, its load failed, it answered wrongly or did not stop cleanly. */
@@ -131,8 +139,19 @@ export async function runOnMachine(machine: Machine, port: number, run: MachineR
     await waitUntilAccepting(machine, definition, server, port, fail);
     let figures: LoadFigures;
     let warmup: Warmup;
+    let cpu: CpuWindow | undefined;
     try {
       const load = async (n: number) => definition.figures(await machine.run(definition.load(port, clients, n), LOAD_TIMEOUT_MS), n);
+      const serverPid = machine.kind === 'guest' ? await server.pid : undefined;
+      const measured = async (n: number): Promise<{ figures: LoadFigures; cpu: CpuWindow | undefined }> => {
+        if (serverPid === undefined) return { figures: await load(n), cpu: undefined };
+        const counted = machine.countInstructions?.();
+        const result = await machine.run(cpuWindowCommand(definition.load(port, clients, n), serverPid), LOAD_TIMEOUT_MS);
+        const instructions = counted?.();
+        const { stdout, window } = splitCpuWindow(result.stdout);
+        const cpu = window && instructions !== undefined ? { ...window, instructions } : window;
+        return { figures: definition.figures({ ...result, stdout }, n), cpu };
+      };
       report({ kind: 'phase', phase: 'warming-up' });
       warmup = await warmUp(load, run, (batch, batchFigures) => {
         logger.info(`${machine.kind}: warm-up batch ${batch}: ${Math.round(batchFigures.opsPerSec)} ops/s`);
@@ -140,13 +159,17 @@ export async function runOnMachine(machine: Machine, port: number, run: MachineR
       });
       logger.info(`${machine.kind}: running the ${definition.name} load (${clients} clients, ${requests} requests)`);
       const parts: LoadFigures[] = [];
+      const windows: (CpuWindow | undefined)[] = [];
       // Fewer requests than rounds make fewer rounds; report the count that runs.
       const sizes = roundSizes(requests, run.rounds ?? 1);
       for (const [index, size] of sizes.entries()) {
-        parts.push(await load(size));
-        report({ kind: 'round', round: index + 1, rounds: sizes.length, figures: parts.at(-1)! });
+        const round = await measured(size);
+        parts.push(round.figures);
+        windows.push(round.cpu);
+        report({ kind: 'round', round: index + 1, rounds: sizes.length, figures: round.figures });
       }
       figures = parts.length === 1 ? parts[0]! : combineFigures(parts);
+      cpu = addCpuWindows(windows);
       report({ kind: 'phase', phase: 'checking' });
       await definition.check(machine, port);
     } catch (error) {
@@ -161,7 +184,7 @@ export async function runOnMachine(machine: Machine, port: number, run: MachineR
     const problems = [...serverLogErrors(server.log()), ...definition.logProblems(server.log(), clients)];
     if (problems.length) throw fail(`reported problems:\n${indent(problems.join('\n'))}`);
     logger.info(`${machine.kind}: ${Math.round(figures.opsPerSec)} ops/s, p50 ${figures.p50Us} µs, p99 ${figures.p99Us} µs`);
-    return { load: figures, warmup };
+    return { load: figures, warmup, ...(cpu && { cpu }) };
   } finally {
     if (server.running) {
       try {

@@ -4,7 +4,7 @@ import { ENGINES } from './results.js';
 import type { BootPhases } from './boot-phases.js';
 import type { PageStartFigures } from './page-start.js';
 import { targetMetText, targetText, targetValueText, type TargetRow } from './targets.js';
-import { latencyText as latency, opsPerSecText as rate, type WorkloadJson } from '../../core/workloads/report.js';
+import { cpuSplitText, latencyText as latency, opsPerSecText as rate, type WorkloadJson } from '../../core/workloads/report.js';
 
 const ms = (v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`);
 const us = (v: number | null) => (v === null ? '—' : `${v < 10 ? v.toFixed(2) : v.toFixed(1)} µs`);
@@ -166,6 +166,9 @@ export function benchMarkdown(r: BenchResult): string {
   }
   // Each workload's native leg: the same versions and sources as the guest's, built for the host.
   lines.push('', ...r.workloads.map((w) => `- ${w.workload}, natively on ${w.host.arch}: ${w.baseline.text}`));
+  // Where the guest's CPU went while it was measured (absent in JSON from before it was counted).
+  const split = r.workloads.filter((w) => w.guest.cpu);
+  if (split.length) lines.push('', ...split.map((w) => `- ${w.workload}, guest CPU during the measured load: ${cpuSplitText(w.workload, w.guest.cpu!)}`));
   for (const note of r.notes) lines.push('', `Note: ${note}`);
   return `${lines.join('\n')}\n`;
 }

@@ -80,6 +80,8 @@ export function nativeMachine(root: NativeRoot, options: { readonly oneCpu?: boo
           return running;
         },
         exited,
+        // taskset execs the program and the unpacked root's loader runs it in its own process: the pid is the server's.
+        pid: Promise.resolve(child.pid),
         kill: (signal) => {
           if (running) child.kill(signal);
         },

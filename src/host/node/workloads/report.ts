@@ -1,7 +1,7 @@
 /** A workload report as a person reads it: a table (the JSON form is core/workloads/report.ts). */
 import { WORKLOADS } from '../../core/workloads/definitions.js';
 import type { MachineFigures } from '../../core/workloads/on-machine.js';
-import type { WorkloadReport } from '../../core/workloads/report.js';
+import { cpuSplitText, reportJson, type WorkloadReport } from '../../core/workloads/report.js';
 
 /** What each workload calls a request, for the table's heading. */
 
@@ -27,11 +27,13 @@ export function formatReport(r: WorkloadReport): string {
     .map((cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : i === 4 ? `  ${cell}` : cell.padStart(widths[i]! + 2))).join('').trimEnd())
     .join('\n');
   const slower = (ratio: number) => (ratio > 0 ? `native is ${number(1 / ratio, 1)}× faster` : 'no native figure');
+  const cpu = reportJson(r).guest.cpu;
   return (
     `${r.workload}: ${r.clients} clients, ${number(r.requests)} ${WORKLOADS[r.workload].requestMeaning}\n` +
     `guest: Linux ${r.kernel} (i386) in v86, ${r.guestStart.origin === 'restored' ? 'restored from its snapshot' : 'cold-booted'} in ${number(r.guestStart.ms / 1000, 1)} s\n` +
     `native: this ${r.host.arch} host (Node ${r.host.nodeArch}), running ${r.baseline.text}\n\n` +
     `${table}\n\n` +
-    `guest/native throughput (the same sources and versions, built for i386 and for ${r.host.arch}): ${r.ratio.toPrecision(3)} (${slower(r.ratio)}); against native on one CPU: ${r.ratioOneCpu.toPrecision(3)} (${slower(r.ratioOneCpu)})\n`
+    `guest/native throughput (the same sources and versions, built for i386 and for ${r.host.arch}): ${r.ratio.toPrecision(3)} (${slower(r.ratio)}); against native on one CPU: ${r.ratioOneCpu.toPrecision(3)} (${slower(r.ratioOneCpu)})\n` +
+    (cpu ? `guest CPU during the measured load: ${cpuSplitText(r.workload, cpu)}\n` : '')
   );
 }
