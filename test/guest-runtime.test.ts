@@ -8,7 +8,7 @@ import { GuestCrashedError, GuestHungError } from '../src/host/core/errors.js';
 import { Guest } from '../src/host/core/guest.js';
 import { nodePlatform } from '../src/host/node/node-platform.js';
 import { startGuest } from '../src/host/node/start-guest.js';
-import { restoredHeldPagesOnly } from '../src/host/core/sparse-restore.js';
+import { NO_IMAGES_WRITTEN_BELOW, restoredHeldPagesOnly, restoreProbe } from '../src/host/core/sparse-restore.js';
 import type { V86 } from 'v86';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -129,6 +129,26 @@ describe('a guest restored from the post-boot snapshot', () => {
 
   it('was restored by unpacking only the pages its snapshot holds (this v86 has what that needs)', () => {
     expect(restoredHeldPagesOnly((guest as unknown as { emulator: V86 }).emulator)).toBe(true);
+  });
+
+  it('a restore hands v86 no kernel: before unpacking, v86 wrote nothing at or above NO_IMAGES_WRITTEN_BELOW', async () => {
+    const seen: { below: boolean; above: boolean }[] = [];
+    restoreProbe.beforeUnpack = (cpu) => {
+      const size = cpu.memory_size[0]!;
+      seen.push({ below: Boolean(cpu.is_memory_zeroed(0, NO_IMAGES_WRITTEN_BELOW)), above: Boolean(cpu.is_memory_zeroed(NO_IMAGES_WRITTEN_BELOW, size - NO_IMAGES_WRITTEN_BELOW)) });
+    };
+    try {
+      const { guest: restored } = await startGuest();
+      try {
+        expect(text((await restored.exec(['echo', 'restored'])).stdout)).toBe('restored\n');
+      } finally {
+        await restored.dispose();
+      }
+    } finally {
+      delete restoreProbe.beforeUnpack;
+    }
+    // The BIOS is there (so the probe saw real memory); nothing else is.
+    expect(seen).toEqual([{ below: false, above: true }]);
   });
 
   it('runs the restored kernel the same way as a cold-booted one', async () => {

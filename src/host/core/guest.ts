@@ -277,8 +277,11 @@ export class Guest {
     options: Partial<GuestOptions> = {},
   ): Promise<Guest> {
     const resolved = { ...defaultGuestOptions, ...options };
-    const emulator = platform.createEmulator({ ...emulatorOptions(images, resolved), initial_state: { buffer: state } });
-    restoreHeldPagesOnly(emulator);
+    // No kernel or initrd for v86 to load: the state holds the running
+    // machine, and memory v86 did not write needs no clearing (sparse-restore.ts).
+    const { bzimage: _bzimage, initrd: _initrd, cmdline: _cmdline, ...restoreOptions } = emulatorOptions(images, resolved);
+    const emulator = platform.createEmulator({ ...restoreOptions, initial_state: { buffer: state } });
+    restoreHeldPagesOnly(emulator, false);
     const guest = new Guest(emulator, resolved, platform, meta);
     try {
       // The guest's wall clock is still the moment the snapshot was saved

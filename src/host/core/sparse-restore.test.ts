@@ -29,11 +29,24 @@ describe('unpacking only the pages a snapshot holds', () => {
     packed.fill(0x11, 0, PAGE);
     packed.fill(0x33, PAGE);
     const { cpu, zeroed } = fakeCpu(memory);
-    unpackHeldPages(cpu, { get: (page) => (held.has(page) ? 1 : 0) }, packed);
+    unpackHeldPages(cpu, { get: (page) => (held.has(page) ? 1 : 0) }, packed, 4 * PAGE);
     expect([...new Set(memory.subarray(0, PAGE))]).toEqual([0]);
     expect([...new Set(memory.subarray(PAGE, 2 * PAGE))]).toEqual([0x11]);
     expect([...new Set(memory.subarray(2 * PAGE, 3 * PAGE))]).toEqual([0]);
     expect([...new Set(memory.subarray(3 * PAGE))]).toEqual([0x33]);
     expect(zeroed).toEqual([2]);
+  });
+
+  it('checks for pages to clear only below the end of what v86 wrote before the restore', () => {
+    const memory = new Uint8Array(4 * PAGE);
+    memory.fill(0xee, 0, PAGE); // v86's BIOS, below the bound, zero in the snapshot
+    const { cpu, zeroed } = fakeCpu(memory);
+    const checked: number[] = [];
+    const isZero = cpu.is_memory_zeroed;
+    cpu.is_memory_zeroed = (address, length) => (checked.push(address / PAGE), isZero(address, length));
+    unpackHeldPages(cpu, { get: (page) => (page === 3 ? 1 : 0) }, new Uint8Array(PAGE).fill(0x33), 2 * PAGE);
+    expect(checked).toEqual([0, 1]);
+    expect(zeroed).toEqual([0]);
+    expect([...new Set(memory.subarray(3 * PAGE))]).toEqual([0x33]);
   });
 });
