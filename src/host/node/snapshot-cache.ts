@@ -136,8 +136,10 @@ export class SnapshotCache {
     try {
       if (await fs.stat(files.meta).catch(() => undefined)) return undefined;
       const bytes = new Uint8Array(state);
-      // Level 1: nearly all the gain on zero pages, at a fraction of the time.
-      const compressed = await gzipAsync(bytes, { level: 1 });
+      // Level 6: 6.4 MB against level 1's 6.8 for the 24 MB post-boot state,
+      // 280 ms against 160, once per snapshot (level 9 buys 10 KB more for
+      // 700 ms). Reading it back costs the same; the raw copy is read first.
+      const compressed = await gzipAsync(bytes, { level: 6 });
       await writeFileAtomic(files.state, compressed);
       const stored: StoredMeta = { meta, sha256: snapshotSha256(bytes, meta) };
       // Last: its presence means the state is whole.
