@@ -1,7 +1,8 @@
 /**
  * Compiling guest C programs: `i686-linux-gnu-gcc` (Debian's cross compiler,
  * on any host) against the guest libc, linked dynamically against the one
- * libc.so.6 the image carries (guest-runtime.ts), one cache entry each.
+ * libc.so.6 the image carries (guest-runtime.ts) unless the table says
+ * static, one cache entry each.
  *
  * Each program's cache key covers its sources and every local header they
  * include (as reported by the compiler's `-MM`, so a header next to the
@@ -23,7 +24,7 @@ import { withStep } from './log.js';
 import { guestCcArgs, type GuestLibc } from './guest-libc.js';
 import { PIPELINE_VERSION } from './paths.js';
 import { assertRuntimeProvides } from './guest-runtime.js';
-import { GUEST_LINK, hasGuestInclude, programArgs, programDependencies } from './program-args.js';
+import { GUEST_LINK, hasGuestInclude, NATIVE_LINK, programArgs, programDependencies } from './program-args.js';
 import { run } from './run.js';
 import { CROSS_CC } from './toolchain.js';
 
@@ -47,6 +48,11 @@ export interface CompileOptions {
   logger: Logger;
 }
 
+/** How a program links: against the image's libc.so.6, or with glibc inside it (GuestProgram.static). */
+function linkArgs(program: GuestProgram): readonly string[] {
+  return program.static ? NATIVE_LINK : GUEST_LINK;
+}
+
 async function compileOne(program: GuestProgram, hasInclude: boolean, libcArgs: readonly string[], opts: CompileOptions): Promise<CompiledProgram> {
   const { repoRoot, logger } = opts;
   const key = new KeyHasher('guest-program').add('pipeline', PIPELINE_VERSION).add('name', program.name).add('gcc', opts.gccVersion);
@@ -55,7 +61,7 @@ async function compileOne(program: GuestProgram, hasInclude: boolean, libcArgs: 
   // (the sysroot's, covered by the libc's versions) nor the output path is
   // an input, so hash the arguments with placeholders: a clone elsewhere
   // reuses the same binary.
-  for (const arg of programArgs(program, GUEST_LINK, '<repo>', hasInclude, '<out>')) key.add('arg', arg);
+  for (const arg of programArgs(program, linkArgs(program), '<repo>', hasInclude, '<out>')) key.add('arg', arg);
   for (const file of await programDependencies([CROSS_CC, ...libcArgs], program, repoRoot, hasInclude)) {
     key.add('file', file).add('content', await fs.readFile(path.resolve(repoRoot, file)));
   }
@@ -64,7 +70,7 @@ async function compileOne(program: GuestProgram, hasInclude: boolean, libcArgs: 
   const { cached } = await cachedDir(dir, async (tmp) => {
     await withStep(logger, `program ${program.name}: ${CROSS_CC}`, async (step) => {
       const output = path.join(tmp, program.name);
-      const args = [...libcArgs, `-ffile-prefix-map=${opts.libc.sysroot}=/`, ...programArgs(program, GUEST_LINK, repoRoot, hasInclude, output)];
+      const args = [...libcArgs, `-ffile-prefix-map=${opts.libc.sysroot}=/`, ...programArgs(program, linkArgs(program), repoRoot, hasInclude, output)];
       await run(CROSS_CC, args, {
         cwd: repoRoot,
         env: { ...process.env, LC_ALL: 'C' },

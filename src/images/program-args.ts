@@ -24,7 +24,8 @@ export const PROGRAM_CFLAGS = ['-O2', '-s', '-Wall', '-Wextra', '-Werror'] as co
  * (guest-runtime.ts); -no-pie keeps their own code as it was when static:
  * i386 position-independent code gives up a register (ebx) to reach its
  * data, which costs under emulation as on any i386. A native baseline is
- * static, so it does not depend on the host's libraries.
+ * static, so it does not depend on the host's libraries; so is a guest
+ * program the table marks static.
  */
 export const GUEST_LINK = ['-no-pie'] as const;
 export const NATIVE_LINK = ['-static'] as const;
