@@ -139,7 +139,12 @@ describe('faults found by a hostile trial', () => {
     expect(full.stdout).toMatch(new RegExp(`^host9p\\s+${16 * 1024}\\s`, 'm'));
     expect(full.stdout).toMatch(/^rewrite ok$/m);
     // Writing 241 MiB more than the baseline cost 256 MiB of memory before the share had a size.
-    expect(peakOf(full.stderr) - peakOf(filled.stderr)).toBeLessThan(64 * MiB);
+    // Now the share holds at most its 16 MiB; the rest of the difference is the guest's own RAM,
+    // whose page cache takes what dd wrote (up to its free memory, ~100 MiB), and which the host
+    // commits page by page as the guest first touches it. The bound leaves room for that: 60-70
+    // MiB measured since restores stopped writing the kernel and initramfs into guest memory
+    // (before, the baseline had already committed those ~9 MiB of pages).
+    expect(peakOf(full.stderr) - peakOf(filled.stderr)).toBeLessThan(128 * MiB);
 
     // Files are bounded too: one per 16 KiB of size, so a 1 MiB share holds 64 (the root directory and from-host are two).
     const files = await cli(['exec', '--share-size', '1M', '--', 'sh', '-c', 'i=0; while touch /mnt/host/f$i; do i=$((i+1)); done; echo "made $i"; df -i /mnt/host | tail -1']);
