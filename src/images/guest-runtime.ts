@@ -1,15 +1,16 @@
 /**
  * The shared C library of the base image: glibc's loader and libc.so.6,
  * taken from the guest libc (guest-libc.ts) and installed where Debian puts
- * them. The image's own programs (/init, the agent, the tests, the
- * selftest …) link against it dynamically.
+ * them. The image's own programs (/init, the agent, the selftest, the
+ * tools) link against it dynamically; busybox (Debian's build) and the
+ * tests' binary (guest-programs.ts testsProgram says why) are static.
  *
- * Why not static: each static i386 program carried its own ~600 KB of glibc,
- * 7 copies in all. Every byte of the initramfs is copied by emulated code at
- * each cold boot, sits in RAM and so in every snapshot. One shared copy
- * (2.4 MB with the loader) replaces them; the price is the loader's work at
- * each exec of one of these programs, about 2 ms in the guest (README
- * Performance). busybox stays Debian's static build.
+ * Why not static: each static i386 program carried its own ~600 KB of
+ * glibc. Every byte of the initramfs is copied by emulated code at each
+ * cold boot, sits in RAM and so in every snapshot. One shared copy (2.4 MB
+ * with the loader) replaces them; the price is the loader's work at each
+ * exec of one of these programs, about 10 ms in a warm guest (README, the
+ * image build's steps).
  *
  * The optional layers (workloads, compiler) unpack on top of the base and
  * may not replace its files (layer-files.ts checkStacking): they leave out

@@ -63,8 +63,9 @@ export async function prepareUserland(opts: UserlandOptions): Promise<Userland> 
     .add('busybox', busybox.version);
   for (const p of programs) key.add('program', p.dest).add('key', p.key);
   for (const f of etc) key.add('etc', f.dest).add('content', sha256Hex(f.source.content));
+  // The loader and libc.so.6 the image carries come from these packages (guest-runtime.ts).
+  for (const [pkg, version] of Object.entries(opts.libc.versions)) key.add('libc', pkg).add('version', version);
   const runtime = runtimeFiles(opts.libc.runtime);
-  for (const f of runtime) key.add('runtime', f.dest).add('source', JSON.stringify(typeof f.source === 'object' && 'symlink' in f.source ? f.source : sha256Hex((f.source as { content: Uint8Array }).content)));
 
   return {
     busybox,
