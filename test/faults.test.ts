@@ -144,7 +144,7 @@ describe('faults found by a hostile trial', () => {
     // commits page by page as the guest first touches it. The bound leaves room for that: 60-70
     // MiB measured since restores stopped writing the kernel and initramfs into guest memory
     // (before, the baseline had already committed those ~9 MiB of pages).
-    expect(peakOf(full.stderr) - peakOf(filled.stderr)).toBeLessThan(128 * MiB);
+    expect(peakOf(full.stderr) - peakOf(filled.stderr)).toBeLessThan(96 * MiB);
 
     // Files are bounded too: one per 16 KiB of size, so a 1 MiB share holds 64 (the root directory and from-host are two).
     const files = await cli(['exec', '--share-size', '1M', '--', 'sh', '-c', 'i=0; while touch /mnt/host/f$i; do i=$((i+1)); done; echo "made $i"; df -i /mnt/host | tail -1']);
