@@ -1,9 +1,10 @@
 /**
  * The shared C library of the base image: glibc's loader and libc.so.6,
  * taken from the guest libc (guest-libc.ts) and installed where Debian puts
- * them. The image's own programs (/init, the agent, the selftest, the
- * tools) link against it dynamically; busybox (Debian's build) and the
- * tests' binary (guest-programs.ts testsProgram says why) are static.
+ * them. The image's own programs (/init, the agent, the tools) link
+ * against it dynamically; busybox (Debian's build), the tests' binary and
+ * the kernel's selftest (guest-programs.ts testsProgram says why) are
+ * static.
  *
  * Why not static: each static i386 program carried its own ~600 KB of
  * glibc. Every byte of the initramfs is copied by emulated code at each

@@ -96,7 +96,9 @@ async function buildModules(kernel: KernelBuild, repoRoot: string, cacheDir: str
 /**
  * The kernel's epoll selftest, compiled from this kernel's source through
  * the project's wrapper (guest/kselftest/), which only raises the harness's
- * per-test timeout for emulation.
+ * per-test timeout for emulation. Static, like the tests' binary and for
+ * the same reason: its harness forks a child for every test
+ * (guest-programs.ts testsProgram).
  */
 function kselftestProgram(kernel: KernelBuild): GuestProgram {
   return {
@@ -113,6 +115,7 @@ function kselftestProgram(kernel: KernelBuild): GuestProgram {
       '-Wno-error',
       '-w',
     ],
+    static: true,
   };
 }
 
