@@ -30,7 +30,7 @@ describe('the compiler layer', () => {
     const work = await fs.mkdtemp(path.join(os.tmpdir(), 'epoll-lab-compiler-'));
     try {
       const set = await compilerPackages({ cacheDir: resolveCacheDir(), logger: silentLogger });
-      const { runtime } = await guestLibc({ cacheDir: resolveCacheDir(), logger: silentLogger });
+      const runtime = await (await guestLibc({ cacheDir: resolveCacheDir(), logger: silentLogger })).runtime();
       const first = await assembleCompilerLayer(set, path.join(work, 'a'), silentLogger, runtime);
       const second = await assembleCompilerLayer(set, path.join(work, 'b'), silentLogger, runtime);
       expect(first.headers).toBeGreaterThan(400);

@@ -77,7 +77,7 @@ async function compileOne(program: GuestProgram, hasInclude: boolean, libcArgs: 
         step,
         logFile: path.join(opts.cacheDir, 'logs', `program-${program.name}.log`),
       });
-      await assertRuntimeProvides(opts.libc.runtime, output, program.name);
+      await assertRuntimeProvides(await opts.libc.runtime(), output, program.name);
     });
     return { name: program.name, key: digest, sources: program.sources };
   });

@@ -146,7 +146,7 @@ export async function buildCompilerLayer(opts: CompilerLayerOptions): Promise<Co
   const digest = layerKey(packages);
   const dir = path.join(cacheDir, 'compiler', `layer-${shortKey(digest)}`);
   const { stamp, cached } = await cachedDir<LayerStamp>(dir, async (tmp) => {
-    const assembled = await assembleCompilerLayer(set, tmp, logger, opts.libc.runtime);
+    const assembled = await assembleCompilerLayer(set, tmp, logger, await opts.libc.runtime());
     await fs.writeFile(path.join(tmp, 'layer.cpio'), assembled.bytes);
     return { key: digest, entries: assembled.entries, headers: assembled.headers, sha256: sha256Hex(assembled.bytes) };
   });

@@ -37,8 +37,11 @@ export interface GuestLibc {
   readonly sysroot: string;
   /** Package -> version, for cache keys and the manifest. */
   readonly versions: Readonly<Record<string, string>>;
-  /** Its loader and libc.so.6, as the base image carries them. */
-  readonly runtime: GuestRuntime;
+  /**
+   * Its loader and libc.so.6, as the base image carries them: read on first
+   * use (an image build needs them; `run FILE.c` and `toolchain` do not).
+   */
+  readonly runtime: () => Promise<GuestRuntime>;
 }
 
 export interface GuestLibcOptions {
@@ -63,7 +66,8 @@ export async function guestLibc(opts: GuestLibcOptions): Promise<GuestLibc> {
   );
   if (cached) logCached(opts.logger, `guest libc ${versions.libc6}`);
   const sysroot = path.join(dir, 'root');
-  return { sysroot, versions, runtime: await readGuestRuntime(sysroot, versions.libc6!) };
+  let runtime: Promise<GuestRuntime> | undefined;
+  return { sysroot, versions, runtime: () => (runtime ??= readGuestRuntime(sysroot, versions.libc6!)) };
 }
 
 let gccIncludes: Promise<string[]> | undefined;

@@ -65,7 +65,7 @@ export async function prepareUserland(opts: UserlandOptions): Promise<Userland> 
   for (const f of etc) key.add('etc', f.dest).add('content', sha256Hex(f.source.content));
   // The loader and libc.so.6 the image carries come from these packages (guest-runtime.ts).
   for (const [pkg, version] of Object.entries(opts.libc.versions)) key.add('libc', pkg).add('version', version);
-  const runtime = runtimeFiles(opts.libc.runtime);
+  const runtime = runtimeFiles(await opts.libc.runtime());
 
   return {
     busybox,

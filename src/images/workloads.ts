@@ -173,7 +173,7 @@ function manifestPackages(packages: Readonly<Record<string, string>>): Record<st
 async function pickFiles(extracted: string, programs: readonly CompiledProgram[], libc: GuestLibc): Promise<CpioEntry[]> {
   const entries = new Map<string, CpioEntry>();
   await addElfClosure(entries, extracted, WORKLOAD_BINARIES, `the workloads packages (${WORKLOAD_PACKAGES.join(', ')} and their libraries, ${WORKLOADS_SET.arch})`);
-  omitRuntime(entries, libc.runtime, 'workloads layer');
+  omitRuntime(entries, await libc.runtime(), 'workloads layer');
   for (const p of programs) entries.set(p.dest, { kind: 'file', path: p.dest, mode: 0o755, data: await fs.readFile(p.binary) });
   addParentDirs(entries);
   return [...entries.values()];
